@@ -1,0 +1,485 @@
+//! Settings from flags, environment, config file and defaults, in that order of precedence.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cli::GlobalArgs;
+use crate::secret::Secret;
+
+pub const DEFAULT_API_BASE: &str = "https://app.digiusher.com";
+pub const DEFAULT_PROFILE: &str = "default";
+const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
+const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
+const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+
+/// Everything the server and the commands need to know, resolved once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub profile: String,
+    pub api_base: String,
+    pub max_result_chars: usize,
+    pub request_timeout: Duration,
+    pub max_response_bytes: usize,
+    /// A static bearer token from `DIGIUSHER_TOKEN`; never written anywhere.
+    pub env_token: Option<Secret>,
+    /// The config file that was read, if one exists.
+    pub config_file: Option<PathBuf>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{source_name}: {message}")]
+    Value {
+        source_name: String,
+        message: String,
+    },
+}
+
+/// One profile's table in `config.toml`. Unknown keys are errors so that a typo is
+/// reported instead of silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    api_base: Option<String>,
+    max_result_chars: Option<u64>,
+    request_timeout_secs: Option<u64>,
+    max_response_bytes: Option<u64>,
+}
+
+/// Where a value came from, for error messages that say what to fix.
+enum Origin<'a> {
+    Flag(&'a str),
+    Env(&'a str),
+    File(&'a Path, &'a str, &'a str),
+}
+
+impl Origin<'_> {
+    fn name(&self) -> String {
+        match self {
+            Origin::Flag(flag) => format!("--{flag}"),
+            Origin::Env(var) => var.to_string(),
+            Origin::File(path, profile, key) => {
+                format!("{} [{profile}] {key}", path.display())
+            }
+        }
+    }
+}
+
+/// The platform's config file path, e.g. `~/.config/digiusher-mcp/config.toml` on Linux.
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("com", "DigiUsher", "digiusher-mcp")
+        .map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+impl Settings {
+    /// Resolve settings from the process environment.
+    pub fn resolve(args: &GlobalArgs) -> Result<Settings, ConfigError> {
+        Settings::resolve_with(args, |name| std::env::var(name).ok())
+    }
+
+    /// Resolve settings with an explicit environment, for tests.
+    pub fn resolve_with(
+        args: &GlobalArgs,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let env = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+
+        let profile = args
+            .profile
+            .clone()
+            .or_else(|| env("DIGIUSHER_PROFILE"))
+            .unwrap_or_else(|| DEFAULT_PROFILE.to_string());
+        check_profile_name(&profile)?;
+
+        let config_path = args
+            .config
+            .clone()
+            .or_else(|| env("DIGIUSHER_CONFIG").map(PathBuf::from))
+            .or_else(default_config_path);
+        let explicit_config = args.config.is_some() || env("DIGIUSHER_CONFIG").is_some();
+        let (file, config_file) = match &config_path {
+            Some(path) => match load_profile(path, &profile, explicit_config)? {
+                Some(file) => (file, Some(path.clone())),
+                None => (ProfileFile::default(), None),
+            },
+            None => (ProfileFile::default(), None),
+        };
+        let file_origin = |key| {
+            Origin::File(
+                config_path.as_deref().unwrap_or(Path::new("")),
+                &profile,
+                key,
+            )
+        };
+
+        let api_base = match (
+            &args.api_base,
+            env("DIGIUSHER_API_BASE_URL"),
+            &file.api_base,
+        ) {
+            (Some(v), _, _) => normalize_api_base(v, Origin::Flag("api-base"))?,
+            (None, Some(v), _) => normalize_api_base(&v, Origin::Env("DIGIUSHER_API_BASE_URL"))?,
+            (None, None, Some(v)) => normalize_api_base(v, file_origin("api_base"))?,
+            (None, None, None) => DEFAULT_API_BASE.to_string(),
+        };
+
+        let max_result_chars = pick_number(
+            (args.max_result_chars.as_deref(), "max-result-chars"),
+            "DIGIUSHER_MAX_RESULT_CHARS",
+            &env,
+            file.max_result_chars
+                .map(|v| (v, file_origin("max_result_chars"))),
+            1_000..=100_000_000,
+        )?
+        .map_or(DEFAULT_MAX_RESULT_CHARS, |v| v as usize);
+
+        let request_timeout_secs = pick_number(
+            (args.request_timeout.as_deref(), "request-timeout"),
+            "DIGIUSHER_REQUEST_TIMEOUT",
+            &env,
+            file.request_timeout_secs
+                .map(|v| (v, file_origin("request_timeout_secs"))),
+            1..=600,
+        )?
+        .unwrap_or(DEFAULT_REQUEST_TIMEOUT_SECS);
+
+        let max_response_bytes = pick_number(
+            (None, ""),
+            "DIGIUSHER_MAX_RESPONSE_BYTES",
+            &env,
+            file.max_response_bytes
+                .map(|v| (v, file_origin("max_response_bytes"))),
+            1024..=1024 * 1024 * 1024,
+        )?
+        .map_or(DEFAULT_MAX_RESPONSE_BYTES, |v| v as usize);
+
+        let env_token = env("DIGIUSHER_TOKEN").map(|t| Secret::new(t.trim()));
+
+        Ok(Settings {
+            profile,
+            api_base,
+            max_result_chars,
+            request_timeout: Duration::from_secs(request_timeout_secs),
+            max_response_bytes,
+            env_token,
+            config_file,
+        })
+    }
+}
+
+fn check_profile_name(profile: &str) -> Result<(), ConfigError> {
+    let ok = !profile.is_empty()
+        && profile.len() <= 64
+        && profile
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(ConfigError::Value {
+            source_name: "profile".into(),
+            message: format!("must be 1-64 letters, digits, '-', '_' or '.'; got {profile:?}"),
+        })
+    }
+}
+
+/// Read one profile's table. A missing file is fine unless it was named explicitly.
+fn load_profile(
+    path: &Path,
+    profile: &str,
+    explicit: bool,
+) -> Result<Option<ProfileFile>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut profiles: BTreeMap<String, ProfileFile> =
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: one_line(&e.to_string()),
+        })?;
+    Ok(Some(profiles.remove(profile).unwrap_or_default()))
+}
+
+/// toml's messages span several lines with a source excerpt; keep them readable in one line.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "|")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn pick_number(
+    flag: (Option<&str>, &str),
+    var: &str,
+    env: &impl Fn(&str) -> Option<String>,
+    file: Option<(u64, Origin<'_>)>,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Option<u64>, ConfigError> {
+    let (value, origin) = if let Some(v) = flag.0 {
+        (
+            parse_number(v, &Origin::Flag(flag.1))?,
+            Origin::Flag(flag.1),
+        )
+    } else if let Some(v) = env(var) {
+        (parse_number(&v, &Origin::Env(var))?, Origin::Env(var))
+    } else if let Some((v, origin)) = file {
+        (v, origin)
+    } else {
+        return Ok(None);
+    };
+    if range.contains(&value) {
+        Ok(Some(value))
+    } else {
+        Err(ConfigError::Value {
+            source_name: origin.name(),
+            message: format!(
+                "must be between {} and {}; got {value}",
+                range.start(),
+                range.end()
+            ),
+        })
+    }
+}
+
+fn parse_number(text: &str, origin: &Origin<'_>) -> Result<u64, ConfigError> {
+    text.trim().parse::<u64>().map_err(|_| ConfigError::Value {
+        source_name: origin.name(),
+        message: format!("must be a whole number; got {text:?}"),
+    })
+}
+
+/// Check the API base URL and drop a trailing `/`. `http://` is allowed only for
+/// loopback hosts, so a token never crosses a network in clear text.
+fn normalize_api_base(raw: &str, origin: Origin<'_>) -> Result<String, ConfigError> {
+    let err = |message: String| ConfigError::Value {
+        source_name: origin.name(),
+        message,
+    };
+    let trimmed = raw.trim().trim_end_matches('/');
+    let url = reqwest::Url::parse(trimmed).map_err(|e| {
+        err(format!(
+            "must be an absolute URL such as {DEFAULT_API_BASE}; got {raw:?} ({e})"
+        ))
+    })?;
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(err(format!(
+            "must not carry a query, fragment or user name; got {raw:?}"
+        )));
+    }
+    match url.scheme() {
+        "https" => {}
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if !loopback {
+                return Err(err(format!(
+                    "must use https:// (http:// is allowed only for 127.0.0.1, ::1 and localhost); got {raw:?}"
+                )));
+            }
+        }
+        other => {
+            return Err(err(format!(
+                "must be an https:// URL; got scheme {other:?} in {raw:?}"
+            )));
+        }
+    }
+    Ok(trimmed.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(args: GlobalArgs, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::resolve_with(&args, move |name| {
+            env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    fn no_file() -> GlobalArgs {
+        GlobalArgs {
+            config: Some(PathBuf::from("/nonexistent/for-tests.toml")),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_apply_without_flags_env_or_file() {
+        let s = resolve(no_file_ok(), &[]).unwrap();
+        assert_eq!(s.profile, "default");
+        assert_eq!(s.api_base, DEFAULT_API_BASE);
+        assert_eq!(s.max_result_chars, 100_000);
+        assert_eq!(s.request_timeout, Duration::from_secs(30));
+        assert_eq!(s.max_response_bytes, 32 * 1024 * 1024);
+        assert!(s.env_token.is_none());
+    }
+
+    #[test]
+    fn an_explicit_missing_config_file_is_an_error() {
+        let err = resolve(no_file(), &[]).unwrap_err().to_string();
+        assert!(err.contains("/nonexistent/for-tests.toml"), "{err}");
+    }
+
+    #[test]
+    fn flag_beats_env_beats_file() {
+        let dir = tempdir("precedence");
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "[default]\napi_base = \"https://file.example\"\nmax_result_chars = 5000\n",
+        )
+        .unwrap();
+        let args = GlobalArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let s = resolve(args.clone(), &[]).unwrap();
+        assert_eq!(s.api_base, "https://file.example");
+        assert_eq!(s.max_result_chars, 5000);
+
+        let s = resolve(
+            args.clone(),
+            &[("DIGIUSHER_API_BASE_URL", "https://env.example/")],
+        )
+        .unwrap();
+        assert_eq!(s.api_base, "https://env.example");
+
+        let flagged = GlobalArgs {
+            api_base: Some("http://127.0.0.1:9/".into()),
+            ..args
+        };
+        let s = resolve(
+            flagged,
+            &[("DIGIUSHER_API_BASE_URL", "https://env.example")],
+        )
+        .unwrap();
+        assert_eq!(s.api_base, "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn profiles_are_separate_tables() {
+        let dir = tempdir("profiles");
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "[default]\napi_base = \"https://a.example\"\n[sandbox]\napi_base = \"http://localhost:8080\"\n",
+        )
+        .unwrap();
+        let args = GlobalArgs {
+            config: Some(path),
+            profile: Some("sandbox".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            resolve(args, &[]).unwrap().api_base,
+            "http://localhost:8080"
+        );
+    }
+
+    #[test]
+    fn a_malformed_file_names_file_line_and_key() {
+        let dir = tempdir("malformed");
+        let path = dir.join("config.toml");
+        std::fs::write(&path, "[default]\napi_bsae = \"https://a.example\"\n").unwrap();
+        let args = GlobalArgs {
+            config: Some(path.clone()),
+            ..Default::default()
+        };
+        let err = resolve(args, &[]).unwrap_err().to_string();
+        assert!(err.contains(path.to_str().unwrap()), "{err}");
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("api_bsae"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_their_source() {
+        let err = resolve(
+            no_file_ok(),
+            &[("DIGIUSHER_API_BASE_URL", "http://example.com")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("DIGIUSHER_API_BASE_URL: must use https://"),
+            "{err}"
+        );
+
+        let err = resolve(no_file_ok(), &[("DIGIUSHER_MAX_RESULT_CHARS", "lots")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("DIGIUSHER_MAX_RESULT_CHARS: must be a whole number"),
+            "{err}"
+        );
+
+        let args = GlobalArgs {
+            request_timeout: Some("0".into()),
+            ..no_file_ok()
+        };
+        let err = resolve(args, &[]).unwrap_err().to_string();
+        assert!(
+            err.contains("--request-timeout: must be between 1 and 600"),
+            "{err}"
+        );
+
+        let err = resolve(no_file_ok(), &[("DIGIUSHER_API_BASE_URL", "ftp://x")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("scheme"), "{err}");
+    }
+
+    #[test]
+    fn env_token_is_trimmed_and_redacted() {
+        let s = resolve(no_file_ok(), &[("DIGIUSHER_TOKEN", " abc \n")]).unwrap();
+        assert_eq!(s.env_token.as_ref().unwrap().expose(), "abc");
+        assert!(!format!("{s:?}").contains("abc"));
+    }
+
+    fn no_file_ok() -> GlobalArgs {
+        let dir = tempdir("empty");
+        let path = dir.join("config.toml");
+        std::fs::write(&path, "").unwrap();
+        GlobalArgs {
+            config: Some(path),
+            ..Default::default()
+        }
+    }
+
+    fn tempdir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "digiusher-mcp-test-{}-{name}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}

@@ -1,0 +1,184 @@
+//! The MCP server: lists the catalog and runs tool calls. Start-up does no I/O:
+//! no network, no keychain; configuration problems surface in tool results.
+
+use std::sync::{Arc, OnceLock};
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
+    ServerConfig, ToolAnnotations,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use serde_json::Value;
+
+use crate::api::ApiClient;
+use crate::auth::TokenSource;
+use crate::config::Settings;
+use crate::tools::{self, CallContext, Progress, ToolResult};
+
+const INSTRUCTIONS: &str = "Read-only access to DigiUsher, a FinOps platform: cloud cost and usage, \
+recommendations, cost allocation, KPIs, unit economics, budgets (pools), data sources, resources and \
+anomalies. Start with list_organizations to get an organization_id. Filter values must match exactly: \
+use get_dimension_values or discover_expense_filters before filtering, or query_expenses_with_discovery \
+to do it in one step. Dates are YYYY-MM-DD (UTC). No tool changes anything.";
+
+/// Either ready to call the API, or the configuration error every call reports.
+enum Backend {
+    Ready {
+        api: Arc<ApiClient>,
+        max_result_chars: usize,
+    },
+    Misconfigured(String),
+}
+
+#[derive(Clone)]
+pub struct DigiUsherServer {
+    backend: Arc<Backend>,
+}
+
+impl DigiUsherServer {
+    pub fn new(settings: Result<Settings, String>) -> DigiUsherServer {
+        let backend = match settings {
+            Ok(settings) => {
+                let tokens = Arc::new(TokenSource::new(settings.env_token.clone()));
+                Backend::Ready {
+                    api: Arc::new(ApiClient::new(&settings, tokens)),
+                    max_result_chars: settings.max_result_chars,
+                }
+            }
+            Err(message) => Backend::Misconfigured(message),
+        };
+        DigiUsherServer {
+            backend: Arc::new(backend),
+        }
+    }
+}
+
+/// The catalog as MCP tool definitions, built once.
+pub fn tool_definitions() -> &'static [rmcp::model::Tool] {
+    static TOOLS: OnceLock<Vec<rmcp::model::Tool>> = OnceLock::new();
+    TOOLS.get_or_init(|| {
+        tools::CATALOG
+            .iter()
+            .map(|t| {
+                let schema = match (t.input_schema)() {
+                    Value::Object(map) => map,
+                    _ => serde_json::Map::new(),
+                };
+                rmcp::model::Tool::new(t.name, t.description, Arc::new(schema))
+                    .with_title(t.title)
+                    .with_annotations(
+                        ToolAnnotations::with_title(t.title)
+                            .read_only(true)
+                            .destructive(false)
+                            .idempotent(true)
+                            .open_world(true),
+                    )
+            })
+            .collect()
+    })
+}
+
+/// Our result as MCP content: the JSON text first, then one block per note.
+pub fn to_call_tool_result(result: ToolResult) -> CallToolResult {
+    let mut content = vec![ContentBlock::text(result.text)];
+    content.extend(result.notes.into_iter().map(ContentBlock::text));
+    let mut out = if result.is_error {
+        CallToolResult::error(content)
+    } else {
+        CallToolResult::success(content)
+    };
+    out.structured_content = result.structured;
+    out
+}
+
+/// Progress notifications, sent in order by one task per call.
+fn progress_for(context: &RequestContext<RoleServer>) -> Progress {
+    let Some(token) = context.meta.get_progress_token() else {
+        return Progress::default();
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u32, u32, String)>();
+    let peer = context.peer.clone();
+    tokio::spawn(async move {
+        while let Some((done, total, message)) = rx.recv().await {
+            let mut param = ProgressNotificationParam::new(token.clone(), f64::from(done));
+            param.total = Some(f64::from(total));
+            param.message = Some(message);
+            if let Err(e) = peer.notify_progress(param).await {
+                tracing::debug!("could not send progress: {e}");
+                break;
+            }
+        }
+    });
+    Progress::new(move |done, total, message| {
+        let _ = tx.send((done, total, message));
+    })
+}
+
+impl ServerHandler for DigiUsherServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("digiusher-mcp", env!("CARGO_PKG_VERSION"))
+                    .with_title("DigiUsher")
+                    .with_description("Read-only DigiUsher FinOps tools: cloud cost, budgets, recommendations, KPIs")
+                    .with_website_url("https://app.digiusher.com"),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(tool_definitions().to_vec()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let Some(tool) = tools::find(&request.name) else {
+            return Err(McpError::invalid_params(
+                format!(
+                    "Unknown tool {:?}. Call tools/list for the {} DigiUsher tools.",
+                    request.name,
+                    tools::CATALOG.len()
+                ),
+                None,
+            ));
+        };
+        let (api, max_result_chars) = match &*self.backend {
+            Backend::Ready {
+                api,
+                max_result_chars,
+            } => (api.clone(), *max_result_chars),
+            Backend::Misconfigured(message) => {
+                return Ok(to_call_tool_result(ToolResult::error(message.clone())).into());
+            }
+        };
+        let cx = CallContext {
+            api,
+            progress: progress_for(&context),
+        };
+        tracing::info!(tool = tool.name, "tool call");
+        let started = std::time::Instant::now();
+        let result = tokio::select! {
+            result = tools::call(tool, request.arguments, cx, max_result_chars) => result,
+            () = context.ct.cancelled() => {
+                tracing::info!(tool = tool.name, "tool call cancelled by the client");
+                ToolResult::error("The call was cancelled.")
+            }
+        };
+        tracing::info!(
+            tool = tool.name,
+            is_error = result.is_error,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "tool call done"
+        );
+        Ok(to_call_tool_result(result).into())
+    }
+}

@@ -1,0 +1,360 @@
+//! Cost allocation and unit economics (tools.md section 8).
+
+use serde_json::{Map, Value, json};
+
+use super::args::{self, Reader, boolean, list, object, one_of, string, uuid};
+use super::date::Date;
+use super::schema as s;
+use super::vocab::{organization_id, organization_id_schema};
+use super::{Endpoint, Output, Plan, Run, Subject, Tool};
+use crate::api::ApiRequest;
+
+const VIEWS: &[&str] = &["showback", "chargeback"];
+const NSM_HINT: &str = "get one from list_nsm_keys";
+
+pub const GET_CHARGEBACK_FOR_MONTH: Tool = Tool {
+    name: "get_chargeback_for_month",
+    title: "Chargeback for one month",
+    description: "Returns the cost allocation (chargeback) of one month: the run's metadata and status, whether the result is final, the allocation stages (data source to rule, rule to pool, pool to pool), the individual cost flows and each pool's snapshot. A completed stored run is used when one exists, otherwise the month is computed on the fly (is_final false). Set aggregate_flows to sum flows over services and days, e.g. for a Sankey chart.",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                (
+                    "month",
+                    s::date("Any day of the month, YYYY-MM-DD, e.g. 2025-05-01."),
+                ),
+                (
+                    "aggregate_flows",
+                    s::boolean(
+                        "Sum flows over services and days (service_name and date become null).",
+                        Some(false),
+                    ),
+                ),
+            ],
+            &["organization_id", "month"],
+        )
+    },
+    endpoint: Endpoint::Confirmed {
+        subject: Subject::Organization,
+    },
+    narrow: "Set aggregate_flows to true.",
+    suggestions: &[("date", "month"), ("start_date", "month")],
+    run: Run::Single(get_chargeback_for_month),
+};
+
+fn get_chargeback_for_month(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let month = a.required("month", args::date());
+    let aggregate = a.optional("aggregate_flows", boolean()).unwrap_or(false);
+    let request = ApiRequest::get(format!(
+        "/api/v3/organizations/{}/cost-allocation/month",
+        org?
+    ))
+    .param("month", month?.to_string());
+    // Sent only when true, as the reference server does.
+    let request = if aggregate {
+        request.param("aggregate_flows", "true")
+    } else {
+        request
+    };
+    Some(Plan::new(request))
+}
+
+/// `start_date` on a first and `end_date` on a last day of a month, in order.
+fn month_range(a: &mut Reader) -> Option<(Date, Date)> {
+    let start = a.required("start_date", args::date());
+    let end = a.required("end_date", args::date());
+    let (start, end) = (start?, end?);
+    let mut ok = true;
+    if !start.is_first_of_month() {
+        a.problem(
+            "start_date",
+            "must be the first day of a month, e.g. 2025-03-01",
+            Some(&json!(start.to_string())),
+        );
+        ok = false;
+    }
+    if !end.is_last_of_month() {
+        a.problem(
+            "end_date",
+            format!(
+                "must be the last day of a month, e.g. {}",
+                end.end_of_month()
+            ),
+            Some(&json!(end.to_string())),
+        );
+        ok = false;
+    }
+    if end < start {
+        a.problem(
+            "end_date",
+            format!("must not be before start_date ({start})"),
+            Some(&json!(end.to_string())),
+        );
+        ok = false;
+    }
+    ok.then_some((start, end))
+}
+
+fn nsm_filters() -> impl args::Parse<Vec<Value>> {
+    list(
+        1,
+        20,
+        false,
+        object(&[("name", "dimension"), ("value", "values")], |r| {
+            let dimension = r.required("dimension", string(1, 64));
+            let values = r.required("values", list(1, 100, false, string(1, 256)));
+            Some(json!({"dimension": dimension?, "values": values?}))
+        }),
+    )
+}
+
+fn nsm_filters_schema() -> Value {
+    s::array(
+        "Keep only these values of the metric's dimensions, e.g. [{\"dimension\": \"environment\", \"values\": [\"prod\"]}]; shrinks the metric (the denominator), so cost_per_unit rises while pool costs stay the same.",
+        s::object(
+            vec![
+                (
+                    "dimension",
+                    s::string("An allowed dimension of the NSM key.", 1, 64),
+                ),
+                (
+                    "values",
+                    s::array(
+                        "Values to keep.",
+                        json!({"type": "string", "minLength": 1}),
+                        1,
+                        100,
+                        false,
+                    ),
+                ),
+            ],
+            &["dimension", "values"],
+        ),
+        1,
+        20,
+        false,
+    )
+}
+
+fn month_dates_schema() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "start_date",
+            s::date("First day of the first month, YYYY-MM-DD, e.g. 2025-04-01."),
+        ),
+        (
+            "end_date",
+            s::date("Last day of the last month, YYYY-MM-DD, e.g. 2025-05-31."),
+        ),
+    ]
+}
+
+pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
+    name: "get_cost_allocation_summary",
+    title: "Showback or chargeback summary",
+    description: "Summarizes allocated cost per pool over one or more whole months, as showback (initial allocation) or chargeback (after cross-pool reallocation), monthly or daily, optionally with a per-service breakdown and with unit economics for a North Star Metric (nsm_key_id from list_nsm_keys; group_by and filters need it). Only completed allocation runs are used unless include_incomplete is true, which computes recent months provisionally (is_final false, may still change, slower).",
+    input_schema: || {
+        let mut props = vec![("organization_id", organization_id_schema())];
+        props.extend(month_dates_schema());
+        props.extend([
+            (
+                "view",
+                s::one_of(
+                    "showback: initial allocation; chargeback: after cross-pool reallocation.",
+                    VIEWS,
+                ),
+            ),
+            (
+                "granularity",
+                s::one_of("Period length of the summary.", &["day", "month"]),
+            ),
+            (
+                "include_service_breakdown",
+                s::boolean("Break each pool's cost down by service.", Some(false)),
+            ),
+            ("pool_id", s::uuid("Only this pool (id from list_pools).")),
+            (
+                "include_incomplete",
+                s::boolean(
+                    "Compute months without a completed run provisionally.",
+                    Some(false),
+                ),
+            ),
+            (
+                "nsm_key_id",
+                s::uuid("North Star Metric key (from list_nsm_keys); turns on unit economics."),
+            ),
+            (
+                "group_by",
+                s::string(
+                    "An allowed dimension of the NSM key, e.g. team_id; needs nsm_key_id.",
+                    1,
+                    64,
+                ),
+            ),
+            ("filters", nsm_filters_schema()),
+        ]);
+        s::object(
+            props,
+            &["organization_id", "start_date", "end_date", "view"],
+        )
+    },
+    endpoint: Endpoint::Confirmed {
+        subject: Subject::Organization,
+    },
+    narrow: "Use fewer months, granularity month, or leave include_service_breakdown false.",
+    suggestions: &[("month", "start_date"), ("nsm_key", "nsm_key_id")],
+    run: Run::Single(get_cost_allocation_summary),
+};
+
+fn get_cost_allocation_summary(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let range = month_range(a);
+    let view = a.required("view", one_of(VIEWS));
+    let granularity = a.optional("granularity", one_of(&["day", "month"]));
+    let services = a
+        .optional("include_service_breakdown", boolean())
+        .unwrap_or(false);
+    let pool_id = a.optional("pool_id", uuid("get one from list_pools"));
+    let incomplete = a.optional("include_incomplete", boolean()).unwrap_or(false);
+    let nsm_key_id = a.optional("nsm_key_id", uuid(NSM_HINT));
+    let nsm_given = a.has("nsm_key_id");
+    let group_by = a.optional("group_by", string(1, 64));
+    let filters = a.optional("filters", nsm_filters());
+    if !nsm_given {
+        if group_by.is_some() {
+            a.problem("group_by", "needs nsm_key_id (unit economics)", None);
+        }
+        if filters.is_some() {
+            a.problem("filters", "needs nsm_key_id (unit economics)", None);
+        }
+    }
+    let (start, end) = range?;
+    let mut body = Map::new();
+    body.insert("start_date".into(), json!(start.to_string()));
+    body.insert("end_date".into(), json!(end.to_string()));
+    body.insert("view".into(), json!(view?));
+    if let Some(g) = granularity {
+        body.insert("granularity".into(), json!(g));
+    }
+    body.insert("include_service_breakdown".into(), json!(services));
+    if let Some(p) = pool_id {
+        body.insert("pool_id".into(), json!(p));
+    }
+    body.insert("include_incomplete".into(), json!(incomplete));
+    if let Some(n) = nsm_key_id {
+        body.insert("nsm_key_id".into(), json!(n));
+    }
+    if let Some(g) = group_by {
+        body.insert("group_by".into(), json!(g));
+    }
+    if let Some(f) = filters {
+        body.insert("filters".into(), json!(f));
+    }
+    let request = ApiRequest::post(
+        format!("/api/v3/organizations/{}/cost-allocation/summary", org?),
+        Value::Object(body),
+    );
+    Some(Plan::new(request).shape(|body| {
+        let mut out = Output::new(body);
+        if has_provisional(&out.value, 0) {
+            out = out.note("Some figures are provisional (is_final false) and may change.");
+        }
+        let left_out: Vec<String> = out
+            .value
+            .get("incomplete_periods")
+            .and_then(Value::as_array)
+            .map(|ps| {
+                ps.iter()
+                    .map(|p| match p {
+                        Value::String(s) => s.clone(),
+                        other => other
+                            .get("period")
+                            .and_then(Value::as_str)
+                            .map_or_else(|| other.to_string(), str::to_string),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !left_out.is_empty() {
+            out = out.note(format!(
+                "These periods were left out because their allocation runs are not complete: {}. Call again with include_incomplete=true to compute them provisionally.",
+                left_out.join(", ")
+            ));
+        }
+        out
+    }))
+}
+
+/// Whether any object says `is_final: false`.
+fn has_provisional(v: &Value, depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match v {
+        Value::Object(m) => {
+            m.get("is_final") == Some(&Value::Bool(false))
+                || m.values().any(|c| has_provisional(c, depth + 1))
+        }
+        Value::Array(items) => items.iter().any(|c| has_provisional(c, depth + 1)),
+        _ => false,
+    }
+}
+
+pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
+    name: "get_unit_economics_for_cost_pools",
+    title: "Unit economics for cost pools",
+    description: "Computes cost per unit of business value (a pool's cost divided by a North Star Metric such as API requests or active users) for whole months, as showback or chargeback, optionally broken down by one of the metric's allowed dimensions. Get nsm_key_id, and the dimensions allowed for group_by, from list_nsm_keys first. Filters shrink the metric (the denominator), so cost_per_unit rises while pool costs stay the same.",
+    input_schema: || {
+        let mut props = vec![("organization_id", organization_id_schema())];
+        props.extend(month_dates_schema());
+        props.extend([
+            ("nsm_key_id", s::uuid("North Star Metric key, from list_nsm_keys.")),
+            ("view", s::with_default(s::one_of("showback: initial allocation; chargeback: with cross-pool reallocation.", VIEWS), json!("showback"))),
+            ("pool_id", s::uuid("Only this pool (id from list_pools); recommended when the metric belongs to one pool.")),
+            ("group_by", s::string("One of the NSM key's allowed_dimensions, e.g. team_id.", 1, 64)),
+            ("filters", nsm_filters_schema()),
+        ]);
+        s::object(
+            props,
+            &["organization_id", "start_date", "end_date", "nsm_key_id"],
+        )
+    },
+    endpoint: Endpoint::Confirmed {
+        subject: Subject::Organization,
+    },
+    narrow: "Use fewer months or set pool_id.",
+    suggestions: &[("nsm_key", "nsm_key_id"), ("month", "start_date")],
+    run: Run::Single(get_unit_economics),
+};
+
+fn get_unit_economics(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let range = month_range(a);
+    let nsm_key_id = a.required("nsm_key_id", uuid(NSM_HINT));
+    let view = a.optional("view", one_of(VIEWS)).unwrap_or("showback");
+    let pool_id = a.optional("pool_id", uuid("get one from list_pools"));
+    let group_by = a.optional("group_by", string(1, 64));
+    let filters = a.optional("filters", nsm_filters());
+    let (start, end) = range?;
+    let mut body = Map::new();
+    body.insert("start_date".into(), json!(start.to_string()));
+    body.insert("end_date".into(), json!(end.to_string()));
+    body.insert("nsm_key_id".into(), json!(nsm_key_id?));
+    body.insert("view".into(), json!(view));
+    if let Some(p) = pool_id {
+        body.insert("pool_id".into(), json!(p));
+    }
+    if let Some(g) = group_by {
+        body.insert("group_by".into(), json!(g));
+    }
+    if let Some(f) = filters {
+        body.insert("filters".into(), json!(f));
+    }
+    Some(Plan::new(ApiRequest::post(
+        format!("/api/v3/organizations/{}/kpis/unit-economics", org?),
+        Value::Object(body),
+    )))
+}

@@ -1,0 +1,162 @@
+//! Anomalies and policies (tools.md section 12).
+
+use serde_json::{Value, json};
+
+use super::args::{self, Reader, integer, list, one_of, uuid};
+use super::schema as s;
+use super::vocab::{self, organization_id, organization_id_schema};
+use super::{Endpoint, Output, Plan, Run, Subject, Tool};
+use crate::api::ApiRequest;
+
+const CONSTRAINT_TYPES: &[&str] = &[
+    "expense_anomaly",
+    "resource_count_anomaly",
+    "recurring_budget",
+    "expiring_budget",
+    "resource_quota",
+    "tagging_policy",
+];
+const DEFAULT_TYPES: &[&str] = &["expense_anomaly", "resource_count_anomaly"];
+const UNAVAILABLE: &str = "Cost anomalies are not available on this deployment; get_expenses with granularity day can show unusual days.";
+
+pub const LIST_ANOMALIES: Tool = Tool {
+    name: "list_anomalies",
+    title: "List anomaly detectors, budgets, quotas and tagging policies",
+    description: "Lists the organization's anomaly detectors and policies (by default the expense and resource-count anomaly detectors; on request also recurring and expiring budgets, resource quotas and tagging policies), each with its definition, filters, latest evaluation and its violations in the last hit_days days. An anomaly fires when today's value exceeds the average of the previous threshold_days days by more than threshold percent. Use it for \"any cost anomalies lately?\" or \"are we within our budgets?\".",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                (
+                    "types",
+                    s::with_default(
+                        s::array(
+                            "Kinds of detectors and policies to list.",
+                            s::one_of("A constraint type.", CONSTRAINT_TYPES),
+                            1,
+                            6,
+                            true,
+                        ),
+                        json!(DEFAULT_TYPES),
+                    ),
+                ),
+                (
+                    "hit_days",
+                    s::integer(
+                        "Attach violations from the last this many days; 0 attaches none.",
+                        0,
+                        90,
+                        Some(7),
+                    ),
+                ),
+            ],
+            &["organization_id"],
+        )
+    },
+    endpoint: Endpoint::Inferred {
+        route: "GET /restapi/v2/organizations/{organization_id}/organization_constraints",
+        alternative: UNAVAILABLE,
+        subject: Subject::Organization,
+    },
+    narrow: "Ask for fewer types or lower hit_days.",
+    suggestions: &[("type", "types"), ("days", "hit_days")],
+    run: Run::Single(list_anomalies),
+};
+
+fn list_anomalies(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let types = a
+        .optional("types", list(1, 6, true, one_of(CONSTRAINT_TYPES)))
+        .unwrap_or_else(|| DEFAULT_TYPES.to_vec());
+    let hit_days = a.optional("hit_days", integer(0, 90)).unwrap_or(7);
+    let request = ApiRequest::get(format!(
+        "/restapi/v2/organizations/{}/organization_constraints",
+        org?
+    ))
+    .params("type", types);
+    let request = if hit_days > 0 {
+        request.param("hit_days", hit_days.to_string())
+    } else {
+        request
+    };
+    Some(Plan::new(request))
+}
+
+pub const LIST_ANOMALY_HITS: Tool = Tool {
+    name: "list_anomaly_hits",
+    title: "List anomaly and policy violations",
+    description: "Lists when anomaly detectors, budgets, quotas and tagging policies fired, newest first, with the limit in force and the observed value, optionally for one detector and since a date. Use list_anomalies to get each detector's name and type.",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                (
+                    "constraint_id",
+                    s::uuid("Only this detector or policy (an id from list_anomalies)."),
+                ),
+                (
+                    "since",
+                    s::date("Only violations on or after this date, YYYY-MM-DD (UTC)."),
+                ),
+                (
+                    "limit",
+                    s::integer(
+                        "Maximum number of violations, newest first.",
+                        1,
+                        1000,
+                        Some(100),
+                    ),
+                ),
+            ],
+            &["organization_id"],
+        )
+    },
+    endpoint: Endpoint::Inferred {
+        route: "GET /restapi/v2/organizations/{organization_id}/organization_limit_hits",
+        alternative: UNAVAILABLE,
+        subject: Subject::Organization,
+    },
+    narrow: "Set since, constraint_id or a lower limit.",
+    suggestions: &[
+        ("start_date", "since"),
+        ("anomaly_id", "constraint_id"),
+        ("id", "constraint_id"),
+    ],
+    run: Run::Single(list_anomaly_hits),
+};
+
+fn list_anomaly_hits(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let constraint = a.optional("constraint_id", uuid("get one from list_anomalies"));
+    let since = a.optional("since", args::date());
+    let limit = vocab::limit(a, 1, 1000, 100) as usize;
+    let request = ApiRequest::get(format!(
+        "/restapi/v2/organizations/{}/organization_limit_hits",
+        org?
+    ))
+    .opt_param("constraint_id", constraint);
+    Some(Plan::new(request).shape(move |mut body| {
+        let Some(hits) = body
+            .get_mut("organization_limit_hits")
+            .and_then(Value::as_array_mut)
+        else {
+            return Output::new(body);
+        };
+        let created = |h: &Value| h.get("created_at").and_then(Value::as_f64).unwrap_or(0.0);
+        let total = hits.len();
+        if let Some(since) = since {
+            let from = since.start_unix() as f64;
+            hits.retain(|h| created(h) >= from);
+        }
+        hits.sort_by(|x, y| created(y).total_cmp(&created(x)));
+        hits.truncate(limit);
+        let shown = hits.len();
+        let out = Output::new(body);
+        if shown < total {
+            let since = since.map(|d| format!(" since {d}")).unwrap_or_default();
+            out.note(format!("Showing {shown} of {total} violations{since}."))
+        } else {
+            out
+        }
+    }))
+}

@@ -1,0 +1,470 @@
+//! Expenses and dimensions (tools.md 6.1–6.3 and 6.6).
+
+use serde_json::{Map, Value, json};
+
+use super::args::{Reader, boolean, integer, one_of, string};
+use super::date::Date;
+use super::schema as s;
+use super::vocab::{self, organization_id, organization_id_schema};
+use super::{Endpoint, Output, Plan, Run, Subject, Tool};
+use crate::api::ApiRequest;
+
+pub const GET_EXPENSES: Tool = Tool {
+    name: "get_expenses",
+    title: "Query expenses",
+    description: "Returns aggregated cloud cost for a date range at day, week, month, year or total granularity, grouped by up to three dimensions or tags, with the chosen FOCUS metrics (billed, effective and list cost, consumed quantity). Filter values must match exactly: get them from get_dimension_values or discover_expense_filters first, never guess. Rows carry data_source_id and pool_id; when you need names, use query_expenses_with_discovery instead (or get_dimension_lookups afterwards).",
+    input_schema: || {
+        s::object(
+            expense_query_schema(),
+            &["organization_id", "start_date", "end_date"],
+        )
+    },
+    endpoint: Endpoint::Confirmed {
+        subject: Subject::Organization,
+    },
+    narrow: "Use a coarser granularity, a shorter date range, fewer group_by items, more filters or a lower limit.",
+    suggestions: &[
+        ("filter", "filters"),
+        ("group", "group_by"),
+        ("from", "start_date"),
+        ("to", "end_date"),
+    ],
+    run: Run::Single(get_expenses),
+};
+
+/// The inputs shared by get_expenses and query_expenses_with_discovery.
+#[derive(Debug, Clone)]
+pub struct ExpenseQuery {
+    pub organization_id: String,
+    pub start: Date,
+    pub end: Date,
+    pub currency: Option<&'static str>,
+    pub granularity: Option<&'static str>,
+    pub group_by: Option<Vec<Value>>,
+    pub filters: Map<String, Value>,
+    pub metrics: Option<Vec<&'static str>>,
+    pub order_by: Option<Vec<Value>>,
+    pub limit: Option<i64>,
+}
+
+impl ExpenseQuery {
+    /// Read every expense-query input; `filters` is read by the caller's rules.
+    pub fn read(a: &mut Reader) -> Option<ExpenseQuery> {
+        let organization_id = organization_id(a);
+        let range = vocab::date_range(a);
+        let currency = a.optional("currency", vocab::currency());
+        let granularity = a.optional("granularity", one_of(vocab::GRANULARITIES));
+        let group_by = a.optional("group_by", vocab::group_by());
+        let filters = a
+            .optional("filters", vocab::expense_filters())
+            .unwrap_or_default();
+        let metrics = a.optional("metrics", vocab::metrics());
+        let order_by = a.optional("order_by", vocab::order_by());
+        let limit = a.optional("limit", integer(1, 10_000));
+        let (start, end) = range?;
+        Some(ExpenseQuery {
+            organization_id: organization_id?,
+            start,
+            end,
+            currency,
+            granularity,
+            group_by,
+            filters,
+            metrics,
+            order_by,
+            limit,
+        })
+    }
+
+    /// `POST …/expenses` with every input but the organization, defaults applied.
+    pub fn request(&self) -> ApiRequest {
+        let mut body = Map::new();
+        body.insert("start_date".into(), json!(self.start.to_string()));
+        body.insert("end_date".into(), json!(self.end.to_string()));
+        if let Some(c) = self.currency {
+            body.insert("currency".into(), json!(c));
+        }
+        if let Some(g) = self.granularity {
+            body.insert("granularity".into(), json!(g));
+        }
+        if let Some(g) = &self.group_by {
+            body.insert("group_by".into(), json!(g));
+        }
+        if !self.filters.is_empty() {
+            body.insert("filters".into(), Value::Object(self.filters.clone()));
+        }
+        body.insert(
+            "metrics".into(),
+            self.metrics
+                .as_ref()
+                .map_or_else(vocab::default_metrics, |m| json!(m)),
+        );
+        body.insert(
+            "order_by".into(),
+            self.order_by
+                .as_ref()
+                .map_or_else(vocab::default_order_by, |o| json!(o)),
+        );
+        if let Some(l) = self.limit {
+            body.insert("limit".into(), json!(l));
+        }
+        ApiRequest::post(
+            format!("/api/v3/organizations/{}/expenses", self.organization_id),
+            Value::Object(body),
+        )
+    }
+}
+
+pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
+    vec![
+        ("organization_id", organization_id_schema()),
+        ("start_date", vocab::start_date_schema()),
+        ("end_date", vocab::end_date_schema()),
+        ("currency", vocab::currency_schema()),
+        (
+            "granularity",
+            s::one_of(
+                "Time bucket of the rows: day, week, month, year, or total for one row per group.",
+                vocab::GRANULARITIES,
+            ),
+        ),
+        ("group_by", vocab::group_by_schema()),
+        ("filters", vocab::expense_filters_schema()),
+        ("metrics", vocab::metrics_schema()),
+        ("order_by", vocab::order_by_schema()),
+        (
+            "limit",
+            s::integer("Maximum number of rows.", 1, 10_000, None),
+        ),
+    ]
+}
+
+fn get_expenses(a: &mut Reader) -> Option<Plan> {
+    let query = ExpenseQuery::read(a)?;
+    Some(Plan::new(query.request()).shape(|body| {
+        let has_ids = contains_key(&body, &["data_source_id", "pool_id"], 0);
+        let out = Output::new(body);
+        if has_ids {
+            out.note("Rows contain data_source_id / pool_id. For names, call get_dimension_lookups or use query_expenses_with_discovery.")
+        } else {
+            out
+        }
+    }))
+}
+
+/// Whether any object in `v` (up to 32 levels deep) has one of `keys`.
+fn contains_key(v: &Value, keys: &[&str], depth: usize) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match v {
+        Value::Object(map) => {
+            keys.iter().any(|k| map.contains_key(*k))
+                || map.values().any(|c| contains_key(c, keys, depth + 1))
+        }
+        Value::Array(items) => items.iter().any(|c| contains_key(c, keys, depth + 1)),
+        _ => false,
+    }
+}
+
+// ---- get_dimension_values ----------------------------------------------------
+
+pub const GET_DIMENSION_VALUES: Tool = Tool {
+    name: "get_dimension_values",
+    title: "List valid values of a dimension or tag",
+    description: "Lists the values that actually occur in the organization's cost data for one standard dimension (such as service_name, region_id, provider or data_source_id), or for tags (all tag keys, or the values of one tag key), optionally narrowed by a partial-match search. Use it before filtering get_expenses, because filter values must match exactly; for tags, list the keys first, then the values of the key you need.",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                ("dimension", dimension_schema()),
+                (
+                    "search",
+                    s::string(
+                        "Partial match to narrow the values, e.g. us-, prod, EC2.",
+                        1,
+                        100,
+                    ),
+                ),
+                (
+                    "limit",
+                    s::integer("Maximum number of values.", 1, 1_000_000, Some(100)),
+                ),
+            ],
+            &["organization_id", "dimension"],
+        )
+    },
+    endpoint: Endpoint::Confirmed {
+        subject: Subject::Organization,
+    },
+    narrow: "Add a search string or lower limit.",
+    suggestions: &[
+        ("dimension_type", "dimension.dimension_type"),
+        ("name", "dimension.name"),
+        ("query", "search"),
+    ],
+    run: Run::Single(get_dimension_values),
+};
+
+fn dimension_schema() -> Value {
+    s::described_object(
+        "What to list: {\"dimension_type\": \"standard\", \"name\": \"service_name\"}, {\"dimension_type\": \"tag\", \"tag_type\": \"keys\"} for tag keys, or {\"dimension_type\": \"tag\", \"tag_type\": \"values\", \"key\": \"Environment\"} for one tag's values.",
+        vec![
+            (
+                "dimension_type",
+                s::one_of(
+                    "standard for a built-in dimension, tag for tags.",
+                    &["standard", "tag"],
+                ),
+            ),
+            (
+                "name",
+                s::one_of(
+                    "The standard dimension (dimension_type standard only).",
+                    vocab::STANDARD_DIMENSIONS,
+                ),
+            ),
+            (
+                "tag_type",
+                s::one_of(
+                    "keys lists tag keys; values lists the values of key (dimension_type tag only).",
+                    &["keys", "values"],
+                ),
+            ),
+            (
+                "key",
+                s::string(
+                    "Tag key whose values to list, e.g. Environment, Owner, CostCenter (tag_type values only).",
+                    1,
+                    256,
+                ),
+            ),
+        ],
+        &["dimension_type"],
+    )
+}
+
+/// The `dimension` object in its three forms.
+fn dimension() -> impl super::args::Parse<Value> {
+    super::args::object(&[], |r| {
+        let kind = r.required("dimension_type", one_of(&["standard", "tag"]));
+        match kind {
+            Some("standard") => {
+                let name = r.required("name", one_of(vocab::STANDARD_DIMENSIONS));
+                Some(json!({"dimension_type": "standard", "name": name?}))
+            }
+            Some(_) => {
+                let tag_type = r.required("tag_type", one_of(&["keys", "values"]));
+                let key_given = r.has("key");
+                let key = r.optional("key", string(1, 256));
+                match tag_type? {
+                    "values" if !key_given => {
+                        r.problem(
+                            "key",
+                            "is required when tag_type is values (e.g. Environment, Owner, Application, CostCenter)",
+                            None,
+                        );
+                        None
+                    }
+                    "values" => {
+                        Some(json!({"dimension_type": "tag", "tag_type": "values", "key": key?}))
+                    }
+                    _ if key_given => {
+                        r.problem("key", "must be omitted when tag_type is keys", None);
+                        None
+                    }
+                    _ => Some(json!({"dimension_type": "tag", "tag_type": "keys"})),
+                }
+            }
+            None => {
+                r.skip("name");
+                r.skip("tag_type");
+                r.skip("key");
+                None
+            }
+        }
+    })
+}
+
+/// Body of `POST …/expenses/dimensions/query`.
+pub fn dimension_query(
+    org: &str,
+    dimension: Value,
+    search: Option<&str>,
+    limit: i64,
+) -> ApiRequest {
+    let mut body = Map::new();
+    body.insert("dimension".into(), dimension);
+    if let Some(s) = search {
+        body.insert("search".into(), json!(s));
+    }
+    body.insert("limit".into(), json!(limit));
+    ApiRequest::post(
+        format!("/api/v3/organizations/{org}/expenses/dimensions/query"),
+        Value::Object(body),
+    )
+}
+
+fn get_dimension_values(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let dimension = a.required("dimension", dimension());
+    let search = a.optional("search", string(1, 100));
+    let limit = vocab::limit(a, 1, 1_000_000, 100);
+    Some(Plan::new(dimension_query(
+        &org?,
+        dimension?,
+        search.as_deref(),
+        limit,
+    )))
+}
+
+// ---- get_dimension_lookups ---------------------------------------------------
+
+pub const GET_DIMENSION_LOOKUPS: Tool = Tool {
+    name: "get_dimension_lookups",
+    title: "Look up names for data source and pool ids",
+    description: "Returns tables that map each data_source_id to the data source's name and provider, and each pool_id to the pool's name, so that expense results can be shown with names instead of UUIDs. Not needed after query_expenses_with_discovery, which writes the names into its rows itself.",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                (
+                    "include_pools",
+                    s::boolean("Include the pool table.", Some(true)),
+                ),
+                (
+                    "include_data_sources",
+                    s::boolean("Include the data source table.", Some(true)),
+                ),
+            ],
+            &["organization_id"],
+        )
+    },
+    endpoint: Endpoint::Confirmed {
+        subject: Subject::Organization,
+    },
+    narrow: "Ask for one table at a time (include_pools or include_data_sources false).",
+    suggestions: &[],
+    run: Run::Single(get_dimension_lookups),
+};
+
+/// `GET …/expenses/dimensions/lookups` with both flags sent.
+pub fn lookups_request(org: &str, pools: bool, data_sources: bool) -> ApiRequest {
+    ApiRequest::get(format!(
+        "/api/v3/organizations/{org}/expenses/dimensions/lookups"
+    ))
+    .param("include_pools", pools.to_string())
+    .param("include_data_sources", data_sources.to_string())
+}
+
+fn get_dimension_lookups(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let pools = a.optional("include_pools", boolean()).unwrap_or(true);
+    let data_sources = a
+        .optional("include_data_sources", boolean())
+        .unwrap_or(true);
+    if !pools && !data_sources {
+        a.problem(
+            "include_data_sources",
+            "at least one of include_pools and include_data_sources must be true",
+            Some(&Value::Bool(false)),
+        );
+        return None;
+    }
+    Some(Plan::new(lookups_request(&org?, pools, data_sources)))
+}
+
+// ---- get_expenses_breakdown --------------------------------------------------
+
+const BREAKDOWN_BY: &[&str] = &[
+    "employee_id",
+    "pool_id",
+    "cloud_account_id",
+    "service_name",
+    "region",
+    "resource_type",
+    "k8s_node",
+    "k8s_namespace",
+    "k8s_service",
+];
+
+pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
+    name: "get_expenses_breakdown",
+    title: "Cost breakdown by dimension with previous-period comparison",
+    description: "Returns cost for a date range of up to 365 days split by one dimension (service, pool, owner, data source, region, resource type, or Kubernetes node, namespace or service), with each value's total next to its total in the previous period of equal length. Use it to answer \"what changed, and where\"; set include_daily for day-by-day figures. Amounts are in the organization's currency; totals may differ slightly from get_expenses, which uses FOCUS cost columns.",
+    input_schema: || {
+        let mut props = vec![
+            ("organization_id", organization_id_schema()),
+            ("start_date", vocab::start_date_schema()),
+            (
+                "end_date",
+                s::date(
+                    "Last day of the range, YYYY-MM-DD (UTC), inclusive; at most 365 days after start_date counting both ends.",
+                ),
+            ),
+            (
+                "breakdown_by",
+                s::with_default(
+                    s::one_of("Dimension to split cost by.", BREAKDOWN_BY),
+                    json!("service_name"),
+                ),
+            ),
+        ];
+        props.extend(vocab::resource_filter_schema());
+        props.push((
+            "include_daily",
+            s::boolean("Keep the day-by-day breakdown map (large).", Some(false)),
+        ));
+        s::object(props, &["organization_id", "start_date", "end_date"])
+    },
+    endpoint: Endpoint::Inferred {
+        route: "GET /restapi/v2/organizations/{organization_id}/breakdown_expenses",
+        alternative: "Use get_expenses with granularity and group_by instead.",
+        subject: Subject::Organization,
+    },
+    narrow: "Shorten the date range, add filters, or leave include_daily false.",
+    suggestions: vocab::RESOURCE_FILTER_SUGGESTIONS,
+    run: Run::Single(get_expenses_breakdown),
+};
+
+fn get_expenses_breakdown(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let range = vocab::date_range(a);
+    let breakdown_by = a
+        .optional("breakdown_by", one_of(BREAKDOWN_BY))
+        .unwrap_or("service_name");
+    let filters = vocab::resource_filters(a);
+    let include_daily = a.optional("include_daily", boolean()).unwrap_or(false);
+    let (start, end) = range?;
+    if end.days_since_epoch() - start.days_since_epoch() + 1 > 365 {
+        a.problem(
+            "end_date",
+            format!("must be at most 365 days after start_date ({start}), both ends included"),
+            Some(&Value::String(end.to_string())),
+        );
+        return None;
+    }
+    let mut request = ApiRequest::get(format!(
+        "/restapi/v2/organizations/{}/breakdown_expenses",
+        org?
+    ))
+    .param("start_date", start.start_unix().to_string())
+    .param("end_date", end.end_unix().to_string())
+    .param("breakdown_by", breakdown_by);
+    request.query.extend(filters);
+    Some(Plan::new(request).shape(move |mut body| {
+        if include_daily {
+            return Output::new(body);
+        }
+        let removed = body
+            .as_object_mut()
+            .and_then(|m| m.shift_remove("breakdown"))
+            .is_some();
+        let out = Output::new(body);
+        if removed {
+            out.note("Daily figures omitted; call again with include_daily=true to get them.")
+        } else {
+            out
+        }
+    }))
+}

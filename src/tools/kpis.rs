@@ -1,0 +1,132 @@
+//! KPIs and North Star Metrics (tools.md section 9).
+
+use super::args::{self, Reader, list, one_of};
+use super::schema as s;
+use super::vocab::{self, KPI_IDS, organization_id, organization_id_schema};
+use super::{Endpoint, Plan, Run, Subject, Tool};
+use crate::api::ApiRequest;
+
+const CONFIRMED: Endpoint = Endpoint::Confirmed {
+    subject: Subject::Organization,
+};
+
+fn organization_only() -> serde_json::Value {
+    s::object(
+        vec![("organization_id", organization_id_schema())],
+        &["organization_id"],
+    )
+}
+
+fn kpi_ids_schema() -> serde_json::Value {
+    s::array(
+        "KPIs to return (all when omitted).",
+        s::one_of("A KPI id.", KPI_IDS),
+        1,
+        KPI_IDS.len(),
+        true,
+    )
+}
+
+pub const LIST_NSM_KEYS: Tool = Tool {
+    name: "list_nsm_keys",
+    title: "List North Star Metric keys",
+    description: "Lists the organization's North Star Metric keys (id, name, granularity, allowed dimensions): the business metrics that unit economics divide cost by. Call it before get_unit_economics_for_cost_pools or the unit-economics options of get_cost_allocation_summary.",
+    input_schema: organization_only,
+    endpoint: CONFIRMED,
+    narrow: "",
+    suggestions: &[],
+    run: Run::Single(list_nsm_keys),
+};
+
+fn list_nsm_keys(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a)?;
+    Some(Plan::new(ApiRequest::get(format!(
+        "/api/v3/organizations/{org}/metrics/nsm-keys"
+    ))))
+}
+
+pub const LIST_KPI_DEFINITIONS: Tool = Tool {
+    name: "list_kpi_definitions",
+    title: "List KPI definitions",
+    description: "Lists the FinOps KPIs DigiUsher tracks, each with id, name, description, unit (percent or currency), category, which direction is favourable and its formula. Call it before list_kpis or get_kpis_time_series to know what each KPI means.",
+    input_schema: organization_only,
+    endpoint: CONFIRMED,
+    narrow: "",
+    suggestions: &[],
+    run: Run::Single(list_kpi_definitions),
+};
+
+fn list_kpi_definitions(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a)?;
+    Some(Plan::new(ApiRequest::get(format!(
+        "/api/v3/organizations/{org}/kpis/definitions"
+    ))))
+}
+
+pub const LIST_KPIS: Tool = Tool {
+    name: "list_kpis",
+    title: "KPI values on one date",
+    description: "Returns KPI values (effective savings rate, compute commitment coverage, allocation accuracy index) for one date, or the latest available values when no date is given. For trends over time use get_kpis_time_series.",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                (
+                    "date",
+                    s::date("Date of the values, YYYY-MM-DD; the latest when omitted."),
+                ),
+                ("kpi_ids", kpi_ids_schema()),
+            ],
+            &["organization_id"],
+        )
+    },
+    endpoint: CONFIRMED,
+    narrow: "",
+    suggestions: &[("kpi_id", "kpi_ids"), ("kpis", "kpi_ids")],
+    run: Run::Single(list_kpis),
+};
+
+fn list_kpis(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let date = a.optional("date", args::date());
+    let ids = a.optional("kpi_ids", list(1, 3, true, one_of(KPI_IDS)));
+    Some(Plan::new(
+        ApiRequest::get(format!("/api/v3/organizations/{}/kpis/snapshots", org?))
+            .opt_param("date", date.map(|d| d.to_string()))
+            .params("kpi_ids", ids.unwrap_or_default()),
+    ))
+}
+
+pub const GET_KPIS_TIME_SERIES: Tool = Tool {
+    name: "get_kpis_time_series",
+    title: "KPI time series",
+    description: "Returns the values of one or more KPIs over a date range, one series per KPI, for trend questions such as \"has our commitment coverage improved this quarter?\". Call list_kpi_definitions first if you need to explain what a KPI measures.",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                ("start_date", vocab::start_date_schema()),
+                ("end_date", vocab::end_date_schema()),
+                ("kpi_ids", kpi_ids_schema()),
+            ],
+            &["organization_id", "start_date", "end_date"],
+        )
+    },
+    endpoint: CONFIRMED,
+    narrow: "Shorten the date range or ask for fewer kpi_ids.",
+    suggestions: &[("kpi_id", "kpi_ids"), ("kpis", "kpi_ids")],
+    run: Run::Single(get_kpis_time_series),
+};
+
+fn get_kpis_time_series(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let range = vocab::date_range(a);
+    let ids = a.optional("kpi_ids", list(1, 3, true, one_of(KPI_IDS)));
+    let (start, end) = range?;
+    Some(Plan::new(
+        ApiRequest::get(format!("/api/v3/organizations/{}/kpis/time-series", org?))
+            .param("start_date", start.to_string())
+            .param("end_date", end.to_string())
+            .params("kpi_ids", ids.unwrap_or_default()),
+    ))
+}

@@ -1,0 +1,112 @@
+//! Budgets and pools (tools.md section 10).
+
+use super::args::{Reader, boolean, one_of, uuid};
+use super::schema as s;
+use super::vocab::{organization_id, organization_id_schema};
+use super::{Endpoint, Plan, Run, Subject, Tool};
+use crate::api::ApiRequest;
+
+pub const LIST_POOLS: Tool = Tool {
+    name: "list_pools",
+    title: "List pools (budgets, teams, projects)",
+    description: "Lists the organization's pools, the hierarchy of budgets, business units, teams and projects that costs are assigned to, with each pool's monthly limit, purpose, parent, full path, default owner and policies. It has no spend figures: use get_pool for spend and forecast. Amounts are in the organization's currency.",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                (
+                    "scope",
+                    s::with_default(
+                        s::one_of(
+                            "all: every pool; mine: pools the user manages or owns resources in.",
+                            &["all", "mine"],
+                        ),
+                        "all".into(),
+                    ),
+                ),
+            ],
+            &["organization_id"],
+        )
+    },
+    endpoint: Endpoint::Inferred {
+        route: "GET /restapi/v2/organizations/{organization_id}/pools",
+        alternative: "Pool names are also available from get_dimension_lookups.",
+        subject: Subject::Organization,
+    },
+    narrow: "Use scope mine.",
+    suggestions: &[],
+    run: Run::Single(list_pools),
+};
+
+fn list_pools(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let scope = a
+        .optional("scope", one_of(&["all", "mine"]))
+        .unwrap_or("all");
+    let request = ApiRequest::get(format!("/restapi/v2/organizations/{}/pools", org?));
+    // The permission key is always sent: without it plain members get an empty list.
+    let request = if scope == "all" {
+        request.param("permission", "INFO_ORGANIZATION")
+    } else {
+        request
+            .param("permission", "MANAGE_RESOURCES")
+            .param("permission", "MANAGE_OWN_RESOURCES")
+    };
+    Some(Plan::new(request))
+}
+
+pub const GET_POOL: Tool = Tool {
+    name: "get_pool",
+    title: "Pool budget status",
+    description: "Shows one pool's budget status: monthly limit, spend so far this month, forecast for the month, limit not yet given to sub-pools, possible savings and number of recommendations, and its policies; by default also every sub-pool (all descendants, as a flat list linked by parent_id) with its own spend and forecast. The whole organization's root pool is pool_id from list_organizations. Amounts are in the organization's currency and cover the current calendar month (UTC).",
+    input_schema: || {
+        s::object(
+            vec![
+                (
+                    "pool_id",
+                    s::uuid(
+                        "Pool id, from list_pools, or pool_id of list_organizations for the organization's root pool.",
+                    ),
+                ),
+                (
+                    "include_children",
+                    s::boolean(
+                        "Include every sub-pool with its spend and forecast.",
+                        Some(true),
+                    ),
+                ),
+                (
+                    "details",
+                    s::boolean("Include spend, forecast, savings and policies.", Some(true)),
+                ),
+            ],
+            &["pool_id"],
+        )
+    },
+    endpoint: Endpoint::Inferred {
+        route: "GET /restapi/v2/pools/{pool_id}",
+        alternative: "Use get_cost_allocation_summary with pool_id for allocated cost.",
+        subject: Subject::Pool,
+    },
+    narrow: "Set include_children to false.",
+    suggestions: &[
+        ("id", "pool_id"),
+        ("children", "include_children"),
+        (
+            "organization_id",
+            "pool_id (the organization's root pool is pool_id from list_organizations)",
+        ),
+    ],
+    run: Run::Single(get_pool),
+};
+
+fn get_pool(a: &mut Reader) -> Option<Plan> {
+    let pool = a.required("pool_id", uuid("get one from list_pools"));
+    let children = a.optional("include_children", boolean()).unwrap_or(true);
+    let details = a.optional("details", boolean()).unwrap_or(true);
+    Some(Plan::new(
+        ApiRequest::get(format!("/restapi/v2/pools/{}", pool?))
+            .param("details", details.to_string())
+            .param("children", children.to_string()),
+    ))
+}

@@ -1,0 +1,416 @@
+//! Recommendations (tools.md section 7).
+
+use serde_json::{Map, Value, json};
+
+use super::args::{Reader, integer, list, object, one_of, string, uuid};
+use super::schema as s;
+use super::vocab::{self, organization_id, organization_id_schema};
+use super::{Endpoint, Output, Plan, Run, Subject, Tool};
+use crate::api::ApiRequest;
+
+const SCENARIO_TAGS: &[&str] = &[
+    "delete",
+    "resize",
+    "migrate",
+    "upgrade",
+    "quick_win",
+    "requires_planning",
+    "orphaned",
+    "idle",
+    "oversized",
+    "outdated",
+];
+const STATUSES: &[&str] = &[
+    "open",
+    "applied",
+    "dismissed",
+    "snoozed",
+    "auto_resolved",
+    "stale",
+];
+const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
+const SORT_BY: &[&str] = &[
+    "annual_savings",
+    "monthly_savings",
+    "severity",
+    "created_at",
+    "last_seen_at",
+    "status",
+];
+const DIRECTIONS: &[&str] = &["asc", "desc"];
+
+pub const LIST_RECOMMENDATIONS: Tool = Tool {
+    name: "list_recommendations",
+    title: "List cost-saving recommendations",
+    description: "Lists DigiUsher's cost optimization recommendations (idle, oversized, orphaned or outdated resources and more) with current and target cost, monthly and annual savings, severity, status and evidence; filter by scenario, tag, status, severity, data source, assignee, resource type, region, service or resource tags, sort, and page with offset/limit. Examples: open quick wins = status [\"open\"] + scenario_tags [\"quick_win\"]; biggest savings = sort_by \"annual_savings\", sort_direction \"desc\".",
+    input_schema: || {
+        let strings = |d: &str, max: usize| {
+            s::array(d, json!({"type": "string", "minLength": 1}), 1, max, false)
+        };
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                (
+                    "scenario_id",
+                    strings("Scenario ids, from list_scenarios.", 50),
+                ),
+                (
+                    "scenario_tags",
+                    s::array(
+                        "Scenario tags.",
+                        s::one_of("A scenario tag.", SCENARIO_TAGS),
+                        1,
+                        SCENARIO_TAGS.len(),
+                        true,
+                    ),
+                ),
+                (
+                    "status",
+                    s::array(
+                        "Statuses.",
+                        s::one_of("A status.", STATUSES),
+                        1,
+                        STATUSES.len(),
+                        true,
+                    ),
+                ),
+                (
+                    "severity",
+                    s::array(
+                        "Severities.",
+                        s::one_of("A severity.", SEVERITIES),
+                        1,
+                        SEVERITIES.len(),
+                        true,
+                    ),
+                ),
+                (
+                    "data_source_id",
+                    s::array(
+                        "Data source ids.",
+                        s::uuid("Data source id."),
+                        1,
+                        100,
+                        false,
+                    ),
+                ),
+                (
+                    "assignee_id",
+                    s::array("Assignee user ids.", s::uuid("User id."), 1, 100, false),
+                ),
+                (
+                    "resource_type",
+                    strings("Resource types, e.g. EC2, RDS.", 100),
+                ),
+                ("region", strings("Regions, e.g. us-east-1.", 100)),
+                ("service", strings("Services, e.g. AmazonEC2.", 100)),
+                (
+                    "resource_tags",
+                    s::array(
+                        "Resource tag filters.",
+                        s::object(
+                            vec![
+                                ("key", s::string("Tag key.", 1, 256)),
+                                ("include", strings("Tag values to include.", 1000)),
+                                ("exclude", strings("Tag values to exclude.", 1000)),
+                                (
+                                    "exists",
+                                    s::boolean(
+                                        "Whether the tag must be set (true) or missing (false).",
+                                        None,
+                                    ),
+                                ),
+                            ],
+                            &["key"],
+                        ),
+                        1,
+                        20,
+                        false,
+                    ),
+                ),
+                (
+                    "offset",
+                    s::integer("Items to skip, for paging.", 0, 1_000_000_000, Some(0)),
+                ),
+                ("limit", s::integer("Items per page.", 1, 500, Some(50))),
+                (
+                    "sort_by",
+                    s::one_of(
+                        "Sort field (the API sorts by annual_savings by default).",
+                        SORT_BY,
+                    ),
+                ),
+                (
+                    "sort_direction",
+                    s::one_of("Sort direction (the API uses desc by default).", DIRECTIONS),
+                ),
+            ],
+            &["organization_id"],
+        )
+    },
+    endpoint: Endpoint::Confirmed {
+        subject: Subject::Organization,
+    },
+    narrow: "Lower limit or add filters (status, severity, scenario_tags).",
+    suggestions: &[
+        ("scenario_ids", "scenario_id"),
+        ("tags", "scenario_tags"),
+        ("statuses", "status"),
+        ("data_source_ids", "data_source_id"),
+        ("regions", "region"),
+        ("services", "service"),
+        ("resource_types", "resource_type"),
+        ("sort", "sort_by"),
+    ],
+    run: Run::Single(list_recommendations),
+};
+
+fn list_recommendations(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let mut body = Map::new();
+    let mut put = |key: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            body.insert(key.to_string(), v);
+        }
+    };
+    put(
+        "scenario_id",
+        a.optional("scenario_id", list(1, 50, false, string(1, 256)))
+            .map(|v| json!(v)),
+    );
+    put(
+        "scenario_tags",
+        a.optional("scenario_tags", list(1, 10, true, one_of(SCENARIO_TAGS)))
+            .map(|v| json!(v)),
+    );
+    put(
+        "status",
+        a.optional("status", list(1, 6, true, one_of(STATUSES)))
+            .map(|v| json!(v)),
+    );
+    put(
+        "severity",
+        a.optional("severity", list(1, 4, true, one_of(SEVERITIES)))
+            .map(|v| json!(v)),
+    );
+    put(
+        "data_source_id",
+        a.optional(
+            "data_source_id",
+            list(1, 100, false, uuid("get one from list_data_sources")),
+        )
+        .map(|v| json!(v)),
+    );
+    put(
+        "assignee_id",
+        a.optional("assignee_id", list(1, 100, false, uuid("a user id")))
+            .map(|v| json!(v)),
+    );
+    for key in ["resource_type", "region", "service"] {
+        put(
+            key,
+            a.optional(key, list(1, 100, false, string(1, 256)))
+                .map(|v| json!(v)),
+        );
+    }
+    put(
+        "resource_tags",
+        a.optional("resource_tags", list(1, 20, false, resource_tag()))
+            .map(Value::Array),
+    );
+    let offset = a.optional("offset", integer(0, 1_000_000_000)).unwrap_or(0);
+    let limit = vocab::limit(a, 1, 500, 50);
+    put("offset", Some(json!(offset)));
+    put("limit", Some(json!(limit)));
+    put(
+        "sort_by",
+        a.optional("sort_by", one_of(SORT_BY)).map(|v| json!(v)),
+    );
+    put(
+        "sort_direction",
+        a.optional("sort_direction", one_of(DIRECTIONS))
+            .map(|v| json!(v)),
+    );
+    let request = ApiRequest::post(
+        format!("/api/v3/organizations/{}/recommendations", org?),
+        Value::Object(body),
+    );
+    Some(Plan::new(request).shape(move |body| {
+        let total = body.get("total").and_then(Value::as_i64);
+        let out = Output::new(body);
+        match total {
+            Some(total) if total > offset + limit => out.note(format!(
+                "More recommendations exist: call again with offset={}.",
+                offset + limit
+            )),
+            _ => out,
+        }
+    }))
+}
+
+fn resource_tag() -> impl super::args::Parse<Value> {
+    object(&[], |r| {
+        let key = r.required("key", string(1, 256));
+        let include = r.optional("include", list(1, 1000, false, string(1, 1024)));
+        let exclude = r.optional("exclude", list(1, 1000, false, string(1, 1024)));
+        let exists = r.optional("exists", super::args::boolean());
+        let mut m = Map::new();
+        m.insert("key".into(), json!(key?));
+        if let Some(v) = include {
+            m.insert("include".into(), json!(v));
+        }
+        if let Some(v) = exclude {
+            m.insert("exclude".into(), json!(v));
+        }
+        if let Some(v) = exists {
+            m.insert("exists".into(), json!(v));
+        }
+        Some(Value::Object(m))
+    })
+}
+
+pub const LIST_SCENARIOS: Tool = Tool {
+    name: "list_scenarios",
+    title: "List optimization scenarios",
+    description: "Lists the recommendation scenarios DigiUsher evaluates: what each detects, its severity, resource type, tags, configurable thresholds with their defaults, and a documentation link, optionally for one cloud provider. Use it to explain a recommendation's scenario or to choose scenario_id / scenario_tags filters for list_recommendations.",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                (
+                    "cloud_provider",
+                    s::one_of(
+                        "Only scenarios for this data source type.",
+                        vocab::CLOUD_TYPES,
+                    ),
+                ),
+            ],
+            &["organization_id"],
+        )
+    },
+    endpoint: Endpoint::Confirmed {
+        subject: Subject::Organization,
+    },
+    narrow: "Set cloud_provider.",
+    suggestions: &[("provider", "cloud_provider"), ("type", "cloud_provider")],
+    run: Run::Single(list_scenarios),
+};
+
+fn list_scenarios(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let provider = a.optional("cloud_provider", one_of(vocab::CLOUD_TYPES));
+    Some(Plan::new(
+        ApiRequest::get(format!(
+            "/api/v3/organizations/{}/recommendations/scenarios",
+            org?
+        ))
+        .opt_param("cloud_provider", provider),
+    ))
+}
+
+pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
+    name: "get_optimizations_summary",
+    title: "Savings overview by optimization module",
+    description: "Returns the total possible monthly saving and, for each optimization module (rightsizing, instances to shut down, unattached volumes, obsolete snapshots and images, reserved instances and more), the number of findings and their saving; with types set, also the top items of those modules. Use it for a quick \"how much could we save and where\" overview; use list_recommendations for filtered, paged detail (the two come from different engines and may disagree). Amounts are in the organization's currency.",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                (
+                    "data_source_ids",
+                    s::array(
+                        "Only these data sources (ids from list_data_sources).",
+                        s::uuid("Data source id."),
+                        1,
+                        100,
+                        false,
+                    ),
+                ),
+                (
+                    "types",
+                    s::array(
+                        "Modules whose top items to include, e.g. rightsizing_instances, obsolete_snapshots, volumes_not_attached_for_a_long_time.",
+                        json!({"type": "string", "pattern": "^[a-z0-9_]{1,64}$"}),
+                        1,
+                        30,
+                        true,
+                    ),
+                ),
+                (
+                    "status",
+                    s::one_of(
+                        "Which items of those modules: active (default), dismissed or excluded; only with types.",
+                        &["active", "dismissed", "excluded"],
+                    ),
+                ),
+                (
+                    "limit",
+                    s::integer(
+                        "Items per module (default 10); only with types.",
+                        1,
+                        100,
+                        None,
+                    ),
+                ),
+            ],
+            &["organization_id"],
+        )
+    },
+    endpoint: Endpoint::Inferred {
+        route: "GET /restapi/v2/organizations/{organization_id}/optimizations",
+        alternative: "Use list_recommendations instead.",
+        subject: Subject::Organization,
+    },
+    narrow: "Ask for fewer types or lower limit.",
+    suggestions: &[("type", "types"), ("data_source_id", "data_source_ids")],
+    run: Run::Single(get_optimizations_summary),
+};
+
+fn module_name() -> impl super::args::Parse<String> {
+    |v: &Value, at: &str, p: &mut super::args::Problems| {
+        let s = v.as_str().filter(|s| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        });
+        if s.is_none() {
+            p.add(
+                at,
+                "must be a module name of lower-case letters, digits and _, e.g. rightsizing_instances",
+                Some(v),
+            );
+        }
+        s.map(str::to_string)
+    }
+}
+
+fn get_optimizations_summary(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let ids = a.optional(
+        "data_source_ids",
+        list(1, 100, false, uuid("get one from list_data_sources")),
+    );
+    let types = a.optional("types", list(1, 30, true, module_name()));
+    let status_given = a.has("status");
+    let limit_given = a.has("limit");
+    let status = a.optional("status", one_of(&["active", "dismissed", "excluded"]));
+    let limit = a.optional("limit", integer(1, 100));
+    if types.is_none() && !a.failed() && (status_given || limit_given) {
+        a.problem(
+            if status_given { "status" } else { "limit" },
+            "status and limit apply to item details, which need types",
+            None,
+        );
+        return None;
+    }
+    let mut request = ApiRequest::get(format!("/restapi/v2/organizations/{}/optimizations", org?))
+        .params("cloud_account_id", ids.unwrap_or_default());
+    if let Some(types) = types {
+        request = request
+            .params("type", types)
+            .param("status", status.unwrap_or("active"))
+            .param("limit", limit.unwrap_or(10).to_string());
+    }
+    Some(Plan::new(request))
+}

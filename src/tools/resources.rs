@@ -1,0 +1,252 @@
+//! Data sources and resources (tools.md section 11).
+
+use serde_json::{Value, json};
+
+use super::args::{self, Problems, Reader, boolean, list, one_of};
+use super::schema as s;
+use super::vocab::{self, organization_id, organization_id_schema};
+use super::{Endpoint, Output, Plan, Run, Subject, Tool};
+use crate::api::ApiRequest;
+
+pub const LIST_DATA_SOURCES: Tool = Tool {
+    name: "list_data_sources",
+    title: "List data sources (cloud accounts)",
+    description: "Lists the cloud accounts and other data sources connected to the organization (AWS, Azure, Google Cloud, Kubernetes, Alibaba, Nebius, Databricks and more) with this month's cost and forecast, last month's cost, the number of tracked resources and import health (last import time and last error). Use it for \"which accounts do we have?\" or \"is our billing data up to date?\". Amounts are in the organization's currency; timestamps are Unix seconds. Each account's config (bucket names, report paths) is removed from the result.",
+    input_schema: || {
+        s::object(
+            vec![
+                ("organization_id", organization_id_schema()),
+                (
+                    "type",
+                    s::one_of("Only data sources of this type.", vocab::CLOUD_TYPES),
+                ),
+                (
+                    "details",
+                    s::boolean(
+                        "Include cost, forecast, last month's cost and resource count.",
+                        Some(true),
+                    ),
+                ),
+            ],
+            &["organization_id"],
+        )
+    },
+    endpoint: Endpoint::Inferred {
+        route: "GET /restapi/v2/organizations/{organization_id}/cloud_accounts",
+        alternative: "Data source names and providers are also available from get_dimension_lookups.",
+        subject: Subject::Organization,
+    },
+    narrow: "Set type, or details to false.",
+    suggestions: &[("cloud_type", "type"), ("provider", "type")],
+    run: Run::Single(list_data_sources),
+};
+
+fn list_data_sources(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let kind = a.optional("type", one_of(vocab::CLOUD_TYPES));
+    let details = a.optional("details", boolean()).unwrap_or(true);
+    let request = ApiRequest::get(format!("/restapi/v2/organizations/{}/cloud_accounts", org?))
+        .param("details", details.to_string())
+        .opt_param("type", kind);
+    Some(Plan::new(request).shape(|mut body| {
+        if let Some(accounts) = body.get_mut("cloud_accounts").and_then(Value::as_array_mut) {
+            for account in accounts.iter_mut().filter_map(Value::as_object_mut) {
+                account.shift_remove("config");
+            }
+        }
+        Output::new(body)
+    }))
+}
+
+const DEFAULT_FIELDS: &[&str] = &[
+    "id",
+    "cloud_resource_id",
+    "resource_name",
+    "resource_type",
+    "service_name",
+    "region",
+    "cloud_account_id",
+    "cloud_account_name",
+    "pool.name",
+    "owner.name",
+    "cost",
+    "total_cost",
+    "saving",
+    "active",
+    "tags",
+];
+
+pub const LIST_RESOURCES: Tool = Tool {
+    name: "list_resources",
+    title: "List resources by cost",
+    description: "Lists individual cloud resources with their cost in a date range, most expensive first, with owner, pool, data source, region, service, tags, lifetime cost and possible saving. Filter by data source, pool, owner, region, service, resource type, tags, Kubernetes objects, activity, recommendations or name patterns. Use it for \"what are our most expensive resources?\" or to find a resource's id for get_resource. Amounts are in the organization's currency.",
+    input_schema: || {
+        let mut props = vec![
+            ("organization_id", organization_id_schema()),
+            ("start_date", vocab::start_date_schema()),
+            ("end_date", vocab::end_date_schema()),
+            (
+                "limit",
+                s::integer("Maximum number of resources.", 1, 500, Some(50)),
+            ),
+        ];
+        props.extend(vocab::resource_filter_schema());
+        props.push((
+            "fields",
+            s::array(
+                &format!(
+                    "Item fields to return; dotted paths allowed (owner.name). Default: {}.",
+                    DEFAULT_FIELDS.join(", ")
+                ),
+                json!({"type": "string", "pattern": "^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$"}),
+                1,
+                50,
+                true,
+            ),
+        ));
+        props.push((
+            "all_fields",
+            s::boolean(
+                "Return every item field (large); not with fields.",
+                Some(false),
+            ),
+        ));
+        s::object(props, &["organization_id", "start_date", "end_date"])
+    },
+    endpoint: Endpoint::Inferred {
+        route: "GET /restapi/v2/organizations/{organization_id}/clean_expenses",
+        alternative: "Use get_expenses grouped by resource_id instead.",
+        subject: Subject::Organization,
+    },
+    narrow: "Lower limit, shorten the date range, add filters or ask for fewer fields.",
+    suggestions: vocab::RESOURCE_FILTER_SUGGESTIONS,
+    run: Run::Single(list_resources),
+};
+
+fn field_name() -> impl args::Parse<String> {
+    |v: &Value, at: &str, p: &mut Problems| {
+        let ok = v.as_str().filter(|s| {
+            s.len() <= 128
+                && s.split('.').all(|part| {
+                    !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                })
+        });
+        if ok.is_none() {
+            p.add(
+                at,
+                "must be a field name or dotted path such as owner.name",
+                Some(v),
+            );
+        }
+        ok.map(str::to_string)
+    }
+}
+
+fn list_resources(a: &mut Reader) -> Option<Plan> {
+    let org = organization_id(a);
+    let range = vocab::date_range(a);
+    let limit = vocab::limit(a, 1, 500, 50);
+    let filters = vocab::resource_filters(a);
+    let fields = a.optional("fields", list(1, 50, true, field_name()));
+    let all_fields = a.optional("all_fields", boolean()).unwrap_or(false);
+    if all_fields && fields.is_some() {
+        a.problem(
+            "all_fields",
+            "cannot be true together with fields; give one",
+            None,
+        );
+        return None;
+    }
+    let (start, end) = range?;
+    let mut request = ApiRequest::get(format!("/restapi/v2/organizations/{}/clean_expenses", org?))
+        .param("start_date", start.start_unix().to_string())
+        .param("end_date", end.end_unix().to_string())
+        .param("limit", limit.to_string());
+    request.query.extend(filters);
+    if !all_fields {
+        let fields: Vec<String> =
+            fields.unwrap_or_else(|| DEFAULT_FIELDS.iter().map(|f| f.to_string()).collect());
+        request = request.params("field", fields);
+    }
+    Some(Plan::new(request).shape(|body| {
+        let shown = body
+            .get("clean_expenses")
+            .and_then(Value::as_array)
+            .map(Vec::len);
+        let total = body.get("total_count").and_then(Value::as_u64);
+        let total_cost = body.get("total_cost").cloned();
+        let out = Output::new(body);
+        match (shown, total) {
+            (Some(n), Some(total)) if total > n as u64 => {
+                let cost = total_cost.map(|c| c.to_string()).unwrap_or_else(|| "unknown".into());
+                out.note(format!(
+                    "Showing the {n} most expensive of {total} resources (total cost {cost}); raise limit or add filters."
+                ))
+            }
+            _ => out,
+        }
+    }))
+}
+
+pub const GET_RESOURCE: Tool = Tool {
+    name: "get_resource",
+    title: "Resource details",
+    description: "Shows everything DigiUsher knows about one resource: cloud id, type, region, data source, pool and owner names, tags, first and last seen, this month's cost and forecast, lifetime cost, active recommendations with savings, and its constraints and policies. resource_id is the id from list_resources (a UUID), not the cloud provider's instance id or ARN.",
+    input_schema: || {
+        s::object(
+            vec![
+                (
+                    "resource_id",
+                    s::uuid(
+                        "DigiUsher resource id (the id of a list_resources item), not the cloud provider's id.",
+                    ),
+                ),
+                (
+                    "details",
+                    s::boolean(
+                        "Include cost, forecast, names, policies and constraints.",
+                        Some(true),
+                    ),
+                ),
+            ],
+            &["resource_id"],
+        )
+    },
+    endpoint: Endpoint::Inferred {
+        route: "GET /restapi/v2/cloud_resources/{resource_id}",
+        alternative: "Use get_expenses filtered by resource_id, and list_recommendations.",
+        subject: Subject::Resource,
+    },
+    narrow: "Set details to false.",
+    suggestions: &[
+        ("id", "resource_id"),
+        (
+            "cloud_resource_id",
+            "resource_id (the DigiUsher id; list_resources with cloud_resource_id_like finds it)",
+        ),
+    ],
+    run: Run::Single(get_resource),
+};
+
+fn resource_id() -> impl args::Parse<String> {
+    |v: &Value, at: &str, p: &mut Problems| {
+        let id = v.as_str().filter(|s| args::is_uuid(s));
+        if id.is_none() {
+            p.add(
+                at,
+                "must be the DigiUsher resource id (a UUID) from list_resources, not the cloud provider's id; to find it, call list_resources with cloud_resource_id_like",
+                Some(v),
+            );
+        }
+        id.map(str::to_ascii_lowercase)
+    }
+}
+
+fn get_resource(a: &mut Reader) -> Option<Plan> {
+    let id = a.required("resource_id", resource_id());
+    let details = a.optional("details", boolean()).unwrap_or(true);
+    Some(Plan::new(
+        ApiRequest::get(format!("/restapi/v2/cloud_resources/{}", id?))
+            .param("details", details.to_string()),
+    ))
+}

@@ -1,0 +1,320 @@
+//! Turning API JSON into a tool result: compact text, `structuredContent` for
+//! objects, `Note:` blocks, and the size cap that cuts arrays at record boundaries.
+
+use serde_json::Value;
+
+/// What a tool produced before rendering.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub value: Value,
+    /// Each becomes a text block starting with `Note:`.
+    pub notes: Vec<String>,
+}
+
+impl Output {
+    pub fn new(value: Value) -> Output {
+        Output {
+            value,
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn empty() -> Output {
+        Output::new(Value::Null).note("The API returned no content.")
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Output {
+        self.notes.push(note.into());
+        self
+    }
+}
+
+/// A finished tool result, independent of the MCP library.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolResult {
+    /// `content[0]`: the JSON text, or the error message.
+    pub text: String,
+    /// Further text blocks, each starting with `Note:`.
+    pub notes: Vec<String>,
+    /// The JSON itself when it is an object.
+    pub structured: Option<Value>,
+    pub is_error: bool,
+}
+
+impl ToolResult {
+    pub fn error(message: impl Into<String>) -> ToolResult {
+        ToolResult {
+            text: message.into(),
+            notes: Vec::new(),
+            structured: None,
+            is_error: true,
+        }
+    }
+}
+
+/// Characters kept free under the cap for the notes.
+const NOTE_ROOM: usize = 400;
+
+pub fn render(output: Output, cap: usize, narrow: &str) -> ToolResult {
+    let Output {
+        mut value,
+        mut notes,
+    } = output;
+    let mut text = value.to_string();
+    let original = char_len(&text);
+    if original > cap {
+        let budget = cap.saturating_sub(NOTE_ROOM).max(cap / 2);
+        let cuts = cut_to_fit(&mut value, budget);
+        text = value.to_string();
+        let size = char_len(&text);
+        if size > budget {
+            return ToolResult::error(format!(
+                "The result is too large to return ({original} characters, cap {cap}). Narrow the query: {narrow}"
+            ));
+        }
+        for cut in cuts {
+            notes.insert(
+                0,
+                format!(
+                    "result cut to the first {} of {} items of \"{}\" to stay under {cap} characters. {narrow}",
+                    cut.kept, cut.total, cut.name
+                ),
+            );
+        }
+    }
+    let structured = value.is_object().then(|| value.clone());
+    ToolResult {
+        text,
+        notes: notes
+            .into_iter()
+            .map(|n| {
+                if n.starts_with("Note:") {
+                    n
+                } else {
+                    format!("Note: {n}")
+                }
+            })
+            .collect(),
+        structured,
+        is_error: false,
+    }
+}
+
+fn char_len(s: &str) -> usize {
+    // Byte length bounds the character count; count only when it matters.
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// One array shortened to fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cut {
+    pub name: String,
+    pub kept: usize,
+    pub total: usize,
+}
+
+/// Shorten the largest arrays from the end until `value` serializes to at most
+/// `budget` characters. Objects are never cut apart.
+pub fn cut_to_fit(value: &mut Value, budget: usize) -> Vec<Cut> {
+    let mut cuts: Vec<Cut> = Vec::new();
+    loop {
+        let mut arrays = Vec::new();
+        let total = measure(value, &mut Vec::new(), &mut arrays);
+        if total <= budget {
+            return cuts;
+        }
+        let Some(target) = arrays
+            .into_iter()
+            .filter(|a| a.len > 0)
+            .max_by_key(|a| a.size)
+        else {
+            return cuts;
+        };
+        let Some(Value::Array(items)) = pointer_mut(value, &target.path) else {
+            return cuts;
+        };
+        let original_len = items.len();
+        let mut excess = total - budget;
+        let mut keep = items.len();
+        while keep > 0 && excess > 0 {
+            keep -= 1;
+            // The item and its separating comma.
+            let size =
+                measure(&items[keep], &mut Vec::new(), &mut Vec::new()) + usize::from(keep > 0);
+            excess = excess.saturating_sub(size);
+        }
+        items.truncate(keep);
+        let name = display_path(&target.path);
+        match cuts.iter_mut().find(|c| c.name == name) {
+            Some(c) => c.kept = keep,
+            None => cuts.push(Cut {
+                name,
+                kept: keep,
+                total: original_len,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+struct ArrayInfo {
+    path: Vec<Step>,
+    size: usize,
+    len: usize,
+}
+
+/// Serialized size in characters of `v`, recording every array found on the way.
+fn measure(v: &Value, path: &mut Vec<Step>, arrays: &mut Vec<ArrayInfo>) -> usize {
+    match v {
+        Value::Null => 4,
+        Value::Bool(b) => {
+            if *b {
+                4
+            } else {
+                5
+            }
+        }
+        Value::Number(n) => n.to_string().len(),
+        Value::String(s) => char_len(&Value::String(s.clone()).to_string()),
+        Value::Array(items) => {
+            let mut size = 2 + items.len().saturating_sub(1);
+            for (i, item) in items.iter().enumerate() {
+                path.push(Step::Index(i));
+                size += measure(item, path, arrays);
+                path.pop();
+            }
+            arrays.push(ArrayInfo {
+                path: path.clone(),
+                size,
+                len: items.len(),
+            });
+            size
+        }
+        Value::Object(map) => {
+            let mut size = 2 + map.len().saturating_sub(1);
+            for (k, item) in map {
+                size += char_len(&Value::String(k.clone()).to_string()) + 1;
+                path.push(Step::Key(k.clone()));
+                size += measure(item, path, arrays);
+                path.pop();
+            }
+            size
+        }
+    }
+}
+
+fn pointer_mut<'a>(mut v: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
+    for step in path {
+        v = match (step, v) {
+            (Step::Key(k), Value::Object(map)) => map.get_mut(k)?,
+            (Step::Index(i), Value::Array(items)) => items.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+/// `expenses.rows`, `items[0].children`, or `the result` for the top level.
+fn display_path(path: &[Step]) -> String {
+    if path.is_empty() {
+        return "the result".to_string();
+    }
+    let mut out = String::new();
+    for step in path {
+        match step {
+            Step::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn objects_are_structured_and_arrays_stay_arrays() {
+        let r = render(Output::new(json!({"a": [1, 2]})), 1000, "");
+        assert_eq!(r.text, r#"{"a":[1,2]}"#);
+        assert_eq!(r.structured, Some(json!({"a": [1, 2]})));
+        let r = render(Output::new(json!([{"id": 1}])), 1000, "");
+        assert_eq!(r.text, r#"[{"id":1}]"#);
+        assert_eq!(r.structured, None);
+        assert!(!r.is_error);
+    }
+
+    #[test]
+    fn notes_get_their_prefix() {
+        let r = render(Output::empty(), 1000, "");
+        assert_eq!(r.text, "null");
+        assert_eq!(r.notes, vec!["Note: The API returned no content."]);
+    }
+
+    #[test]
+    fn measure_matches_serde() {
+        let v =
+            json!({"a": [1, "two", null, true, false, {"b": "é\"x"}], "c": {}, "d": [], "e": 1.5});
+        assert_eq!(
+            measure(&v, &mut Vec::new(), &mut Vec::new()),
+            v.to_string().chars().count()
+        );
+    }
+
+    #[test]
+    fn the_largest_array_is_cut_from_the_end() {
+        let rows: Vec<Value> = (0..1000)
+            .map(|i| json!({"id": i, "name": format!("resource-{i}")}))
+            .collect();
+        let value = json!({"clean_expenses": rows, "total_count": 1000, "tags": ["a", "b"]});
+        let r = render(Output::new(value), 5000, "Narrow the date range.");
+        assert!(!r.is_error);
+        assert!(r.text.chars().count() <= 5000);
+        let v: Value = serde_json::from_str(&r.text).unwrap();
+        let kept = v["clean_expenses"].as_array().unwrap();
+        assert!(!kept.is_empty());
+        assert_eq!(kept[0]["id"], 0);
+        assert_eq!(v["tags"], json!(["a", "b"]));
+        assert_eq!(v["total_count"], 1000);
+        assert_eq!(
+            r.notes[0],
+            format!(
+                "Note: result cut to the first {} of 1000 items of \"clean_expenses\" to stay under 5000 characters. Narrow the date range.",
+                kept.len()
+            )
+        );
+        // The longest prefix: one more item would not fit.
+        assert!(r.text.len() + 40 > 5000 - NOTE_ROOM);
+    }
+
+    #[test]
+    fn nested_arrays_are_named_by_path() {
+        let rows: Vec<Value> = (0..500).map(|i| json!({"n": i})).collect();
+        let value = json!({"expenses": {"rows": rows}});
+        let r = render(Output::new(value), 2000, "x");
+        assert!(r.notes[0].contains("\"expenses.rows\""), "{:?}", r.notes);
+    }
+
+    #[test]
+    fn a_result_that_cannot_be_cut_is_an_error() {
+        let value = json!({"blob": "y".repeat(10_000)});
+        let r = render(Output::new(value), 2000, "Add filters.");
+        assert!(r.is_error);
+        assert!(r.text.starts_with("The result is too large to return (10011 characters, cap 2000). Narrow the query: Add filters."), "{}", r.text);
+    }
+}

@@ -1,0 +1,740 @@
+//! Shared vocabularies (tools.md section 3): dimensions, expense filters,
+//! group-by and order-by items, currencies, enums, and the OptScale resource
+//! filter set. Each comes with its parser and its schema, side by side.
+
+use serde_json::{Map, Value, json};
+
+use super::args::{self, Problems, Reader, boolean, integer, list, object, one_of, string, uuid};
+use super::date::Date;
+use super::schema as s;
+
+pub const ORG_HINT: &str = "get one from list_organizations";
+
+/// `organization_id`, required on most tools.
+pub fn organization_id(a: &mut Reader) -> Option<String> {
+    a.required("organization_id", uuid(ORG_HINT))
+}
+
+pub fn organization_id_schema() -> Value {
+    s::uuid("DigiUsher organization id (UUID); call list_organizations to find it.")
+}
+
+/// `start_date` and `end_date`, both required, end not before start.
+pub fn date_range(a: &mut Reader) -> Option<(Date, Date)> {
+    let start = a.required("start_date", args::date());
+    let end = a.required("end_date", args::date());
+    let (start, end) = (start?, end?);
+    if end < start {
+        a.problem(
+            "end_date",
+            format!("must not be before start_date ({start})"),
+            Some(&Value::String(end.to_string())),
+        );
+        return None;
+    }
+    Some((start, end))
+}
+
+pub fn start_date_schema() -> Value {
+    s::date("First day of the range, YYYY-MM-DD (UTC), inclusive.")
+}
+
+pub fn end_date_schema() -> Value {
+    s::date("Last day of the range, YYYY-MM-DD (UTC), inclusive; not before start_date.")
+}
+
+// ---- dimensions and expense filters (3.1, 3.2) --------------------------------
+
+pub const STANDARD_DIMENSIONS: &[&str] = &[
+    "service_name",
+    "service_category",
+    "resource_type",
+    "resource_id",
+    "region_id",
+    "network_from",
+    "network_to",
+    "data_source_id",
+    "provider",
+    "publisher",
+    "charge_category",
+    "pricing_category",
+    "license_model",
+    "sku_name",
+    "invoice_id",
+    "invoice_issuer",
+    "commitment_discount_type",
+    "commitment_discount_category",
+    "commitment_discount_id",
+    "consumed_unit",
+    "pool_id",
+    "rule_id",
+];
+
+const VALUE_FILTER_KEYS: &[&str] = &[
+    "service_name",
+    "service_category",
+    "resource_type",
+    "resource_id",
+    "region_id",
+    "network_from",
+    "network_to",
+    "data_source_id",
+    "provider",
+    "publisher",
+    "pool_id",
+    "charge_category",
+    "pricing_category",
+    "license_model",
+    "sku_name",
+    "sku_id",
+    "invoice_id",
+    "invoice_issuer",
+    "commitment_discount_type",
+    "commitment_discount_category",
+    "commitment_discount_id",
+    "consumed_unit",
+];
+
+const RANGE_FILTER_KEYS: &[&str] = &[
+    "billed_cost",
+    "effective_cost",
+    "list_cost",
+    "consumed_quantity",
+];
+const RANGE_OPS: &[&str] = &["gt", "gte", "lt", "lte"];
+
+pub const FILTER_SUGGESTIONS: &[(&str, &str)] = &[
+    ("region", "region_id"),
+    ("service", "service_name"),
+    ("account_id", "data_source_id"),
+    ("cloud_account_id", "data_source_id"),
+    ("rule_id", "rule_id is not filterable; group by it instead"),
+    ("tag", "tags"),
+];
+
+/// Strings of 1–1000 non-empty items.
+fn value_list() -> impl args::Parse<Vec<String>> {
+    list(1, 1000, false, string(1, 1024))
+}
+
+/// The expense filter object, validated and rebuilt without nulls.
+pub fn expense_filters() -> impl args::Parse<Map<String, Value>> {
+    object(FILTER_SUGGESTIONS, |r| {
+        let mut out = Map::new();
+        for key in VALUE_FILTER_KEYS {
+            if let Some(v) = r.optional(key, value_filter) {
+                out.insert((*key).to_string(), v);
+            }
+        }
+        for key in RANGE_FILTER_KEYS {
+            if let Some(v) = r.optional(key, list(1, 4, false, range_condition())) {
+                out.insert((*key).to_string(), Value::Array(v));
+            }
+        }
+        if let Some(tags) = r.optional("tags", list(1, 20, false, tag_filter())) {
+            out.insert("tags".into(), Value::Array(tags));
+        }
+        (!r.failed()).then_some(out)
+    })
+}
+
+/// `["a", "b"]` or `{"include": [...], "exclude": [...]}`.
+fn value_filter(v: &Value, at: &str, p: &mut Problems) -> Option<Value> {
+    match v {
+        Value::Array(_) => value_list()(v, at, p).map(|l| json!(l)),
+        Value::Object(_) => object(&[], |r| {
+            let include = r.optional("include", value_list());
+            let exclude = r.optional("exclude", value_list());
+            if include.is_none() && exclude.is_none() && !r.failed() {
+                r.problem("include", "give include, exclude or both", None);
+                return None;
+            }
+            let mut m = Map::new();
+            if let Some(i) = include {
+                m.insert("include".into(), json!(i));
+            }
+            if let Some(e) = exclude {
+                m.insert("exclude".into(), json!(e));
+            }
+            Some(Value::Object(m))
+        })(v, at, p),
+        _ => {
+            p.add(
+                at,
+                "must be a list of values or an object with include/exclude lists",
+                Some(v),
+            );
+            None
+        }
+    }
+}
+
+fn range_condition() -> impl args::Parse<Value> {
+    object(&[], |r| {
+        let value = r.required("value", |v: &Value, at: &str, p: &mut Problems| {
+            let n = v.as_f64();
+            if n.is_none() {
+                p.add(at, "must be a number", Some(v));
+            }
+            n.map(|_| v.clone())
+        });
+        let op = r.required("op", one_of(RANGE_OPS));
+        Some(json!({"value": value?, "op": op?}))
+    })
+}
+
+fn tag_filter() -> impl args::Parse<Value> {
+    object(&[], |r| {
+        let key = r.required("key", string(1, 256));
+        let include = r.optional("include", value_list());
+        let exclude = r.optional("exclude", value_list());
+        let exists = r.optional("exists", boolean());
+        let mut m = Map::new();
+        m.insert("key".into(), json!(key?));
+        if let Some(i) = include {
+            m.insert("include".into(), json!(i));
+        }
+        if let Some(e) = exclude {
+            m.insert("exclude".into(), json!(e));
+        }
+        if let Some(e) = exists {
+            m.insert("exists".into(), json!(e));
+        }
+        Some(Value::Object(m))
+    })
+}
+
+fn string_items(description: &str) -> Value {
+    s::array(
+        description,
+        json!({"type": "string", "minLength": 1}),
+        1,
+        1000,
+        false,
+    )
+}
+
+pub fn expense_filters_schema() -> Value {
+    let value_filter = |name: &str| {
+        s::any_of(
+            &format!(
+                "Exact {name} values (from get_dimension_values): a list to include, or an object with include and/or exclude lists."
+            ),
+            vec![
+                string_items("Values to include."),
+                s::object(
+                    vec![
+                        ("include", string_items("Values to include.")),
+                        ("exclude", string_items("Values to exclude.")),
+                    ],
+                    &[],
+                ),
+            ],
+        )
+    };
+    let range = |name: &str| {
+        s::array(
+            &format!("Conditions on {name}, all of which must hold."),
+            s::object(
+                vec![
+                    (
+                        "value",
+                        json!({"type": "number", "description": "The number to compare with."}),
+                    ),
+                    (
+                        "op",
+                        s::one_of("Comparison: gt, gte, lt or lte.", RANGE_OPS),
+                    ),
+                ],
+                &["value", "op"],
+            ),
+            1,
+            4,
+            false,
+        )
+    };
+    let mut props: Vec<(&str, Value)> = VALUE_FILTER_KEYS
+        .iter()
+        .map(|k| (*k, value_filter(k)))
+        .collect();
+    props.extend(RANGE_FILTER_KEYS.iter().map(|k| (*k, range(k))));
+    props.push((
+        "tags",
+        s::array(
+            "Tag filters: each names a tag key and values to include or exclude, or whether the tag must exist.",
+            s::object(
+                vec![
+                    ("key", s::string("Tag key, e.g. Environment.", 1, 256)),
+                    ("include", string_items("Tag values to include.")),
+                    ("exclude", string_items("Tag values to exclude.")),
+                    ("exists", s::boolean("true: the tag must be set; false: it must be missing.", None)),
+                ],
+                &["key"],
+            ),
+            1,
+            20,
+            false,
+        ),
+    ));
+    s::described_object(
+        "Filters; values must match exactly (use get_dimension_values or discover_expense_filters). Example: {\"service_name\": [\"AmazonEC2\"], \"region_id\": {\"exclude\": [\"us-west-2\"]}, \"tags\": [{\"key\": \"Environment\", \"include\": [\"prod\"]}]}.",
+        props,
+        &[],
+    )
+}
+
+// ---- group_by, order_by, metrics, granularity (3.3) ---------------------------
+
+pub const METRICS: &[&str] = &[
+    "billed_cost",
+    "effective_cost",
+    "list_cost",
+    "consumed_quantity",
+];
+pub const GRANULARITIES: &[&str] = &["day", "week", "month", "year", "total"];
+const ORDER_FIELDS: &[&str] = &[
+    "date",
+    "billed_cost",
+    "effective_cost",
+    "list_cost",
+    "consumed_quantity",
+    "resource_count",
+];
+const DIRECTIONS: &[&str] = &["asc", "desc"];
+
+pub fn group_by() -> impl args::Parse<Vec<Value>> {
+    list(
+        1,
+        3,
+        true,
+        |v: &Value, at: &str, p: &mut Problems| match v {
+            Value::String(_) => one_of(STANDARD_DIMENSIONS)(v, at, p).map(|d| json!(d)),
+            Value::Object(_) => object(&[], |r| {
+                let kind = r.required("type", one_of(&["keys", "values"]));
+                let key_given = r.has("key");
+                let key = r.optional("key", string(1, 256));
+                match kind? {
+                    "values" if !key_given => {
+                        r.problem("key", "is required when type is values", None);
+                        None
+                    }
+                    "values" => Some(json!({"type": "values", "key": key?})),
+                    _ if key_given => {
+                        r.problem("key", "must be omitted when type is keys", None);
+                        None
+                    }
+                    _ => Some(json!({"type": "keys"})),
+                }
+            })(v, at, p),
+            _ => {
+                p.add(
+                    at,
+                    "must be a dimension name or a tag spec {\"type\": \"values\", \"key\": …}",
+                    Some(v),
+                );
+                None
+            }
+        },
+    )
+}
+
+pub fn group_by_schema() -> Value {
+    s::array(
+        "Up to 3 groupings: a standard dimension name, or a tag spec ({\"type\": \"values\", \"key\": \"Environment\"} groups by that tag's values; {\"type\": \"keys\"} groups by tag key).",
+        s::any_of(
+            "A standard dimension or a tag spec.",
+            vec![
+                s::one_of("A standard dimension.", STANDARD_DIMENSIONS),
+                s::object(
+                    vec![
+                        (
+                            "type",
+                            s::one_of(
+                                "values: group by one tag's values; keys: group by tag key.",
+                                &["keys", "values"],
+                            ),
+                        ),
+                        (
+                            "key",
+                            s::string(
+                                "Tag key; required for type values, omitted for keys.",
+                                1,
+                                256,
+                            ),
+                        ),
+                    ],
+                    &["type"],
+                ),
+            ],
+        ),
+        1,
+        3,
+        true,
+    )
+}
+
+pub fn order_by() -> impl args::Parse<Vec<Value>> {
+    list(
+        1,
+        3,
+        false,
+        object(&[], |r| {
+            let field = r.required("field", one_of(ORDER_FIELDS));
+            let direction = r.optional("direction", one_of(DIRECTIONS));
+            let mut m = Map::new();
+            m.insert("field".into(), json!(field?));
+            if let Some(d) = direction {
+                m.insert("direction".into(), json!(d));
+            }
+            Some(Value::Object(m))
+        }),
+    )
+}
+
+pub fn order_by_schema() -> Value {
+    s::with_default(
+        s::array(
+            "Sort order, up to 3 keys.",
+            s::object(
+                vec![
+                    ("field", s::one_of("Field to sort by.", ORDER_FIELDS)),
+                    ("direction", s::one_of("asc or desc.", DIRECTIONS)),
+                ],
+                &["field"],
+            ),
+            1,
+            3,
+            false,
+        ),
+        default_order_by(),
+    )
+}
+
+pub fn default_order_by() -> Value {
+    json!([{"field": "billed_cost", "direction": "desc"}])
+}
+
+pub fn metrics() -> impl args::Parse<Vec<&'static str>> {
+    list(1, 4, true, one_of(METRICS))
+}
+
+pub fn metrics_schema() -> Value {
+    s::with_default(
+        s::array(
+            "FOCUS cost metrics to return.",
+            s::one_of("A metric.", METRICS),
+            1,
+            4,
+            true,
+        ),
+        default_metrics(),
+    )
+}
+
+pub fn default_metrics() -> Value {
+    json!(["effective_cost", "billed_cost"])
+}
+
+// ---- currency (3.4) -------------------------------------------------------------
+
+pub const CURRENCIES: &[&str] = &[
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
+    "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP",
+    "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP",
+    "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR",
+    "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW",
+    "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA",
+    "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD",
+    "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG",
+    "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE",
+    "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP",
+    "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED",
+    "VES", "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XDR",
+    "XOF", "XPD", "XPF", "XPT", "XSU", "XTS", "XUA", "XXX", "YER", "ZAR", "ZMW", "ZWL",
+];
+
+pub fn currency() -> impl args::Parse<&'static str> {
+    |v: &Value, at: &str, p: &mut Problems| {
+        let given = v.as_str().unwrap_or("");
+        if let Some(code) = CURRENCIES.iter().copied().find(|c| *c == given) {
+            return Some(code);
+        }
+        let upper = given.to_ascii_uppercase();
+        let rule = match CURRENCIES.iter().find(|c| **c == upper) {
+            Some(code) => {
+                format!("must be an upper-case ISO 4217 code; use upper case, e.g. {code}")
+            }
+            None => "must be an ISO 4217 currency code such as USD, EUR or GBP".to_string(),
+        };
+        p.add(at, rule, Some(v));
+        None
+    }
+}
+
+pub fn currency_schema() -> Value {
+    s::one_of(
+        "ISO 4217 currency code (upper case) to convert amounts to, e.g. USD, EUR.",
+        CURRENCIES,
+    )
+}
+
+// ---- enums -------------------------------------------------------------------
+
+pub const CLOUD_TYPES: &[&str] = &[
+    "aws_cnr",
+    "alibaba_cnr",
+    "azure_cnr",
+    "azure_tenant",
+    "kubernetes_cnr",
+    "environment",
+    "gcp_cnr",
+    "nebius",
+    "databricks",
+    "oci_cnr",
+    "gcp_tenant",
+];
+
+pub const KPI_IDS: &[&str] = &[
+    "effective_savings_rate",
+    "compute_commitment_coverage",
+    "allocation_accuracy_index",
+];
+
+// ---- OptScale resource filter set (3.8) ----------------------------------------
+
+/// Inputs of the resource filter set, read into query pairs in table order.
+pub fn resource_filters(a: &mut Reader) -> Vec<(&'static str, String)> {
+    let mut q: Vec<(&'static str, String)> = Vec::new();
+    let mut push_all = |key: &'static str, values: Option<Vec<String>>| {
+        if let Some(values) = values {
+            q.extend(values.into_iter().map(|v| (key, v)));
+        }
+    };
+    push_all(
+        "cloud_account_id",
+        a.optional(
+            "data_source_ids",
+            list(1, 100, false, uuid("get one from list_data_sources")),
+        ),
+    );
+    push_all(
+        "pool_id",
+        a.optional("pool_ids", list(1, 100, false, pool_filter())),
+    );
+    push_all(
+        "owner_id",
+        a.optional(
+            "owner_ids",
+            list(1, 100, false, uuid("an employee id from list_employees")),
+        ),
+    );
+    push_all(
+        "region",
+        a.optional("regions", list(1, 100, false, string(1, 256))),
+    );
+    push_all(
+        "service_name",
+        a.optional("service_names", list(1, 100, false, string(1, 256))),
+    );
+    push_all(
+        "resource_type",
+        a.optional("resource_types", list(1, 100, false, resource_type())),
+    );
+    push_all(
+        "tag",
+        a.optional("tags", list(1, 50, false, string(1, 256))),
+    );
+    push_all(
+        "without_tag",
+        a.optional("without_tags", list(1, 50, false, string(1, 256))),
+    );
+    push_all(
+        "k8s_namespace",
+        a.optional("k8s_namespaces", list(1, 100, false, string(1, 256))),
+    );
+    push_all(
+        "k8s_node",
+        a.optional("k8s_nodes", list(1, 100, false, string(1, 256))),
+    );
+    push_all(
+        "k8s_service",
+        a.optional("k8s_services", list(1, 100, false, string(1, 256))),
+    );
+    for (input, key) in [
+        ("active", "active"),
+        ("with_recommendations", "recommendations"),
+        ("constraint_violated", "constraint_violated"),
+    ] {
+        if let Some(b) = a.optional(input, boolean()) {
+            q.push((key, b.to_string()));
+        }
+    }
+    for key in ["name_like", "cloud_resource_id_like"] {
+        if let Some(pattern) = a.optional(key, like_pattern()) {
+            q.push((key, pattern));
+        }
+    }
+    q
+}
+
+pub const RESOURCE_FILTER_SUGGESTIONS: &[(&str, &str)] = &[
+    ("region", "regions"),
+    ("service_name", "service_names"),
+    ("pool_id", "pool_ids"),
+    ("owner_id", "owner_ids"),
+    ("data_source_id", "data_source_ids"),
+    ("cloud_account_id", "data_source_ids"),
+    ("resource_type", "resource_types"),
+    ("tag", "tags"),
+    ("name", "name_like"),
+];
+
+/// A pool UUID, optionally followed by `+` for the pool and all its sub-pools.
+fn pool_filter() -> impl args::Parse<String> {
+    |v: &Value, at: &str, p: &mut Problems| {
+        let s = v.as_str().unwrap_or("");
+        let id = s.strip_suffix('+').unwrap_or(s);
+        if args::is_uuid(id) {
+            Some(s.to_ascii_lowercase())
+        } else {
+            p.add(
+                at,
+                format!(
+                    "must be a pool UUID such as {}, optionally followed by + to include sub-pools (get one from list_pools)",
+                    args::EXAMPLE_UUID
+                ),
+                Some(v),
+            );
+            None
+        }
+    }
+}
+
+fn resource_type() -> impl args::Parse<String> {
+    |v: &Value, at: &str, p: &mut Problems| {
+        let s = v.as_str().unwrap_or("");
+        let ok = s.rsplit_once(':').is_some_and(|(kind, identity)| {
+            !kind.trim().is_empty() && matches!(identity, "regular" | "cluster" | "environment")
+        });
+        if ok {
+            Some(s.to_string())
+        } else {
+            p.add(
+                at,
+                "must be <type>:<identity> with identity regular, cluster or environment, e.g. Instance:regular",
+                Some(v),
+            );
+            None
+        }
+    }
+}
+
+fn like_pattern() -> impl args::Parse<String> {
+    |v: &Value, at: &str, p: &mut Problems| {
+        let s = string(1, 256)(v, at, p)?;
+        if s.chars().all(|c| c == '*' || c == '?') {
+            p.add(at, "must contain more than wildcards", Some(v));
+            return None;
+        }
+        Some(s)
+    }
+}
+
+pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
+    let strings =
+        |d: &str, max: usize| s::array(d, json!({"type": "string", "minLength": 1}), 1, max, false);
+    vec![
+        (
+            "data_source_ids",
+            s::array(
+                "Data source (cloud account) ids, from list_data_sources.",
+                s::uuid("Data source id."),
+                1,
+                100,
+                false,
+            ),
+        ),
+        (
+            "pool_ids",
+            s::array(
+                "Pool ids, from list_pools; append + to include sub-pools, e.g. \"<id>+\".",
+                json!({"type": "string", "minLength": 36, "maxLength": 37}),
+                1,
+                100,
+                false,
+            ),
+        ),
+        (
+            "owner_ids",
+            s::array(
+                "Owner employee ids, from list_employees; the nil UUID 00000000-0000-0000-0000-000000000000 means no owner.",
+                s::uuid("Employee id."),
+                1,
+                100,
+                false,
+            ),
+        ),
+        ("regions", strings("Cloud regions, e.g. us-east-1.", 100)),
+        (
+            "service_names",
+            strings("Service names, e.g. AmazonEC2.", 100),
+        ),
+        (
+            "resource_types",
+            s::array(
+                "Resource types as <type>:<identity>, identity regular, cluster or environment, e.g. Instance:regular.",
+                json!({"type": "string", "minLength": 3}),
+                1,
+                100,
+                false,
+            ),
+        ),
+        ("tags", strings("Tag keys the resource must have.", 50)),
+        (
+            "without_tags",
+            strings("Tag keys the resource must not have.", 50),
+        ),
+        ("k8s_namespaces", strings("Kubernetes namespaces.", 100)),
+        ("k8s_nodes", strings("Kubernetes nodes.", 100)),
+        ("k8s_services", strings("Kubernetes services.", 100)),
+        (
+            "active",
+            s::boolean(
+                "Only resources that are (true) or are not (false) active now.",
+                None,
+            ),
+        ),
+        (
+            "with_recommendations",
+            s::boolean(
+                "Only resources with (true) or without (false) recommendations.",
+                None,
+            ),
+        ),
+        (
+            "constraint_violated",
+            s::boolean(
+                "Only resources that violate (true) or do not violate (false) a constraint.",
+                None,
+            ),
+        ),
+        (
+            "name_like",
+            s::string("Resource name pattern; * and ? are wildcards.", 1, 256),
+        ),
+        (
+            "cloud_resource_id_like",
+            s::string(
+                "Cloud resource id pattern (instance id, ARN…); * and ? are wildcards.",
+                1,
+                256,
+            ),
+        ),
+    ]
+}
+
+/// Read `limit` with a default, as an integer within range.
+pub fn limit(a: &mut Reader, min: i64, max: i64, default: i64) -> i64 {
+    a.optional("limit", integer(min, max)).unwrap_or(default)
+}
