@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Local MCP server for DigiUsher: read-only cloud cost tools for Claude Desktop, Cursor, Claude Code and other MCP hosts.",
     long_about = None,
-    after_help = "With no command, runs the MCP server on stdio (as `serve`); MCP hosts start it that way.\n\nEnvironment: DIGIUSHER_API_BASE_URL, DIGIUSHER_TOKEN, DIGIUSHER_PROFILE, DIGIUSHER_CONFIG,\nDIGIUSHER_MAX_RESULT_CHARS, DIGIUSHER_REQUEST_TIMEOUT, DIGIUSHER_MAX_RESPONSE_BYTES, RUST_LOG."
+    after_help = "With no command, runs the MCP server on stdio (as `serve`); MCP hosts start it that way.\n\nEnvironment: DIGIUSHER_API_BASE_URL, DIGIUSHER_TOKEN, DIGIUSHER_PROFILE, DIGIUSHER_CONFIG,\nDIGIUSHER_ISSUER, DIGIUSHER_CLIENT_ID, DIGIUSHER_SCOPES, DIGIUSHER_TOKEN_STORE,\nDIGIUSHER_MAX_RESULT_CHARS, DIGIUSHER_REQUEST_TIMEOUT, DIGIUSHER_MAX_RESPONSE_BYTES, RUST_LOG."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -32,6 +32,14 @@ pub struct GlobalArgs {
     /// DigiUsher API base URL [env: DIGIUSHER_API_BASE_URL] [default: https://app.digiusher.com]
     #[arg(long, global = true, value_name = "URL")]
     pub api_base: Option<String>,
+
+    /// OpenID Connect issuer to sign in with [env: DIGIUSHER_ISSUER] [default: discovered from the API]
+    #[arg(long, global = true, value_name = "URL")]
+    pub issuer: Option<String>,
+
+    /// OAuth client id [env: DIGIUSHER_CLIENT_ID] [default: registered dynamically]
+    #[arg(long, global = true, value_name = "ID")]
+    pub client_id: Option<String>,
 
     /// Cut tool results longer than this many characters [env: DIGIUSHER_MAX_RESULT_CHARS] [default: 100000]
     #[arg(long, global = true, value_name = "N")]
@@ -63,6 +71,49 @@ pub enum Command {
         /// Print the full MCP tool definitions (name, title, description, input schema, annotations) as JSON
         #[arg(long)]
         json: bool,
+    },
+    /// Sign in to DigiUsher in the browser (OAuth 2.0 Authorization Code + PKCE)
+    Login {
+        /// Do not launch a browser; open the printed URL yourself
+        #[arg(long)]
+        no_browser: bool,
+        /// Use the device authorization grant (sign in on another device), where offered
+        #[arg(long)]
+        device: bool,
+        /// Seconds to wait for the sign-in to complete
+        #[arg(long, value_name = "SECS", default_value_t = 300)]
+        timeout: u64,
+        /// Port of the loopback listener on 127.0.0.1 (0 picks a free one)
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        callback_port: u16,
+    },
+    /// Revoke the sign-in at the provider and forget it on this machine
+    Logout {
+        /// Only forget it on this machine; do not contact the provider
+        #[arg(long)]
+        local_only: bool,
+    },
+    /// Show who is signed in, where the credential is kept and when it expires (exit 1 when sign-in is needed)
+    Status {
+        /// Print the status as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a valid access token (refreshing it first), for scripts
+    Token,
+    /// Add this server to an MCP host's configuration (merging, with a backup)
+    Setup {
+        /// The MCP host to configure
+        #[arg(value_enum)]
+        host: crate::setup::Host,
+        /// Only print the JSON to add; change nothing
+        #[arg(long)]
+        print: bool,
+    },
+    /// Print a shell completion script, e.g. `digiusher-mcp completions bash > ~/.local/share/bash-completion/completions/digiusher-mcp`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
     /// Run one tool from a terminal and print its result: the quickest way to check set-up
     Call {

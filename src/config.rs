@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::auth::session::AuthPaths;
+use crate::auth::store::StoreChoice;
 use crate::cli::GlobalArgs;
 use crate::secret::Secret;
 
@@ -14,6 +16,7 @@ pub const DEFAULT_PROFILE: &str = "default";
 const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
 const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
+const DEFAULT_SCOPES: &str = "openid profile email";
 
 /// Everything the server and the commands need to know, resolved once.
 #[derive(Debug, Clone)]
@@ -27,6 +30,15 @@ pub struct Settings {
     pub env_token: Option<Secret>,
     /// The config file that was read, if one exists.
     pub config_file: Option<PathBuf>,
+    /// The OpenID issuer; `None` means discover it from the API.
+    pub issuer: Option<String>,
+    /// A client id DigiUsher issued; `None` means register dynamically.
+    pub client_id: Option<String>,
+    pub scopes: Vec<String>,
+    /// Extra authorization request parameters (e.g. `prompt=consent`).
+    pub auth_params: Vec<(String, String)>,
+    pub token_store: StoreChoice,
+    pub paths: AuthPaths,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +63,11 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields)]
 struct ProfileFile {
     api_base: Option<String>,
+    issuer: Option<String>,
+    client_id: Option<String>,
+    scopes: Option<String>,
+    token_store: Option<String>,
+    auth_params: Option<BTreeMap<String, String>>,
     max_result_chars: Option<u64>,
     request_timeout_secs: Option<u64>,
     max_response_bytes: Option<u64>,
@@ -77,8 +94,11 @@ impl Origin<'_> {
 
 /// The platform's config file path, e.g. `~/.config/digiusher-mcp/config.toml` on Linux.
 pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|dirs| dirs.config_dir().join("config.toml"))
+}
+
+fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("com", "DigiUsher", "digiusher-mcp")
-        .map(|dirs| dirs.config_dir().join("config.toml"))
 }
 
 impl Settings {
@@ -165,6 +185,42 @@ impl Settings {
 
         let env_token = env("DIGIUSHER_TOKEN").map(|t| Secret::new(t.trim()));
 
+        let issuer = match (&args.issuer, env("DIGIUSHER_ISSUER"), &file.issuer) {
+            (Some(v), _, _) => Some(normalize_url(v, Origin::Flag("issuer"))?),
+            (None, Some(v), _) => Some(normalize_url(&v, Origin::Env("DIGIUSHER_ISSUER"))?),
+            (None, None, Some(v)) => Some(normalize_url(v, file_origin("issuer"))?),
+            (None, None, None) => None,
+        };
+        let client_id = args
+            .client_id
+            .clone()
+            .or_else(|| env("DIGIUSHER_CLIENT_ID"))
+            .or_else(|| file.client_id.clone())
+            .map(|c| c.trim().to_string());
+        let scopes_text = env("DIGIUSHER_SCOPES")
+            .or_else(|| file.scopes.clone())
+            .unwrap_or_else(|| DEFAULT_SCOPES.to_string());
+        let mut scopes: Vec<String> = scopes_text.split_whitespace().map(str::to_string).collect();
+        if !scopes.iter().any(|s| s == "openid") {
+            scopes.insert(0, "openid".into());
+        }
+        let token_store = match (env("DIGIUSHER_TOKEN_STORE"), &file.token_store) {
+            (Some(v), _) => parse_store(&v, Origin::Env("DIGIUSHER_TOKEN_STORE"))?,
+            (None, Some(v)) => parse_store(v, file_origin("token_store"))?,
+            (None, None) => StoreChoice::Auto,
+        };
+        let auth_params = file
+            .auth_params
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let dirs = project_dirs().ok_or_else(|| ConfigError::Value {
+            source_name: "HOME".into(),
+            message: "cannot find the home directory to keep sign-in state in; set HOME".into(),
+        })?;
+        let paths = AuthPaths::new(dirs.data_dir(), dirs.config_dir());
+
         Ok(Settings {
             profile,
             api_base,
@@ -173,6 +229,12 @@ impl Settings {
             max_response_bytes,
             env_token,
             config_file,
+            issuer,
+            client_id,
+            scopes,
+            auth_params,
+            token_store,
+            paths,
         })
     }
 }
@@ -267,9 +329,20 @@ fn parse_number(text: &str, origin: &Origin<'_>) -> Result<u64, ConfigError> {
     })
 }
 
-/// Check the API base URL and drop a trailing `/`. `http://` is allowed only for
-/// loopback hosts, so a token never crosses a network in clear text.
+fn parse_store(text: &str, origin: Origin<'_>) -> Result<StoreChoice, ConfigError> {
+    StoreChoice::parse(text).ok_or_else(|| ConfigError::Value {
+        source_name: origin.name(),
+        message: format!("must be auto, keychain or file; got {text:?}"),
+    })
+}
+
 fn normalize_api_base(raw: &str, origin: Origin<'_>) -> Result<String, ConfigError> {
+    normalize_url(raw, origin)
+}
+
+/// Check a service URL and drop a trailing `/`. `http://` is allowed only for
+/// loopback hosts, so a token never crosses a network in clear text.
+fn normalize_url(raw: &str, origin: Origin<'_>) -> Result<String, ConfigError> {
     let err = |message: String| ConfigError::Value {
         source_name: origin.name(),
         message,

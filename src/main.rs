@@ -12,6 +12,9 @@ mod config;
 mod logging;
 mod secret;
 mod server;
+mod setup;
+mod terminal;
+mod time;
 mod tools;
 
 use std::process::ExitCode;
@@ -46,29 +49,68 @@ fn main() -> ExitCode {
     let settings = Settings::resolve(&cli.global).map_err(|e| e.to_string());
 
     let code = match command {
-        Command::Serve => match runtime.block_on(commands::serve::run(settings)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        },
-        Command::Tools { json } => match commands::tools::run(json) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::FAILURE
-            }
-        },
+        Command::Serve => report(runtime.block_on(commands::serve::run(settings))),
+        Command::Tools { json } => report(commands::tools::run(json)),
+        Command::Setup { host, print } => {
+            report(setup::run(host, print, cli.global.profile.as_deref()))
+        }
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "digiusher-mcp",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
         Command::Call { tool, args } => match settings {
             Ok(settings) => runtime.block_on(commands::call::run(settings, &tool, args.as_deref())),
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::from(2)
+            Err(message) => config_error(&message),
+        },
+        Command::Status { json } => match settings {
+            Ok(settings) => runtime.block_on(commands::status::run(settings, json)),
+            Err(message) => config_error(&message),
+        },
+        Command::Login {
+            no_browser,
+            device,
+            timeout,
+            callback_port,
+        } => match settings {
+            Ok(settings) => {
+                let opts = commands::login::options(no_browser, device, timeout, callback_port);
+                report(runtime.block_on(commands::login::run(settings, opts)))
             }
+            Err(message) => config_error(&message),
+        },
+        Command::Logout { local_only } => match settings {
+            Ok(settings) => report(runtime.block_on(commands::logout::run(settings, local_only))),
+            Err(message) => config_error(&message),
+        },
+        Command::Token => match settings {
+            Ok(settings) => report(runtime.block_on(commands::token::run(settings))),
+            Err(message) => config_error(&message),
         },
     };
     // Do not wait for lingering blocking tasks (e.g. a DNS lookup) at exit.
     runtime.shutdown_timeout(Duration::from_millis(100));
     code
+}
+
+/// Exit 0, or print the error and exit 1.
+fn report(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A configuration problem stops a terminal command with exit code 2.
+fn config_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
 }

@@ -41,7 +41,7 @@ impl DigiUsherServer {
     pub fn new(settings: Result<Settings, String>) -> DigiUsherServer {
         let backend = match settings {
             Ok(settings) => {
-                let tokens = Arc::new(TokenSource::new(settings.env_token.clone()));
+                let tokens = Arc::new(TokenSource::from_settings(&settings));
                 Backend::Ready {
                     api: Arc::new(ApiClient::new(&settings, tokens)),
                     max_result_chars: settings.max_result_chars,
@@ -93,14 +93,17 @@ pub fn to_call_tool_result(result: ToolResult) -> CallToolResult {
     out
 }
 
-/// Progress notifications, sent in order by one task per call.
-fn progress_for(context: &RequestContext<RoleServer>) -> Progress {
+/// Progress notifications, sent in order by one task per call; the task ends when
+/// the call drops its [`Progress`], and is awaited before the result is returned.
+fn progress_for(
+    context: &RequestContext<RoleServer>,
+) -> (Progress, Option<tokio::task::JoinHandle<()>>) {
     let Some(token) = context.meta.get_progress_token() else {
-        return Progress::default();
+        return (Progress::default(), None);
     };
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u32, u32, String)>();
     let peer = context.peer.clone();
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         while let Some((done, total, message)) = rx.recv().await {
             let mut param = ProgressNotificationParam::new(token.clone(), f64::from(done));
             param.total = Some(f64::from(total));
@@ -111,9 +114,10 @@ fn progress_for(context: &RequestContext<RoleServer>) -> Progress {
             }
         }
     });
-    Progress::new(move |done, total, message| {
+    let progress = Progress::new(move |done, total, message| {
         let _ = tx.send((done, total, message));
-    })
+    });
+    (progress, Some(task))
 }
 
 impl ServerHandler for DigiUsherServer {
@@ -160,10 +164,8 @@ impl ServerHandler for DigiUsherServer {
                 return Ok(to_call_tool_result(ToolResult::error(message.clone())).into());
             }
         };
-        let cx = CallContext {
-            api,
-            progress: progress_for(&context),
-        };
+        let (progress, progress_task) = progress_for(&context);
+        let cx = CallContext { api, progress };
         tracing::info!(tool = tool.name, "tool call");
         let started = std::time::Instant::now();
         let result = tokio::select! {
@@ -173,6 +175,10 @@ impl ServerHandler for DigiUsherServer {
                 ToolResult::error("The call was cancelled.")
             }
         };
+        // Progress notifications go out before the result.
+        if let Some(task) = progress_task {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), task).await;
+        }
         tracing::info!(
             tool = tool.name,
             is_error = result.is_error,

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::auth::{AccessToken, TokenSource};
 use crate::config::Settings;
 
-pub use error::{ApiError, ErrorBody};
+pub use error::{ApiError, ErrorBody, transport_cause};
 
 /// Sent with every request so DigiUsher can tell our traffic apart.
 pub const USER_AGENT: &str = concat!("digiusher-mcp/", env!("CARGO_PKG_VERSION"));

@@ -1,7 +1,17 @@
 //! Where bearer tokens come from. The tools see only [`TokenSource`]; sign-in,
 //! storage and refresh live behind it.
 
+pub mod browser;
+pub mod discovery;
+pub mod http;
+pub mod login;
+pub mod loopback;
+pub mod registration;
+pub mod session;
+pub mod store;
+
 use crate::secret::Secret;
+use session::Session;
 
 /// Why no token could be had, in words a user can act on.
 #[derive(Debug, thiserror::Error)]
@@ -10,6 +20,20 @@ pub enum AuthError {
         "Not signed in to DigiUsher. Run `digiusher-mcp login` in a terminal (or set DIGIUSHER_TOKEN), then retry."
     )]
     NotSignedIn,
+    #[error(
+        "Your DigiUsher sign-in has expired or was revoked ({0}). Run `digiusher-mcp login` in a terminal, then retry."
+    )]
+    SignInExpired(String),
+    #[error(
+        "Not signed in with this configuration: {0}. Run `digiusher-mcp login` in a terminal, then retry."
+    )]
+    OtherAccount(String),
+    #[error(
+        "Could not renew the DigiUsher sign-in: {0}. Check the network and retry; if it keeps failing, run `digiusher-mcp login`."
+    )]
+    Refresh(String),
+    #[error("Cannot read the DigiUsher sign-in: {0}.")]
+    Store(String),
 }
 
 /// Which credential a token came from; shapes the advice given after a 401.
@@ -17,6 +41,8 @@ pub enum AuthError {
 pub enum TokenOrigin {
     /// `DIGIUSHER_TOKEN`: cannot be refreshed.
     Env,
+    /// A stored sign-in from `digiusher-mcp login`.
+    SignIn,
 }
 
 /// A bearer token ready to send, with where it came from.
@@ -27,24 +53,37 @@ pub struct AccessToken {
 }
 
 /// Yields bearer tokens for API requests.
-#[derive(Debug)]
-pub struct TokenSource {
-    env_token: Option<Secret>,
+pub enum TokenSource {
+    /// `DIGIUSHER_TOKEN` wins and is never written anywhere.
+    Env(Secret),
+    SignIn(Box<Session>),
 }
 
 impl TokenSource {
-    pub fn new(env_token: Option<Secret>) -> TokenSource {
-        TokenSource { env_token }
+    /// `DIGIUSHER_TOKEN` when set, else the profile's stored sign-in (loaded lazily).
+    pub fn from_settings(settings: &crate::config::Settings) -> TokenSource {
+        match &settings.env_token {
+            Some(token) => TokenSource::Env(token.clone()),
+            None => TokenSource::SignIn(Box::new(Session::new(
+                settings.profile.clone(),
+                settings.paths.clone(),
+                settings.issuer.clone(),
+                settings.client_id.clone(),
+            ))),
+        }
     }
 
     /// A token for the next request.
     pub async fn access_token(&self) -> Result<AccessToken, AuthError> {
-        match &self.env_token {
-            Some(secret) => Ok(AccessToken {
+        match self {
+            TokenSource::Env(secret) => Ok(AccessToken {
                 secret: secret.clone(),
                 origin: TokenOrigin::Env,
             }),
-            None => Err(AuthError::NotSignedIn),
+            TokenSource::SignIn(session) => Ok(AccessToken {
+                secret: session.access_token().await?,
+                origin: TokenOrigin::SignIn,
+            }),
         }
     }
 
@@ -54,8 +93,12 @@ impl TokenSource {
         &self,
         rejected: &AccessToken,
     ) -> Result<Option<AccessToken>, AuthError> {
-        match rejected.origin {
-            TokenOrigin::Env => Ok(None),
+        match self {
+            TokenSource::Env(_) => Ok(None),
+            TokenSource::SignIn(session) => Ok(Some(AccessToken {
+                secret: session.renew(&rejected.secret).await?,
+                origin: TokenOrigin::SignIn,
+            })),
         }
     }
 }

@@ -34,7 +34,7 @@ pub async fn run(settings: Settings, tool: &str, args: Option<&str>) -> ExitCode
             return ExitCode::from(2);
         }
     };
-    let tokens = Arc::new(TokenSource::new(settings.env_token.clone()));
+    let tokens = Arc::new(TokenSource::from_settings(&settings));
     let cx = CallContext {
         api: Arc::new(ApiClient::new(&settings, tokens)),
         progress: Progress::default(),

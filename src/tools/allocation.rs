@@ -219,8 +219,8 @@ fn get_cost_allocation_summary(a: &mut Reader) -> Option<Plan> {
         .unwrap_or(false);
     let pool_id = a.optional("pool_id", uuid("get one from list_pools"));
     let incomplete = a.optional("include_incomplete", boolean()).unwrap_or(false);
-    let nsm_key_id = a.optional("nsm_key_id", uuid(NSM_HINT));
     let nsm_given = a.has("nsm_key_id");
+    let nsm_key_id = a.optional("nsm_key_id", uuid(NSM_HINT));
     let group_by = a.optional("group_by", string(1, 64));
     let filters = a.optional("filters", nsm_filters());
     if !nsm_given {

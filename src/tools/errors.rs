@@ -16,6 +16,10 @@ pub fn describe(tool: &Tool, request: &ApiRequest, error: &ApiError) -> String {
                     "DigiUsher did not accept the token in DIGIUSHER_TOKEN. Set a valid token, or unset DIGIUSHER_TOKEN and run `digiusher-mcp login` in a terminal. {}",
                     body.http_detail(401)
                 ),
+                TokenOrigin::SignIn => format!(
+                    "DigiUsher did not accept the sign-in. Run `digiusher-mcp login` again in a terminal, then retry. {}",
+                    body.http_detail(401)
+                ),
             };
             if matches!(tool.endpoint, Endpoint::Inferred { .. }) {
                 msg.push_str(" If other DigiUsher tools work, this deployment may not accept your sign-in on this endpoint.");

@@ -1,0 +1,157 @@
+//! Dynamic client registration (RFC 7591) of a public native client, cached per
+//! issuer so that every sign-in reuses the same client id.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::http::{OAuthHttp, read_body, transport};
+use super::store::write_private_file;
+use crate::secret::Secret;
+
+/// The redirect URI registered: loopback, any port (RFC 8252 section 7.3).
+pub const REGISTERED_REDIRECT: &str = "http://127.0.0.1/callback";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Registration {
+    pub client_id: String,
+    /// RFC 7592 management URI and token, to check the registration still exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_client_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_access_token: Option<Secret>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    #[error(
+        "the identity provider offers no dynamic client registration; set DIGIUSHER_CLIENT_ID (or --client-id) to the client id DigiUsher gave you"
+    )]
+    NotOffered,
+    #[error("client registration failed: {0}")]
+    Failed(String),
+}
+
+/// Cached registrations, by issuer, in the config folder.
+pub struct RegistrationCache {
+    path: PathBuf,
+}
+
+impl RegistrationCache {
+    pub fn new(path: PathBuf) -> RegistrationCache {
+        RegistrationCache { path }
+    }
+
+    fn read(&self) -> BTreeMap<String, Registration> {
+        std::fs::read_to_string(&self.path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn get(&self, issuer: &str) -> Option<Registration> {
+        self.read().remove(issuer)
+    }
+
+    pub fn put(&self, issuer: &str, registration: &Registration) -> Result<(), String> {
+        let mut all = self.read();
+        all.insert(issuer.to_string(), registration.clone());
+        write_json(&self.path, &all)
+    }
+
+    pub fn forget(&self, issuer: &str) {
+        let mut all = self.read();
+        if all.remove(issuer).is_some() {
+            let _ = write_json(&self.path, &all);
+        }
+    }
+}
+
+fn write_json(path: &Path, all: &BTreeMap<String, Registration>) -> Result<(), String> {
+    let bytes = serde_json::to_vec_pretty(all).map_err(|e| e.to_string())?;
+    write_private_file(path, &bytes).map_err(|e| e.to_string())
+}
+
+/// Register a public native client.
+pub async fn register(
+    http: &OAuthHttp,
+    endpoint: &str,
+    scopes: &[String],
+    device_flow: bool,
+) -> Result<Registration, RegistrationError> {
+    let mut grant_types = vec!["authorization_code", "refresh_token"];
+    if device_flow {
+        grant_types.push("urn:ietf:params:oauth:grant-type:device_code");
+    }
+    let body = json!({
+        "client_name": "digiusher-mcp",
+        "application_type": "native",
+        "token_endpoint_auth_method": "none",
+        "redirect_uris": [REGISTERED_REDIRECT],
+        "grant_types": grant_types,
+        "response_types": ["code"],
+        "scope": scopes.join(" "),
+    });
+    let response = http
+        .client()
+        .post(endpoint)
+        .json(&body)
+        .send()
+        .await
+        .map_err(|e| RegistrationError::Failed(transport(e).0))?;
+    let status = response.status();
+    let bytes = read_body(response)
+        .await
+        .map_err(|e| RegistrationError::Failed(e.0))?;
+    let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    if !status.is_success() {
+        let reason = doc
+            .get("error_description")
+            .or(doc.get("error"))
+            .and_then(|v| v.as_str())
+            .unwrap_or("no reason given");
+        return Err(RegistrationError::Failed(format!(
+            "HTTP {} from {endpoint}: {reason}",
+            status.as_u16()
+        )));
+    }
+    let client_id = doc
+        .get("client_id")
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| RegistrationError::Failed("the response has no client_id".into()))?;
+    Ok(Registration {
+        client_id: client_id.to_string(),
+        registration_client_uri: doc
+            .get("registration_client_uri")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        registration_access_token: doc
+            .get("registration_access_token")
+            .and_then(|v| v.as_str())
+            .map(Secret::new),
+    })
+}
+
+/// Whether the provider still knows a cached registration (RFC 7592 read). Without
+/// a management URI we cannot tell, and assume it does.
+pub async fn still_valid(http: &OAuthHttp, registration: &Registration) -> bool {
+    let (Some(uri), Some(token)) = (
+        &registration.registration_client_uri,
+        &registration.registration_access_token,
+    ) else {
+        return true;
+    };
+    match http
+        .client()
+        .get(uri)
+        .bearer_auth(token.expose())
+        .send()
+        .await
+    {
+        Ok(r) => !matches!(r.status().as_u16(), 401 | 403 | 404),
+        // A network problem will show up again in the sign-in itself.
+        Err(_) => true,
+    }
+}

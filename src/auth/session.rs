@@ -1,0 +1,442 @@
+//! A stored sign-in in use: loads lazily (no keychain access before the first
+//! tool call), refreshes 60 s before expiry or after a 401, one refresh at a time
+//! in this process and, through a file lock, across processes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::AuthError;
+use super::http::{OAuthHttp, read_body, transport};
+use super::store::{Credential, CredentialStore, StoreKind, write_private_file};
+use crate::secret::Secret;
+
+/// Refresh this long before the access token expires.
+const REFRESH_MARGIN_SECS: u64 = 60;
+/// Give up waiting for another process's refresh after this long.
+const LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// The non-secret facts about a profile's sign-in, kept beside the credential so
+/// that refresh and logout need no discovery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub issuer: String,
+    pub client_id: String,
+    pub store: StoreKind,
+    pub token_endpoint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+}
+
+impl Account {
+    /// The record's key: profile + issuer + client id.
+    pub fn key(&self, profile: &str) -> String {
+        format!("{profile}|{}|{}", self.issuer, self.client_id)
+    }
+}
+
+/// Where sign-in state lives on disk.
+#[derive(Debug, Clone)]
+pub struct AuthPaths {
+    /// `accounts.json`: profile → [`Account`].
+    pub accounts: PathBuf,
+    /// The file store, used when no keychain works.
+    pub credentials: PathBuf,
+    /// Folder of per-profile lock files.
+    pub locks: PathBuf,
+    /// Cached client registrations.
+    pub registrations: PathBuf,
+}
+
+impl AuthPaths {
+    pub fn new(data_dir: &Path, config_dir: &Path) -> AuthPaths {
+        AuthPaths {
+            accounts: data_dir.join("accounts.json"),
+            credentials: data_dir.join("credentials.json"),
+            locks: data_dir.join("locks"),
+            registrations: config_dir.join("registrations.json"),
+        }
+    }
+
+    pub fn read_accounts(&self) -> Result<BTreeMap<String, Account>, AuthError> {
+        match std::fs::read_to_string(&self.accounts) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+                AuthError::Store(format!(
+                    "{} is damaged ({e}); run `digiusher-mcp login` again",
+                    self.accounts.display()
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+            Err(e) => Err(AuthError::Store(format!(
+                "cannot read {}: {e}",
+                self.accounts.display()
+            ))),
+        }
+    }
+
+    pub fn account(&self, profile: &str) -> Result<Option<Account>, AuthError> {
+        Ok(self.read_accounts()?.remove(profile))
+    }
+
+    pub fn set_account(&self, profile: &str, account: Option<&Account>) -> Result<(), AuthError> {
+        let mut all = self.read_accounts()?;
+        match account {
+            Some(a) => {
+                all.insert(profile.to_string(), a.clone());
+            }
+            None => {
+                all.remove(profile);
+            }
+        }
+        let bytes = serde_json::to_vec_pretty(&all).map_err(|e| AuthError::Store(e.to_string()))?;
+        write_private_file(&self.accounts, &bytes).map_err(|e| AuthError::Store(e.to_string()))
+    }
+
+    fn lock_file(&self, profile: &str) -> PathBuf {
+        let safe: String = profile
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.locks.join(format!("{safe}.lock"))
+    }
+}
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Whether the access token is good for a while yet: 60 s before expiry, or half
+/// its lifetime for tokens that live less than two minutes.
+pub fn is_fresh(credential: &Credential) -> bool {
+    let lifetime = credential.expires_at.saturating_sub(credential.obtained_at);
+    let margin = if credential.obtained_at == 0 {
+        REFRESH_MARGIN_SECS
+    } else {
+        REFRESH_MARGIN_SECS.min(lifetime / 2)
+    };
+    credential.expires_at > now() + margin
+}
+
+/// Run blocking store work off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, AuthError> + Send + 'static,
+) -> Result<T, AuthError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(AuthError::Store(format!("background task failed: {e}"))))
+}
+
+/// Hold the cross-process refresh lock for `profile` until the file is dropped.
+async fn lock(paths: &AuthPaths, profile: &str) -> Result<std::fs::File, AuthError> {
+    let path = paths.lock_file(profile);
+    super::store::create_private_dir(&paths.locks)
+        .map_err(|e| AuthError::Store(format!("cannot create {}: {e}", paths.locks.display())))?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| AuthError::Store(format!("cannot open {}: {e}", path.display())))?;
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(AuthError::Refresh(format!(
+                    "another digiusher-mcp process has held {} for {} s",
+                    path.display(),
+                    LOCK_WAIT.as_secs()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(AuthError::Store(format!(
+                    "cannot lock {}: {e}",
+                    path.display()
+                )));
+            }
+        }
+    }
+}
+
+/// A token endpoint answer.
+#[derive(Debug, Deserialize)]
+struct TokenAnswer {
+    access_token: Option<Secret>,
+    expires_in: Option<u64>,
+    refresh_token: Option<Secret>,
+    scope: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Exchange a refresh token. `Err(None)` means `invalid_grant`: the sign-in is gone.
+async fn refresh_grant(
+    http: &OAuthHttp,
+    account: &Account,
+    old: &Credential,
+    refresh_token: &Secret,
+) -> Result<Credential, Option<String>> {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("grant_type", "refresh_token")
+        .append_pair("refresh_token", refresh_token.expose())
+        .append_pair("client_id", &account.client_id)
+        .finish();
+    let response = http
+        .client()
+        .post(&account.token_endpoint)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .header(reqwest::header::ACCEPT, "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| Some(transport(e).0))?;
+    let status = response.status().as_u16();
+    let bytes = read_body(response).await.map_err(|e| Some(e.0))?;
+    let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {
+        Some(format!(
+            "the token endpoint answered HTTP {status} without JSON"
+        ))
+    })?;
+    if let Some(error) = &answer.error {
+        if error == "invalid_grant" {
+            return Err(None);
+        }
+        return Err(Some(format!(
+            "{error}{}",
+            answer
+                .error_description
+                .as_ref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default()
+        )));
+    }
+    let access_token = answer.access_token.ok_or_else(|| {
+        Some(format!(
+            "the token endpoint answered HTTP {status} without an access token"
+        ))
+    })?;
+    Ok(Credential {
+        access_token,
+        expires_at: now() + answer.expires_in.unwrap_or(3600),
+        obtained_at: now(),
+        // Keep the old refresh token when the provider does not rotate.
+        refresh_token: answer.refresh_token.or_else(|| old.refresh_token.clone()),
+        scopes: answer
+            .scope
+            .map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_else(|| old.scopes.clone()),
+        ..old.clone()
+    })
+}
+
+struct Loaded {
+    account: Account,
+    store: CredentialStore,
+    credential: Credential,
+}
+
+/// The signed-in user of one profile.
+pub struct Session {
+    profile: String,
+    paths: AuthPaths,
+    /// A configured issuer or client id the stored sign-in must match.
+    expected_issuer: Option<String>,
+    expected_client_id: Option<String>,
+    state: tokio::sync::Mutex<Option<Loaded>>,
+    http: std::sync::OnceLock<OAuthHttp>,
+}
+
+impl Session {
+    pub fn new(
+        profile: String,
+        paths: AuthPaths,
+        expected_issuer: Option<String>,
+        expected_client_id: Option<String>,
+    ) -> Session {
+        Session {
+            profile,
+            paths,
+            expected_issuer,
+            expected_client_id,
+            state: tokio::sync::Mutex::new(None),
+            http: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn http(&self) -> Result<&OAuthHttp, AuthError> {
+        if let Some(h) = self.http.get() {
+            return Ok(h);
+        }
+        let h = OAuthHttp::new().map_err(|e| AuthError::Refresh(e.0))?;
+        Ok(self.http.get_or_init(|| h))
+    }
+
+    async fn load(&self) -> Result<Loaded, AuthError> {
+        let paths = self.paths.clone();
+        let profile = self.profile.clone();
+        let (expected_issuer, expected_client) = (
+            self.expected_issuer.clone(),
+            self.expected_client_id.clone(),
+        );
+        blocking(move || {
+            let account = paths.account(&profile)?.ok_or(AuthError::NotSignedIn)?;
+            if let Some(issuer) = expected_issuer
+                && issuer.trim_end_matches('/') != account.issuer
+            {
+                return Err(AuthError::OtherAccount(format!(
+                    "profile {profile:?} is signed in to {}, but the configured issuer is {issuer}",
+                    account.issuer
+                )));
+            }
+            if let Some(client) = expected_client
+                && client != account.client_id
+            {
+                return Err(AuthError::OtherAccount(format!(
+                    "profile {profile:?} is signed in with client {}, but the configured client id is {client}",
+                    account.client_id
+                )));
+            }
+            let store = CredentialStore::open(account.store, paths.credentials.clone())
+                .map_err(|e| AuthError::Store(e.to_string()))?;
+            let credential = store
+                .load(&account.key(&profile))
+                .map_err(|e| AuthError::Store(e.to_string()))?
+                .ok_or(AuthError::NotSignedIn)?;
+            Ok(Loaded {
+                account,
+                store,
+                credential,
+            })
+        })
+        .await
+    }
+
+    /// A fresh access token, refreshing first when it expires within 60 s.
+    pub async fn access_token(&self) -> Result<Secret, AuthError> {
+        let mut state = self.state.lock().await;
+        if state.is_none() {
+            *state = Some(self.load().await?);
+        }
+        let Some(loaded) = state.as_mut() else {
+            return Err(AuthError::NotSignedIn);
+        };
+        if is_fresh(&loaded.credential) {
+            return Ok(loaded.credential.access_token.clone());
+        }
+        let result = self.refresh(loaded, None).await;
+        if matches!(
+            result,
+            Err(AuthError::SignInExpired(_)) | Err(AuthError::NotSignedIn)
+        ) {
+            *state = None;
+        }
+        result
+    }
+
+    /// The API rejected `rejected`: refresh unless another task already did.
+    pub async fn renew(&self, rejected: &Secret) -> Result<Secret, AuthError> {
+        let mut state = self.state.lock().await;
+        if state.is_none() {
+            *state = Some(self.load().await?);
+        }
+        let Some(loaded) = state.as_mut() else {
+            return Err(AuthError::NotSignedIn);
+        };
+        if loaded.credential.access_token != *rejected && is_fresh(&loaded.credential) {
+            return Ok(loaded.credential.access_token.clone());
+        }
+        let result = self.refresh(loaded, Some(rejected)).await;
+        if matches!(
+            result,
+            Err(AuthError::SignInExpired(_)) | Err(AuthError::NotSignedIn)
+        ) {
+            *state = None;
+        }
+        result
+    }
+
+    /// Refresh under the cross-process lock. After taking it, adopt a newer token
+    /// another process saved; otherwise refresh and persist before use.
+    async fn refresh(
+        &self,
+        loaded: &mut Loaded,
+        rejected: Option<&Secret>,
+    ) -> Result<Secret, AuthError> {
+        let _lock = lock(&self.paths, &self.profile).await?;
+        let key = loaded.account.key(&self.profile);
+        let store = loaded.store.clone();
+        let key_for_load = key.clone();
+        let stored = blocking(move || {
+            store
+                .load(&key_for_load)
+                .map_err(|e| AuthError::Store(e.to_string()))
+        })
+        .await?
+        .ok_or(AuthError::NotSignedIn)?;
+        let newer = stored.access_token != loaded.credential.access_token;
+        let rejected_again = rejected.is_some_and(|r| *r == stored.access_token);
+        loaded.credential = stored;
+        if newer && !rejected_again && is_fresh(&loaded.credential) {
+            tracing::debug!("adopting a token another process refreshed");
+            return Ok(loaded.credential.access_token.clone());
+        }
+        let refresh_token = loaded.credential.refresh_token.clone().ok_or_else(|| {
+            AuthError::SignInExpired(
+                "the access token expired and there is no refresh token".into(),
+            )
+        })?;
+        tracing::info!("refreshing the DigiUsher access token");
+        match refresh_grant(
+            self.http()?,
+            &loaded.account,
+            &loaded.credential,
+            &refresh_token,
+        )
+        .await
+        {
+            Ok(fresh) => {
+                let store = loaded.store.clone();
+                let saved = fresh.clone();
+                blocking(move || {
+                    store
+                        .save(&key, &saved)
+                        .map_err(|e| AuthError::Store(e.to_string()))
+                })
+                .await?;
+                loaded.credential = fresh;
+                Ok(loaded.credential.access_token.clone())
+            }
+            Err(None) => {
+                let store = loaded.store.clone();
+                let paths = self.paths.clone();
+                let profile = self.profile.clone();
+                blocking(move || {
+                    let _ = store.delete(&key);
+                    paths.set_account(&profile, None)
+                })
+                .await?;
+                Err(AuthError::SignInExpired(
+                    "the identity provider no longer accepts the refresh token".into(),
+                ))
+            }
+            Err(Some(reason)) => Err(AuthError::Refresh(reason)),
+        }
+    }
+}

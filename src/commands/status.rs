@@ -1,0 +1,145 @@
+//! `digiusher-mcp status [--json]`: who is signed in, where, until when. Exit 0
+//! when a usable credential exists, 1 when sign-in is needed. No network.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use serde_json::{Value, json};
+
+use crate::auth::session::{is_fresh, now};
+use crate::auth::store::CredentialStore;
+use crate::config::Settings;
+use crate::time::rfc3339;
+
+pub async fn run(settings: Settings, as_json: bool) -> ExitCode {
+    let status = gather(&settings).await;
+    let usable = status["signed_in"] == Value::Bool(true);
+    if as_json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&status).unwrap_or_default()
+        );
+    } else {
+        print_human(&status);
+    }
+    if usable {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+async fn gather(settings: &Settings) -> Value {
+    let mut status = json!({
+        "signed_in": false,
+        "profile": settings.profile,
+        "issuer": settings.issuer,
+        "client_id": settings.client_id,
+        "api_base": settings.api_base,
+        "scopes": Value::Null,
+        "expires_at": Value::Null,
+        "store": Value::Null,
+        "identity": Value::Null,
+    });
+    if settings.env_token.is_some() {
+        status["signed_in"] = json!(true);
+        status["store"] = json!("env");
+        status["note"] = json!("DIGIUSHER_TOKEN is set and is used as it is (it is never stored)");
+        return status;
+    }
+    let paths = settings.paths.clone();
+    let profile = settings.profile.clone();
+    let found = tokio::task::spawn_blocking(move || {
+        let account = paths.account(&profile).map_err(|e| e.to_string())?;
+        let Some(account) = account else {
+            return Ok(None);
+        };
+        let store = CredentialStore::open(account.store, paths.credentials.clone())
+            .map_err(|e| e.to_string())?;
+        let credential = store
+            .load(&account.key(&profile))
+            .map_err(|e| e.to_string())?;
+        Ok::<_, String>(Some((account, credential)))
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
+    match found {
+        Err(e) => status["error"] = json!(e),
+        Ok(None) => status["error"] = json!("run `digiusher-mcp login` to sign in"),
+        Ok(Some((account, None))) => {
+            status["issuer"] = json!(account.issuer);
+            status["client_id"] = json!(account.client_id);
+            status["store"] = json!(account.store.as_str());
+            status["error"] = json!("the stored credential is missing; run `digiusher-mcp login`");
+        }
+        Ok(Some((account, Some(c)))) => {
+            let fresh = is_fresh(&c);
+            let usable = fresh || c.refresh_token.is_some();
+            status["signed_in"] = json!(usable);
+            status["issuer"] = json!(account.issuer);
+            status["client_id"] = json!(account.client_id);
+            status["scopes"] = json!(c.scopes);
+            status["expires_at"] = json!(rfc3339(c.expires_at));
+            status["access_token_expired"] = json!(c.expires_at <= now());
+            status["refreshable"] = json!(c.refresh_token.is_some());
+            status["store"] = json!(account.store.as_str());
+            status["identity"] =
+                json!({"sub": c.identity.sub, "email": c.identity.email, "name": c.identity.name});
+            if account.store.as_str() == "file" {
+                status["warning"] = json!(format!(
+                    "no OS keychain was usable at sign-in; the credential is in {} (mode 0600)",
+                    settings.paths.credentials.display()
+                ));
+            }
+            if !usable {
+                status["error"] = json!(
+                    "the access token expired and cannot be refreshed; run `digiusher-mcp login`"
+                );
+            }
+        }
+    }
+    status
+}
+
+fn print_human(s: &Value) {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let paint = |code: &str, text: &str| {
+        if color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| "-".into());
+    if s["signed_in"] == Value::Bool(true) {
+        let who = &s["identity"];
+        let name = match (who["name"].as_str(), who["email"].as_str()) {
+            (Some(n), Some(e)) => format!("{n} <{e}>"),
+            (Some(n), None) => n.to_string(),
+            (None, Some(e)) => e.to_string(),
+            (None, None) => who["sub"].as_str().unwrap_or("a static token").to_string(),
+        };
+        println!("{} {name}", paint("32", "Signed in:"));
+    } else {
+        println!("{} {}", paint("31", "Not signed in:"), text(&s["error"]));
+    }
+    for (label, key) in [
+        ("Profile", "profile"),
+        ("API", "api_base"),
+        ("Issuer", "issuer"),
+        ("Client id", "client_id"),
+        ("Stored in", "store"),
+        ("Expires", "expires_at"),
+    ] {
+        println!("  {label:<10} {}", text(&s[key]));
+    }
+    if let Some(scopes) = s["scopes"].as_array() {
+        let list: Vec<&str> = scopes.iter().filter_map(Value::as_str).collect();
+        println!("  {:<10} {}", "Scopes", list.join(" "));
+    }
+    for key in ["warning", "note"] {
+        if let Some(w) = s[key].as_str() {
+            println!("  {}", paint("33", w));
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! `digiusher-mcp token`: a valid access token on stdout, like `gh auth token`.
+
+use crate::auth::TokenSource;
+use crate::config::Settings;
+
+pub async fn run(settings: Settings) -> Result<(), String> {
+    let token = TokenSource::from_settings(&settings)
+        .access_token()
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{}", token.secret.expose());
+    Ok(())
+}

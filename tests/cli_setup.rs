@@ -1,0 +1,156 @@
+//! `setup` and `completions` from the command line, in a fresh HOME, against
+//! host configuration files of every shape.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use serde_json::{Value, json};
+
+fn run(home: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("runs")
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn binary() -> String {
+    std::fs::canonicalize(BIN).unwrap().display().to_string()
+}
+
+#[test]
+fn setup_writes_each_hosts_file_in_its_shape() {
+    let home = TempDir::new("setup");
+    let h = &home.0;
+    let cases = [
+        (
+            "claude-desktop",
+            h.join(".config/Claude/claude_desktop_config.json"),
+            "mcpServers",
+            json!({"command": binary(), "args": []}),
+        ),
+        (
+            "cursor",
+            h.join(".cursor/mcp.json"),
+            "mcpServers",
+            json!({"command": binary(), "args": []}),
+        ),
+        (
+            "claude-code",
+            h.join(".claude.json"),
+            "mcpServers",
+            json!({"type": "stdio", "command": binary(), "args": [], "env": {}}),
+        ),
+        (
+            "vscode",
+            h.join(".config/Code/User/mcp.json"),
+            "servers",
+            json!({"type": "stdio", "command": binary(), "args": []}),
+        ),
+    ];
+    for (host, path, key, entry) in cases {
+        let out = run(h, &["setup", host]);
+        assert!(
+            out.status.success(),
+            "{host}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.contains(&format!("Created {}", path.display())),
+            "{host}: {stdout}"
+        );
+        assert!(stdout.contains("Next: "), "{stdout}");
+        assert_eq!(read(&path), json!({key: {"digiusher": entry}}), "{host}");
+        // Idempotent.
+        let out = run(h, &["setup", host]);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("nothing changed"));
+    }
+}
+
+#[test]
+fn setup_merges_keeps_other_servers_backs_up_and_refuses_broken_files() {
+    let home = TempDir::new("setup-merge");
+    let h = &home.0;
+    let path = h.join(".cursor/mcp.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let original =
+        r#"{"mcpServers": {"github": {"command": "gh-mcp", "args": ["--x"]}}, "other": true}"#;
+    std::fs::write(&path, original).unwrap();
+    let out = run(h, &["setup", "cursor", "--profile", "work"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = read(&path);
+    assert_eq!(v["other"], true);
+    assert_eq!(
+        v["mcpServers"]["github"],
+        json!({"command": "gh-mcp", "args": ["--x"]})
+    );
+    assert_eq!(
+        v["mcpServers"]["digiusher-work"],
+        json!({"command": binary(), "args": ["--profile", "work"]})
+    );
+    let backup = h.join(".cursor/mcp.json.digiusher-mcp.bak");
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), original);
+
+    std::fs::write(&path, "{ not json").unwrap();
+    let out = run(h, &["setup", "cursor"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is not valid JSON") && err.contains("Nothing was changed"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{ not json");
+
+    // An empty file is fine.
+    std::fs::write(&path, "").unwrap();
+    assert!(run(h, &["setup", "cursor"]).status.success());
+    assert_eq!(read(&path)["mcpServers"]["digiusher"]["command"], binary());
+}
+
+#[test]
+fn setup_print_only_prints() {
+    let home = TempDir::new("setup-print");
+    let out = run(&home.0, &["setup", "vscode", "--print"]);
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(
+        v,
+        json!({"servers": {"digiusher": {"type": "stdio", "command": binary(), "args": []}}})
+    );
+    assert!(!home.0.join(".config/Code/User/mcp.json").exists());
+    let out = run(&home.0, &["setup", "emacs"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown host is a usage error"
+    );
+}
+
+#[test]
+fn completions_for_every_shell() {
+    let home = TempDir::new("completions");
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = run(&home.0, &["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("digiusher-mcp") && text.contains("login") && text.contains("setup"),
+            "{shell}"
+        );
+    }
+}
