@@ -477,6 +477,54 @@ mod tests {
     }
 
     #[test]
+    fn sign_in_settings_come_from_the_profile_table() {
+        let dir = tempdir("signin");
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "[default]\nissuer = \"https://id.example/\"\nclient_id = \"abc\"\nscopes = \"profile email\"\ntoken_store = \"file\"\n[default.auth_params]\nprompt = \"consent\"\n",
+        )
+        .unwrap();
+        let args = GlobalArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        let s = resolve(args.clone(), &[]).unwrap();
+        assert_eq!(s.issuer.as_deref(), Some("https://id.example"));
+        assert_eq!(s.client_id.as_deref(), Some("abc"));
+        assert_eq!(s.scopes, ["openid", "profile", "email"]);
+        assert_eq!(s.token_store, StoreChoice::File);
+        assert_eq!(
+            s.auth_params,
+            [("prompt".to_string(), "consent".to_string())]
+        );
+        let s = resolve(
+            args.clone(),
+            &[
+                ("DIGIUSHER_TOKEN_STORE", "keychain"),
+                ("DIGIUSHER_CLIENT_ID", "env-id"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.token_store, StoreChoice::Keychain);
+        assert_eq!(s.client_id.as_deref(), Some("env-id"));
+        let err = resolve(args, &[("DIGIUSHER_TOKEN_STORE", "vault")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("DIGIUSHER_TOKEN_STORE: must be auto, keychain or file"),
+            "{err}"
+        );
+        let err = resolve(no_file_ok(), &[("DIGIUSHER_ISSUER", "http://id.example")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("DIGIUSHER_ISSUER: must use https://"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn a_malformed_file_names_file_line_and_key() {
         let dir = tempdir("malformed");
         let path = dir.join("config.toml");

@@ -824,3 +824,59 @@ async fn ctrl_c_cancels_the_login_and_frees_the_port() {
     assert!(rest.contains("sign-in cancelled"), "{rest}");
     std::net::TcpListener::bind(("127.0.0.1", port)).expect("the callback port is free again");
 }
+
+#[tokio::test]
+async fn profiles_keep_accounts_apart_and_the_env_token_wins() {
+    let w = World::new(&[], "file").await;
+    w.login(&[]).await;
+    let out = w
+        .run(
+            &["--profile", "second", "login", "--timeout", "60"],
+            &[("OIDC_TEST_LOGIN", "bob")],
+        )
+        .await;
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert_eq!(
+        text(&out).0.trim(),
+        "Signed in to DigiUsher as Bob Brown <bob@example.com>."
+    );
+    let (alice, _) = w.status().await;
+    assert_eq!(alice["identity"]["sub"], "alice");
+    let out = w
+        .run(&["status", "--json"], &[("DIGIUSHER_PROFILE", "second")])
+        .await;
+    let bob: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (bob["identity"]["sub"].clone(), bob["profile"].clone()),
+        (json!("bob"), json!("second"))
+    );
+
+    // DIGIUSHER_TOKEN wins over the stored sign-in and is never written.
+    let out = w
+        .run(
+            &["status", "--json"],
+            &[("DIGIUSHER_TOKEN", "static-token-value")],
+        )
+        .await;
+    let env: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(env["store"], "env");
+    let data = w.home.0.join(".local/share/digiusher-mcp");
+    for entry in std::fs::read_dir(&data).unwrap().flatten() {
+        if entry.path().is_file() {
+            let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            assert!(
+                !text.contains("static-token-value"),
+                "{}",
+                entry.path().display()
+            );
+        }
+    }
+    // Logging out of one profile leaves the other signed in.
+    assert!(
+        w.run(&["--profile", "second", "logout"], &[])
+            .await
+            .status
+            .success()
+    );
+    assert_eq!(w.status().await.1, 0);
+}
