@@ -288,6 +288,7 @@ pub async fn login(settings: &Settings, opts: &LoginOptions) -> Result<LoginOutc
         issuer: issuer.clone(),
         client_id,
         store: StoreKind::Keychain,
+        store_fallback: false,
         token_endpoint,
         revocation_endpoint: metadata.additional_metadata().revocation_endpoint.clone(),
     };
@@ -374,6 +375,7 @@ async fn save(
             Err(e) => return Err(LoginError::Store(e.to_string())),
         };
         account.store = store.kind;
+        account.store_fallback = note.is_some();
         // A previous sign-in of this profile (other issuer or client) is replaced.
         if let Ok(Some(previous)) = paths.account(&profile)
             && previous.key(&profile) != key

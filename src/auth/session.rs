@@ -25,6 +25,9 @@ pub struct Account {
     pub issuer: String,
     pub client_id: String,
     pub store: StoreKind,
+    /// The file store was used because no keychain worked (not by choice).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub store_fallback: bool,
     pub token_endpoint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,

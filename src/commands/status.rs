@@ -85,7 +85,7 @@ async fn gather(settings: &Settings) -> Value {
             status["store"] = json!(account.store.as_str());
             status["identity"] =
                 json!({"sub": c.identity.sub, "email": c.identity.email, "name": c.identity.name});
-            if account.store.as_str() == "file" {
+            if account.store_fallback {
                 status["warning"] = json!(format!(
                     "no OS keychain was usable at sign-in; the credential is in {} (mode 0600)",
                     settings.paths.credentials.display()
