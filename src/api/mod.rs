@@ -97,6 +97,8 @@ pub struct ApiResponse {
     /// The parsed body; `Value::Null` when the body was empty.
     pub body: Value,
     pub empty: bool,
+    /// Length of the body in bytes.
+    pub len: usize,
 }
 
 /// Shared by every tool call of the process.
@@ -243,6 +245,7 @@ impl ApiClient {
                     status,
                     body: Value::Null,
                     empty: true,
+                    len: 0,
                 });
             }
             return match serde_json::from_slice::<Value>(&bytes) {
@@ -250,6 +253,7 @@ impl ApiClient {
                     status,
                     body,
                     empty: false,
+                    len: bytes.len(),
                 }),
                 Err(_) => Err(ApiError::NotJson {
                     status,

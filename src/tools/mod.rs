@@ -264,8 +264,10 @@ async fn run_single(plan: Plan, cx: &CallContext) -> Result<Output, ToolError> {
     if response.empty {
         return Ok(Output::empty());
     }
-    Ok(match plan.shape {
+    let mut output = match plan.shape {
         Some(shape) => shape(response.body),
         None => Output::new(response.body),
-    })
+    };
+    output.size_hint = response.len;
+    Ok(output)
 }

@@ -9,6 +9,8 @@ pub struct Output {
     pub value: Value,
     /// Each becomes a text block starting with `Note:`.
     pub notes: Vec<String>,
+    /// Expected size of the JSON text (the API body's length), to size buffers.
+    pub size_hint: usize,
 }
 
 impl Output {
@@ -16,6 +18,7 @@ impl Output {
         Output {
             value,
             notes: Vec::new(),
+            size_hint: 0,
         }
     }
 
@@ -59,13 +62,14 @@ pub fn render(output: Output, cap: usize, narrow: &str) -> ToolResult {
     let Output {
         mut value,
         mut notes,
+        size_hint,
     } = output;
-    let mut text = value.to_string();
+    let mut text = compact(&value, size_hint + size_hint / 8);
     let original = char_len(&text);
     if original > cap {
         let budget = cap.saturating_sub(NOTE_ROOM).max(cap / 2);
         let cuts = cut_to_fit(&mut value, budget);
-        text = value.to_string();
+        text = compact(&value, cap);
         let size = char_len(&text);
         if size > budget {
             return ToolResult::error(format!(
@@ -82,7 +86,8 @@ pub fn render(output: Output, cap: usize, narrow: &str) -> ToolResult {
             );
         }
     }
-    let structured = value.is_object().then(|| value.clone());
+    // Moved, not cloned: large results are not copied again.
+    let structured = value.is_object().then_some(value);
     ToolResult {
         text,
         notes: notes
@@ -98,6 +103,17 @@ pub fn render(output: Output, cap: usize, narrow: &str) -> ToolResult {
         structured,
         is_error: false,
     }
+}
+
+/// Compact JSON text. `serde_json::to_writer` into a sized buffer is several times
+/// faster than `Value::to_string`, which goes through `fmt::Write`.
+fn compact(value: &Value, size_hint: usize) -> String {
+    let mut buf = Vec::with_capacity(size_hint.max(256));
+    if serde_json::to_writer(&mut buf, value).is_err() {
+        return value.to_string();
+    }
+    // serde_json writes valid UTF-8.
+    String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn char_len(s: &str) -> usize {
@@ -184,7 +200,7 @@ fn measure(v: &Value, path: &mut Vec<Step>, arrays: &mut Vec<ArrayInfo>) -> usiz
             }
         }
         Value::Number(n) => n.to_string().len(),
-        Value::String(s) => char_len(&Value::String(s.clone()).to_string()),
+        Value::String(s) => escaped_len(s),
         Value::Array(items) => {
             let mut size = 2 + items.len().saturating_sub(1);
             for (i, item) in items.iter().enumerate() {
@@ -202,7 +218,7 @@ fn measure(v: &Value, path: &mut Vec<Step>, arrays: &mut Vec<ArrayInfo>) -> usiz
         Value::Object(map) => {
             let mut size = 2 + map.len().saturating_sub(1);
             for (k, item) in map {
-                size += char_len(&Value::String(k.clone()).to_string()) + 1;
+                size += escaped_len(k) + 1;
                 path.push(Step::Key(k.clone()));
                 size += measure(item, path, arrays);
                 path.pop();
@@ -210,6 +226,18 @@ fn measure(v: &Value, path: &mut Vec<Step>, arrays: &mut Vec<ArrayInfo>) -> usiz
             size
         }
     }
+}
+
+/// Characters of a string once written as a JSON string literal, quotes included.
+fn escaped_len(s: &str) -> usize {
+    2 + s
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{08}' | '\u{0c}' => 2,
+            c if (c as u32) < 0x20 => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
 }
 
 fn pointer_mut<'a>(mut v: &'a mut Value, path: &[Step]) -> Option<&'a mut Value> {
