@@ -1,102 +1,298 @@
 #!/bin/sh
-# Install digiusher-mcp into ~/.local/bin (or --prefix DIR): built from this checkout
-# with cargo, or a given binary with --binary PATH. Safe to run again.
+# install.sh: install digiusher-mcp, the DigiUsher MCP server, for the current user.
+#
+#   ./install.sh                    build from this checkout with cargo, install into ~/.local/bin
+#   ./install.sh --binary PATH      install a prebuilt binary instead
+#   ./install.sh --prefix DIR       install into DIR/bin
+#   ./install.sh --uninstall        remove the installed binary
+#
+# POSIX sh (checked with `shellcheck -s sh`). Safe to run again: the binary is copied to
+# a temporary file next to its destination and renamed over it, so a running MCP host
+# never sees a half-written file.
 set -eu
 
-usage() {
-    cat <<'USAGE'
-usage: ./install.sh [--prefix DIR] [--binary PATH] [--uninstall]
+NAME=digiusher-mcp
+PROG=install.sh
+HOSTS='claude-desktop|cursor|claude-code|vscode'
 
-  --prefix DIR    install into DIR/bin (default: ~/.local)
-  --binary PATH   install this prebuilt digiusher-mcp instead of building from source
-  --uninstall     remove the installed binary
+usage() {
+    cat <<EOF
+usage: ./install.sh [--prefix DIR] [--binary PATH]
+       ./install.sh --uninstall [--prefix DIR]
+
+Installs $NAME, the DigiUsher MCP server, into ~/.local/bin (or DIR/bin).
+By default it builds a release binary from this checkout with cargo (Rust 1.89+).
+
+  --prefix DIR    install into DIR/bin instead of ~/.local/bin
+  --binary PATH   install this prebuilt $NAME instead of building from source
+  --uninstall     remove the installed binary (your sign-in and settings stay)
   -h, --help      show this help
-USAGE
+
+Then: $NAME login, and $NAME setup <$HOSTS>.
+EOF
 }
 
 say() { printf '%s\n' "$*"; }
-die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
+die() {
+    printf '%s: error: %s\n' "$PROG" "$*" >&2
+    exit 1
+}
+bad_usage() {
+    printf '%s: %s\n\n' "$PROG" "$*" >&2
+    usage >&2
+    exit 2
+}
 
-prefix="${HOME:?HOME is not set}/.local"
+# ---- command line -------------------------------------------------------------------
+[ -n "${HOME:-}" ] || die "HOME is not set"
+prefix="$HOME/.local"
 binary=""
 uninstall=0
 while [ $# -gt 0 ]; do
     case "$1" in
-        --prefix) [ $# -ge 2 ] || { usage >&2; exit 2; }; prefix="$2"; shift 2 ;;
-        --prefix=*) prefix="${1#--prefix=}"; shift ;;
-        --binary) [ $# -ge 2 ] || { usage >&2; exit 2; }; binary="$2"; shift 2 ;;
-        --binary=*) binary="${1#--binary=}"; shift ;;
+        --prefix | --binary)
+            [ $# -ge 2 ] || bad_usage "option $1 needs a value"
+            [ -n "$2" ] || bad_usage "option $1 needs a non-empty value"
+            if [ "$1" = --prefix ]; then prefix="$2"; else binary="$2"; fi
+            shift 2
+            ;;
+        --prefix=*) prefix="${1#--prefix=}"; [ -n "$prefix" ] || bad_usage "option --prefix needs a non-empty value"; shift ;;
+        --binary=*) binary="${1#--binary=}"; [ -n "$binary" ] || bad_usage "option --binary needs a non-empty value"; shift ;;
         --uninstall) uninstall=1; shift ;;
-        -h|--help) usage; exit 0 ;;
-        *) printf 'install.sh: unknown option %s\n' "$1" >&2; usage >&2; exit 2 ;;
+        -h | --help) usage; exit 0 ;;
+        -*) bad_usage "unknown option: $1" ;;
+        *) bad_usage "unexpected argument: $1" ;;
     esac
 done
+if [ "$uninstall" -eq 1 ] && [ -n "$binary" ]; then
+    bad_usage "--uninstall and --binary do not go together"
+fi
 
-bindir="$prefix/bin"
-target="$bindir/digiusher-mcp"
+# "~" is not expanded in --prefix=~/x; relative prefixes are made absolute so that the
+# PATH advice below is exact.
+case "$prefix" in
+    \~) prefix="$HOME" ;;
+    \~/*) prefix="$HOME/${prefix#??}" ;;
+esac
+case "$prefix" in
+    /*) ;;
+    *) prefix="$(pwd)/$prefix" ;;
+esac
+while [ "${prefix%/}" != "$prefix" ] && [ "$prefix" != / ]; do prefix="${prefix%/}"; done
+if [ "$prefix" = / ]; then bindir=/bin; else bindir="$prefix/bin"; fi
+target="$bindir/$NAME"
 
-os=$(uname -s)
-arch=$(uname -m)
+# ---- platform -----------------------------------------------------------------------
+os="$(uname -s)"
+arch="$(uname -m)"
 case "$os" in
-    Linux|Darwin) ;;
-    *) die "unsupported operating system $os (Linux and macOS are supported; on Windows use cargo install --path .)" ;;
+    Linux) os_name=Linux ;;
+    Darwin) os_name="macOS (Darwin)" ;;
+    MINGW* | MSYS* | CYGWIN* | Windows*)
+        die "this script supports Linux and macOS, not Windows ($os). On Windows, install Rust from https://rustup.rs and run: cargo install --path . --locked" ;;
+    *) die "unsupported operating system: $os (this script supports Linux and macOS; elsewhere try: cargo install --path . --locked)" ;;
 esac
 case "$arch" in
-    x86_64|amd64) arch=x86_64 ;;
-    aarch64|arm64) arch=aarch64 ;;
-    *) die "unsupported architecture $arch (x86_64 and aarch64 are supported)" ;;
+    x86_64 | amd64) arch=x86_64 ;;
+    aarch64 | arm64) arch=aarch64 ;;
+    *) die "unsupported architecture: $arch on $os (supported: x86_64/amd64 and aarch64/arm64)" ;;
 esac
+say "$PROG: detected $os_name $arch"
 
+# Where digiusher-mcp keeps its settings and (without a keychain) its sign-in; these
+# are the `directories` crate's locations for com.DigiUsher.digiusher-mcp.
+if [ "$os" = Darwin ]; then
+    config_dir="$HOME/Library/Application Support/com.DigiUsher.digiusher-mcp"
+    data_dir="$config_dir"
+else
+    config_dir="${XDG_CONFIG_HOME:-$HOME/.config}/digiusher-mcp"
+    data_dir="${XDG_DATA_HOME:-$HOME/.local/share}/digiusher-mcp"
+fi
+
+# ---- uninstall ----------------------------------------------------------------------
 if [ "$uninstall" -eq 1 ]; then
-    if [ -e "$target" ]; then
-        rm -f "$target"
+    if [ -d "$target" ] && [ ! -L "$target" ]; then
+        die "$target is a directory, not the $NAME binary; not touching it"
+    elif [ -e "$target" ] || [ -L "$target" ]; then
+        rm -f "$target" || die "cannot remove $target (permission denied?)"
         say "Removed $target."
     else
         say "Nothing to remove: $target does not exist."
     fi
-    say "Your sign-in (OS keychain) and configuration stay; run \`digiusher-mcp logout\` before uninstalling to revoke the sign-in."
+    say ""
+    say "Left in place:"
+    say "  - your sign-in, in the OS keychain (or $data_dir/credentials.json without one);"
+    say "    to revoke it, run \`$NAME logout\` before uninstalling (reinstall, log out, uninstall);"
+    if [ "$config_dir" = "$data_dir" ]; then
+        say "  - settings and sign-in state in $config_dir;"
+    else
+        say "  - settings in $config_dir and sign-in state in $data_dir;"
+    fi
+    say "  - entries that \`$NAME setup\` added to your MCP hosts: remove \"digiusher\" there."
+    other="$(command -v "$NAME" 2>/dev/null || true)"
+    if [ -n "$other" ] && [ "$other" != "$target" ]; then
+        say ""
+        say "Note: another $NAME is still on your PATH: $other"
+    fi
     exit 0
 fi
 
-say "Installing digiusher-mcp for $os $arch into $bindir"
-
+# ---- get the binary -----------------------------------------------------------------
 if [ -n "$binary" ]; then
-    [ -f "$binary" ] || die "--binary $binary: no such file"
-    "$binary" --version >/dev/null 2>&1 || die "--binary $binary does not run here (wrong platform or not digiusher-mcp?)"
+    case "$binary" in
+        */*) ;;
+        *) binary="./$binary" ;; # a bare name means the file here, not one on PATH
+    esac
+    [ -e "$binary" ] || die "--binary $binary: no such file"
+    [ -f "$binary" ] || die "--binary $binary: not a regular file"
+    [ -r "$binary" ] || die "--binary $binary: cannot read it (permission denied)"
     source_binary="$binary"
+    say "Installing the given binary $binary into $bindir"
 else
-    here=$(cd "$(dirname "$0")" && pwd)
-    [ -f "$here/Cargo.toml" ] || die "not in a digiusher-mcp checkout; give a prebuilt binary with --binary PATH"
-    command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust from https://rustup.rs (then open a new shell), or give a prebuilt binary with --binary PATH"
-    say "Building a release binary with cargo (a few minutes the first time)…"
-    cargo build --release --locked --manifest-path "$here/Cargo.toml" -p digiusher-mcp
-    source_binary="$here/target/release/digiusher-mcp"
+    here="$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)"
+    if [ ! -f "$here/Cargo.toml" ] || ! grep -q "^name = \"$NAME\"" "$here/Cargo.toml"; then
+        die "no $NAME checkout next to this script ($here) to build from. Run ./install.sh from a clone of the repository, or give a prebuilt binary: $PROG --binary PATH"
+    fi
+    cargo=""
+    if command -v cargo >/dev/null 2>&1; then
+        cargo=cargo
+    elif [ -x "${CARGO_HOME:-$HOME/.cargo}/bin/cargo" ]; then
+        # rustup installed it, but this shell has not picked up ~/.cargo/bin yet.
+        cargo="${CARGO_HOME:-$HOME/.cargo}/bin/cargo"
+        say "Using $cargo (not on PATH)."
+    else
+        die "cargo (Rust) is not installed. Install Rust 1.89 or newer from https://rustup.rs:
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh
+then open a new terminal and run $PROG again. Or install a prebuilt binary: $PROG --binary PATH"
+    fi
+    say "Building $NAME from $here with cargo (release; a few minutes the first time)..."
+    messages="$(mktemp "${TMPDIR:-/tmp}/$NAME-build.XXXXXX")"
+    trap 'rm -f "$messages"' EXIT
+    # JSON messages on stdout tell where cargo put the executable, whatever the target
+    # directory; progress and errors still go to the terminal.
+    if ! (cd "$here" && "$cargo" build --release --locked -p "$NAME" --message-format=json-render-diagnostics >"$messages"); then
+        rm -f "$messages"
+        die "cargo build failed (see the errors above). If they say this Rust is too old ($NAME needs 1.89 or newer), run \`rustup update\` and try again. Or install a prebuilt binary with --binary PATH."
+    fi
+    source_binary="$(sed -n "s|.*\"executable\":\"\\([^\"]*/$NAME\\)\".*|\\1|p" "$messages" | tail -n 1)"
+    rm -f "$messages"
+    trap - EXIT
+    [ -n "$source_binary" ] || source_binary="${CARGO_TARGET_DIR:-$here/target}/release/$NAME"
+    [ -f "$source_binary" ] || die "cargo finished but $source_binary is missing"
+    say "Built $source_binary"
+    say "Installing it into $bindir"
 fi
 
-mkdir -p "$bindir"
-tmp="$bindir/.digiusher-mcp.install.$$"
-trap 'rm -f "$tmp"' EXIT
-cp "$source_binary" "$tmp"
-chmod 0755 "$tmp"
-mv -f "$tmp" "$target"
-trap - EXIT
-say "Installed $("$target" --version) at $target"
-
-case ":${PATH:-}:" in
-    *":$bindir:"*) ;;
-    *)
-        say ""
-        say "Note: $bindir is not on your PATH. Add it:"
-        case "${SHELL:-}" in
-            */zsh) say "  echo 'export PATH=\"$bindir:\$PATH\"' >> ~/.zshrc" ;;
-            */fish) say "  fish_add_path $bindir" ;;
-            *) say "  echo 'export PATH=\"$bindir:\$PATH\"' >> ~/.bashrc" ;;
-        esac
-        say "then open a new terminal."
-        ;;
+# Only a native executable is run below: a shell would run a text file as a script.
+magic="$(od -An -tx1 -N4 "$source_binary" 2>/dev/null | tr -d ' \n')"
+case "$magic" in
+    7f454c46) format=ELF ;;                                            # Linux
+    cffaedfe | cefaedfe | feedfacf | feedface | cafebabe) format=Mach-O ;; # macOS
+    *) die "$source_binary is not an executable program (neither ELF nor Mach-O); give the $NAME binary" ;;
 esac
+case "$os:$format" in
+    Linux:ELF | Darwin:Mach-O) ;;
+    *) die "$source_binary is a $format binary, which does not run on $os_name; give the $NAME build for $os_name $arch" ;;
+esac
+
+# ---- install ------------------------------------------------------------------------
+if [ -d "$target" ] && [ ! -L "$target" ]; then
+    die "$target is a directory; move it away first"
+fi
+mkdir -p "$bindir" 2>/dev/null || die "cannot create $bindir (permission denied?). Choose a folder you can write to with --prefix DIR."
+[ -w "$bindir" ] || die "cannot write to $bindir (permission denied). Choose a folder you can write to with --prefix DIR."
+
+tmp="$bindir/.$NAME.install.$$"
+cleanup() { rm -f "$tmp"; }
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap 'cleanup; exit 129' HUP
+
+cp "$source_binary" "$tmp" || die "cannot copy $source_binary to $bindir"
+chmod 0755 "$tmp"
+# Check the copy runs here before it replaces anything.
+if ! version="$("$tmp" --version 2>/dev/null)"; then
+    hint=""
+    if [ "$os" = Darwin ]; then
+        hint=" If macOS blocked it as downloaded from the internet, run: xattr -d com.apple.quarantine '$source_binary'"
+    fi
+    die "$source_binary does not run on this machine ($os_name $arch): \`$source_binary --version\` failed. Is it the $NAME build for this platform?$hint"
+fi
+case "$version" in
+    "$NAME "*) ;;
+    *) die "$source_binary is not $NAME (its --version printed: $(printf '%s' "$version" | head -n 1))" ;;
+esac
+
+if [ -f "$target" ] && cmp -s "$tmp" "$target"; then
+    state="Reinstalled (unchanged)"
+elif [ -e "$target" ] || [ -L "$target" ]; then
+    state="Updated"
+else
+    state="Installed"
+fi
+mv -f "$tmp" "$target" || die "cannot move the new binary into place at $target"
+trap - EXIT INT TERM HUP
+say "$state $version at $target"
+
+# ---- PATH ---------------------------------------------------------------------------
+on_path=0
+case ":${PATH:-}:" in
+    *":$bindir:"* | *":$bindir/:"*) on_path=1 ;;
+esac
+cmd="$NAME"
+if [ "$on_path" -eq 0 ]; then
+    cmd="$target"
+    # The line for the shell's startup file: $HOME stays a variable when it can.
+    case "$bindir" in
+        "$HOME"/*) path_expr="\$HOME/${bindir#"$HOME"/}" ;;
+        *) path_expr="$bindir" ;;
+    esac
+    shell_name="$(basename -- "${SHELL:-sh}")"
+    say ""
+    say "Warning: $bindir is not on your PATH, so \`$NAME\` alone will not be found."
+    case "$bindir" in
+        *[\'\"\\\$\`]*)
+            say "Add that folder to PATH in your shell's startup file, then open a new terminal."
+            ;;
+        *)
+            case "$shell_name" in
+                zsh)
+                    say "Add it for zsh, then open a new terminal:"
+                    say "  echo 'export PATH=\"$path_expr:\$PATH\"' >> ~/.zshrc"
+                    ;;
+                fish)
+                    say "Add it for fish (once; it persists), then open a new terminal:"
+                    say "  fish_add_path '$bindir'"
+                    ;;
+                bash)
+                    rc=.bashrc
+                    [ "$os" = Darwin ] && rc=.bash_profile # macOS terminals start login shells
+                    say "Add it for bash, then open a new terminal:"
+                    say "  echo 'export PATH=\"$path_expr:\$PATH\"' >> ~/$rc"
+                    ;;
+                *)
+                    say "Add it in your shell's startup file, then open a new terminal:"
+                    say "  bash:  echo 'export PATH=\"$path_expr:\$PATH\"' >> ~/.bashrc"
+                    say "  zsh:   echo 'export PATH=\"$path_expr:\$PATH\"' >> ~/.zshrc"
+                    say "  fish:  fish_add_path '$bindir'"
+                    say "  sh:    echo 'export PATH=\"$path_expr:\$PATH\"' >> ~/.profile"
+                    ;;
+            esac
+            ;;
+    esac
+else
+    found="$(command -v "$NAME" 2>/dev/null || true)"
+    if [ -n "$found" ] && [ "$found" != "$target" ]; then
+        say ""
+        say "Warning: another $NAME comes first on your PATH: $found"
+        say "Remove it, or put $bindir before its folder in PATH."
+    fi
+fi
 
 say ""
 say "Next steps:"
-say "  1. digiusher-mcp login                  # sign in once, in the browser"
-say "  2. digiusher-mcp setup <claude-desktop|cursor|claude-code|vscode>"
+say "  1. $cmd login"
+say "     sign in to DigiUsher once, in the browser"
+say "  2. $cmd setup <$HOSTS>"
+say "     add it to your MCP host, then restart the host"
