@@ -1,10 +1,14 @@
-//! A digiusher-mcp process driven over stdio, with responses matched to requests.
+//! A digiusher-mcp process driven over stdio (one JSON-RPC message per line), with
+//! every response matched to its request id by a dedicated reader task.
+//!
+//! Latencies run from just before the request line is written to the moment the
+//! reader task has the matching line, before the harness parses it.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex as SyncMutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -12,24 +16,43 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::{Mutex, Semaphore, oneshot};
 
-type Pending = Arc<std::sync::Mutex<HashMap<i64, oneshot::Sender<Value>>>>;
+/// How long any single response may take before it counts as missing.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
+
+type Reply = (Instant, Value);
+
+#[derive(Default)]
+struct Book {
+    /// Requests waiting for their response.
+    pending: HashMap<i64, oneshot::Sender<Reply>>,
+    /// Responses seen per id (only while `counting`).
+    seen: HashMap<i64, u32>,
+    counting: bool,
+    /// Lines that were not JSON.
+    garbage: usize,
+    /// Length in bytes of the last line read.
+    last_line: usize,
+}
 
 struct Inner {
     child: Mutex<Child>,
-    stdin: Mutex<ChildStdin>,
-    pending: Pending,
+    /// `None` once closed by [`Server::stop`].
+    stdin: Mutex<Option<ChildStdin>>,
+    book: Arc<SyncMutex<Book>>,
     next: AtomicI64,
-    /// Responses whose id matched no waiting request (or came twice).
-    unmatched: Arc<AtomicUsize>,
+    calls: AtomicUsize,
     pid: u32,
 }
 
+/// A running server.
 #[derive(Clone)]
 pub struct Server(Arc<Inner>);
 
-fn command(binary: &Path, env: &[(String, String)]) -> Command {
+/// The server command: stdio piped, stderr discarded, logging off, a clean env.
+pub fn command(binary: &Path, env: &[(String, String)]) -> Command {
     let mut cmd = Command::new(binary);
-    cmd.env_clear()
+    cmd.args(["--log-level", "off", "serve"])
+        .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .envs(env.iter().cloned())
         .stdin(Stdio::piped())
@@ -39,162 +62,276 @@ fn command(binary: &Path, env: &[(String, String)]) -> Command {
     cmd
 }
 
-fn initialize_line(id: i64) -> String {
-    json!({"jsonrpc": "2.0", "id": id, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}})
-    .to_string()
-        + "\n"
+pub const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}"#;
+pub const INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+
+/// One cold start.
+pub struct ColdStart {
+    /// Spawn → initialize response, ms.
+    pub initialize: f64,
+    /// Spawn → tools/list response, ms.
+    pub tools_list: f64,
+    /// Tools in the tools/list response.
+    pub tools: usize,
 }
 
-/// Spawn, send initialize, initialized and tools/list at once; time both answers.
-pub async fn cold_start_once(binary: &Path, env: &[(String, String)]) -> (f64, f64) {
+/// Spawn; write initialize, initialized and tools/list back to back; time both
+/// answers from just before the spawn.
+pub async fn cold_start_once(binary: &Path, env: &[(String, String)]) -> Result<ColdStart, String> {
+    let batch = format!(
+        "{INITIALIZE}\n{INITIALIZED}\n{}\n",
+        r#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}"#
+    );
+    let mut cmd = command(binary, env);
     let started = Instant::now();
-    let mut child = command(binary, env).spawn().expect("spawn the server");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut batch = initialize_line(0);
-    batch.push_str("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n");
-    batch.push_str("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}\n");
-    stdin.write_all(batch.as_bytes()).await.expect("write");
-    let (mut init, mut list) = (f64::NAN, f64::NAN);
-    while let Ok(Some(line)) = lines.next_line().await {
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
-        let v: Value = serde_json::from_str(&line).expect("JSON-RPC line");
-        match v["id"].as_i64() {
-            Some(0) => init = ms,
-            Some(1) => {
-                list = ms;
-                break;
+    let mut child = cmd.spawn().map_err(|e| format!("spawn: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    stdin
+        .write_all(batch.as_bytes())
+        .await
+        .map_err(|e| format!("write: {e}"))?;
+    let mut lines = BufReader::with_capacity(1 << 16, stdout).lines();
+    let (mut initialize, mut tools_list, mut tools) = (None, None, 0);
+    let read = async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            let v: Value = serde_json::from_str(&line).map_err(|e| format!("bad line: {e}"))?;
+            match v["id"].as_i64() {
+                Some(0) => initialize = Some(ms),
+                Some(1) => {
+                    tools_list = Some(ms);
+                    tools = v["result"]["tools"].as_array().map_or(0, Vec::len);
+                    break;
+                }
+                _ => {}
             }
-            _ => {}
         }
-    }
+        Ok::<(), String>(())
+    };
+    tokio::time::timeout(ANSWER_TIMEOUT, read)
+        .await
+        .map_err(|_| "no answer in time".to_string())??;
     drop(stdin);
-    let _ = child.wait().await;
-    (init, list)
+    let _ = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+    let _ = child.kill().await;
+    Ok(ColdStart {
+        initialize: initialize.ok_or("no initialize response")?,
+        tools_list: tools_list.ok_or("no tools/list response")?,
+        tools,
+    })
+}
+
+/// The outcome of a burst of concurrent calls.
+pub struct Burst {
+    pub calls: usize,
+    pub seconds: f64,
+    /// Responses with a JSON-RPC error or `isError: true`.
+    pub errors: usize,
+    /// Request ids that got no response in time.
+    pub missing: usize,
+    /// Request ids that got more than one response.
+    pub repeated: usize,
+    /// Responses whose id matched no request of the burst.
+    pub unknown: usize,
 }
 
 impl Server {
-    pub async fn start(binary: &Path, env: &[(String, String)]) -> Server {
-        let mut child = command(binary, env).spawn().expect("spawn the server");
+    pub async fn start(binary: &Path, env: &[(String, String)]) -> Result<Server, String> {
+        let mut child = command(binary, env)
+            .spawn()
+            .map_err(|e| format!("spawn {}: {e}", binary.display()))?;
         let pid = child.id().unwrap_or(0);
-        let stdin = child.stdin.take().expect("stdin");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let pending: Pending = Arc::default();
-        let unmatched = Arc::new(AtomicUsize::new(0));
-        let (p, u) = (pending.clone(), unmatched.clone());
+        let stdin = child.stdin.take().ok_or("no stdin")?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let book: Arc<SyncMutex<Book>> = Arc::default();
+        let reader_book = book.clone();
         tokio::spawn(async move {
+            let mut lines = BufReader::with_capacity(1 << 20, stdout).lines();
             while let Ok(Some(line)) = lines.next_line().await {
+                let at = Instant::now();
                 let Ok(v) = serde_json::from_str::<Value>(&line) else {
-                    u.fetch_add(1, Ordering::Relaxed);
+                    reader_book.lock().expect("book").garbage += 1;
                     continue;
                 };
-                let Some(id) = v["id"].as_i64() else { continue };
-                let waiter = p.lock().ok().and_then(|mut m| m.remove(&id));
-                match waiter {
-                    Some(tx) => {
-                        let _ = tx.send(v);
-                    }
-                    None => {
-                        u.fetch_add(1, Ordering::Relaxed);
-                    }
+                // Notifications and server requests carry no numeric id of ours.
+                let Some(id) = v.get("id").and_then(Value::as_i64) else {
+                    continue;
+                };
+                let mut book = reader_book.lock().expect("book");
+                book.last_line = line.len() + 1;
+                if book.counting {
+                    *book.seen.entry(id).or_default() += 1;
+                }
+                if let Some(tx) = book.pending.remove(&id) {
+                    let _ = tx.send((at, v));
                 }
             }
         });
-        Server(Arc::new(Inner {
+        Ok(Server(Arc::new(Inner {
             child: Mutex::new(child),
-            stdin: Mutex::new(stdin),
-            pending,
+            stdin: Mutex::new(Some(stdin)),
+            book,
             next: AtomicI64::new(1),
-            unmatched,
+            calls: AtomicUsize::new(0),
             pid,
-        }))
+        })))
     }
 
-    async fn request(&self, method: &str, params: Value) -> Value {
+    fn register(&self) -> (i64, oneshot::Receiver<Reply>) {
         let id = self.0.next.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        if let Ok(mut m) = self.0.pending.lock() {
-            m.insert(id, tx);
-        }
+        self.0.book.lock().expect("book").pending.insert(id, tx);
+        (id, rx)
+    }
+
+    /// One request; returns the latency in ms and the response.
+    async fn request(&self, method: &str, params: Value) -> Result<(f64, Value), String> {
+        let (id, rx) = self.register();
         let line = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params})
             .to_string()
             + "\n";
-        self.0
-            .stdin
-            .lock()
-            .await
-            .write_all(line.as_bytes())
-            .await
-            .expect("write");
-        let v = tokio::time::timeout(Duration::from_secs(60), rx)
-            .await
-            .expect("answer in time")
-            .expect("answer");
-        assert_eq!(v["id"].as_i64(), Some(id), "response id matches");
-        v
-    }
-
-    pub async fn initialize(&self) {
-        self.request("initialize", json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}))
-            .await;
-        let line = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n";
-        self.0
-            .stdin
-            .lock()
-            .await
-            .write_all(line.as_bytes())
-            .await
-            .expect("write");
-    }
-
-    /// One tool call; returns its latency in ms (panics on a failed call).
-    pub async fn call_timed(&self, tool: &str, args: &Value) -> f64 {
+        let mut stdin = self.0.stdin.lock().await;
+        let stdin = stdin.as_mut().ok_or("stdin is closed")?;
         let t = Instant::now();
-        let v = self
-            .request("tools/call", json!({"name": tool, "arguments": args}))
-            .await;
-        let ms = t.elapsed().as_secs_f64() * 1000.0;
-        assert!(
-            is_ok(&v),
-            "{tool} failed: {}",
-            &v.to_string()[..v.to_string().len().min(300)]
-        );
-        ms
+        stdin
+            .write_all(line.as_bytes())
+            .await
+            .map_err(|e| format!("write: {e}"))?;
+        let (at, v) = tokio::time::timeout(ANSWER_TIMEOUT, rx)
+            .await
+            .map_err(|_| format!("no answer to {method} in time"))?
+            .map_err(|_| "the server closed stdout".to_string())?;
+        Ok((at.duration_since(t).as_secs_f64() * 1000.0, v))
     }
 
-    /// `n` calls with at most `in_flight` outstanding: (errors, unmatched responses).
-    pub async fn burst(
-        &self,
-        tool: &str,
-        args: &Value,
-        n: usize,
-        in_flight: usize,
-    ) -> (usize, usize) {
-        let before = self.0.unmatched.load(Ordering::Relaxed);
-        let sem = Arc::new(Semaphore::new(in_flight));
-        let mut tasks = tokio::task::JoinSet::new();
+    pub async fn initialize(&self) -> Result<(), String> {
+        let (_, v) = self
+            .request(
+                "initialize",
+                json!({"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "1"}}),
+            )
+            .await?;
+        if v.get("result").is_none() {
+            return Err(format!("initialize failed: {v}"));
+        }
+        let line = format!("{INITIALIZED}\n");
+        let mut stdin = self.0.stdin.lock().await;
+        stdin
+            .as_mut()
+            .ok_or("stdin is closed")?
+            .write_all(line.as_bytes())
+            .await
+            .map_err(|e| format!("write: {e}"))
+    }
+
+    /// One tool call that must succeed; returns its latency in ms and the result.
+    pub async fn call(&self, tool: &str, args: &Value) -> Result<(f64, Value), String> {
+        let (ms, v) = self
+            .request("tools/call", json!({"name": tool, "arguments": args}))
+            .await?;
+        self.0.calls.fetch_add(1, Ordering::Relaxed);
+        if !is_ok(&v) {
+            let s = v.to_string();
+            return Err(format!("{tool} failed: {}", &s[..s.len().min(400)]));
+        }
+        Ok((ms, v))
+    }
+
+    /// `n` calls of one tool over this connection with at most `window` in flight:
+    /// requests are written as soon as the window allows; every response is
+    /// matched to its id and every id must get exactly one response.
+    pub async fn burst(&self, tool: &str, args: &Value, n: usize, window: usize) -> Burst {
+        {
+            let mut book = self.0.book.lock().expect("book");
+            book.seen.clear();
+            book.counting = true;
+        }
+        let garbage_before = self.0.book.lock().expect("book").garbage;
+        let params = json!({"name": tool, "arguments": args});
+        let window = Arc::new(Semaphore::new(window));
+        let mut waiters = tokio::task::JoinSet::new();
+        let mut ids = Vec::with_capacity(n);
+        let started = Instant::now();
+        let mut guard = self.0.stdin.lock().await;
+        let Some(stdin) = guard.as_mut() else {
+            return Burst {
+                calls: n,
+                seconds: f64::NAN,
+                errors: n,
+                missing: n,
+                repeated: 0,
+                unknown: 0,
+            };
+        };
         for _ in 0..n {
-            let permit = sem.clone().acquire_owned().await.expect("semaphore");
-            let (s, tool, args) = (self.clone(), tool.to_string(), args.clone());
-            tasks.spawn(async move {
-                let v = s
-                    .request("tools/call", json!({"name": tool, "arguments": args}))
-                    .await;
+            let permit = window.clone().acquire_owned().await.expect("window");
+            let (id, rx) = self.register();
+            ids.push(id);
+            let line =
+                json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": &params})
+                    .to_string()
+                    + "\n";
+            if stdin.write_all(line.as_bytes()).await.is_err() {
+                break;
+            }
+            waiters.spawn(async move {
+                let r = tokio::time::timeout(ANSWER_TIMEOUT, rx).await;
                 drop(permit);
-                is_ok(&v)
+                match r {
+                    Ok(Ok((at, v))) => Some((at, is_ok(&v))),
+                    _ => None,
+                }
             });
         }
-        let mut errors = 0;
-        while let Some(r) = tasks.join_next().await {
-            if !matches!(r, Ok(true)) {
-                errors += 1;
+        drop(guard);
+        let (mut errors, mut last) = (0, started);
+        while let Some(r) = waiters.join_next().await {
+            match r {
+                Ok(Some((at, ok))) => {
+                    last = last.max(at);
+                    if !ok {
+                        errors += 1;
+                    }
+                }
+                _ => errors += 1,
             }
         }
-        (errors, self.0.unmatched.load(Ordering::Relaxed) - before)
+        let seconds = last.duration_since(started).as_secs_f64();
+        self.0.calls.fetch_add(ids.len(), Ordering::Relaxed);
+        // Give late duplicates a moment to show up.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut book = self.0.book.lock().expect("book");
+        book.counting = false;
+        let missing = ids.iter().filter(|id| !book.seen.contains_key(id)).count() + (n - ids.len());
+        let repeated = ids
+            .iter()
+            .filter(|id| book.seen.get(id).is_some_and(|c| *c > 1))
+            .count();
+        let sent: std::collections::HashSet<i64> = ids.iter().copied().collect();
+        let unknown = book.seen.keys().filter(|id| !sent.contains(id)).count()
+            + (book.garbage - garbage_before);
+        Burst {
+            calls: n,
+            seconds,
+            errors,
+            missing,
+            repeated,
+            unknown,
+        }
     }
 
-    /// (VmRSS, VmHWM) in KiB.
+    /// Bytes of the last message the server wrote, newline included.
+    pub fn last_line_bytes(&self) -> usize {
+        self.0.book.lock().expect("book").last_line
+    }
+
+    /// Tool calls answered so far.
+    pub fn calls(&self) -> usize {
+        self.0.calls.load(Ordering::Relaxed)
+    }
+
+    /// (VmRSS, VmHWM) in KiB, from /proc/PID/status.
     pub fn memory_kib(&self) -> Option<(u64, u64)> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.pid)).ok()?;
         let field = |name: &str| {
@@ -207,115 +344,30 @@ impl Server {
         Some((field("VmRSS:")?, field("VmHWM:")?))
     }
 
+    /// Close stdin (the server exits at EOF, so that a profiler wrapping it can
+    /// finish its output); kill it if it is still running after 5 s.
     pub async fn stop(self) {
+        self.0.stdin.lock().await.take();
         let mut child = self.0.child.lock().await;
-        let _ = child.kill().await;
+        if tokio::time::timeout(Duration::from_secs(5), child.wait())
+            .await
+            .is_err()
+        {
+            let _ = child.kill().await;
+        }
     }
 }
 
-fn is_ok(v: &Value) -> bool {
-    v.get("error").is_none() && v["result"]["isError"] != Value::Bool(true)
+/// A JSON-RPC result that is not a tool error.
+pub fn is_ok(v: &Value) -> bool {
+    v.get("error").is_none()
+        && v.get("result").is_some()
+        && v["result"]["isError"] != Value::Bool(true)
 }
 
-/// Calls that must refresh first, and calls with a fresh token, in ms, against the
-/// test OpenID provider with 2-second access tokens.
-pub async fn refresh_samples(binary: &Path) -> Result<(Vec<f64>, Vec<f64>), String> {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/oidc");
-    if !fixtures.join("node_modules/oidc-provider").is_dir() {
-        return Err("the test OpenID provider is not installed (run tests/run or npm ci in tests/fixtures/oidc)".into());
-    }
-    let mut provider = Command::new("node")
-        .arg(fixtures.join("provider.mjs"))
-        .args(["--port", "0", "--access-token-ttl", "2", "--quiet"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| format!("cannot start node: {e}"))?;
-    let mut lines = BufReader::new(provider.stdout.take().ok_or("no stdout")?).lines();
-    let ready = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-        .await
-        .map_err(|_| "the provider did not start")?
-        .map_err(|e| e.to_string())?
-        .ok_or("the provider printed nothing")?;
-    let ready: Value = serde_json::from_str(&ready).map_err(|e| e.to_string())?;
-    let issuer = ready["issuer"].as_str().ok_or("no issuer")?.to_string();
-    let discovery: Value = reqwest::get(format!("{issuer}/.well-known/openid-configuration"))
-        .await
-        .map_err(|e| e.to_string())?
-        .json()
-        .await
-        .map_err(|e| e.to_string())?;
-    let sim = digiusher_sim::Simulator::start(digiusher_sim::SimConfig {
-        static_tokens: false,
-        provider: Some(digiusher_sim::ProviderAuth {
-            issuer: issuer.clone(),
-            introspection_endpoint: discovery["introspection_endpoint"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            client_id: ready["introspection_client_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            client_secret: ready["introspection_client_secret"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-        }),
-        issuer_for_metadata: Some(issuer),
-        ..Default::default()
-    })
-    .await
-    .map_err(|e| e.to_string())?;
-    let home = std::env::temp_dir().join(format!("digiusher-bench-refresh-{}", std::process::id()));
-    let _ = std::fs::create_dir_all(&home);
-    let env = vec![
-        ("HOME".to_string(), home.display().to_string()),
-        (
-            "XDG_CONFIG_HOME".to_string(),
-            home.join(".config").display().to_string(),
-        ),
-        (
-            "XDG_DATA_HOME".to_string(),
-            home.join(".local/share").display().to_string(),
-        ),
-        ("DIGIUSHER_API_BASE_URL".to_string(), sim.base_url()),
-        ("DIGIUSHER_TOKEN_STORE".to_string(), "file".to_string()),
-        ("RUST_LOG".to_string(), "off".to_string()),
-    ];
-    let login = Command::new(binary)
-        .args(["login", "--timeout", "60"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .envs(env.iter().cloned())
-        .env(
-            "BROWSER",
-            format!("node {}", fixtures.join("complete-login.mjs").display()),
-        )
-        .stdin(Stdio::null())
-        .output()
-        .await
-        .map_err(|e| e.to_string())?;
-    if !login.status.success() {
-        return Err(format!(
-            "login failed: {}",
-            String::from_utf8_lossy(&login.stderr)
-        ));
-    }
-    let server = Server::start(binary, &env).await;
-    server.initialize().await;
-    let args = json!({"pool_id": super::POOL});
-    server.call_timed("get_pool", &args).await;
-    let (mut stale, mut fresh) = (Vec::new(), Vec::new());
-    for _ in 0..12 {
-        tokio::time::sleep(Duration::from_millis(1300)).await;
-        stale.push(server.call_timed("get_pool", &args).await);
-        fresh.push(server.call_timed("get_pool", &args).await);
-    }
-    server.stop().await;
-    let _ = std::fs::remove_dir_all(&home);
-    let _ = provider.kill().await;
-    Ok((stale, fresh))
+/// Characters of the first text block of a tool result.
+pub fn text_len(v: &Value) -> usize {
+    v["result"]["content"][0]["text"]
+        .as_str()
+        .map_or(0, str::len)
 }

@@ -1,14 +1,9 @@
-//! Percentiles of samples in milliseconds.
+//! Percentiles of samples (milliseconds).
 
-fn sorted(v: &[f64]) -> Vec<f64> {
+/// Nearest-rank percentile, `q` in 0..=1; NaN for no samples.
+pub fn percentile(v: &[f64], q: f64) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
-    s
-}
-
-/// Nearest-rank percentile, `q` in 0..=1.
-fn percentile(v: &[f64], q: f64) -> f64 {
-    let s = sorted(v);
     if s.is_empty() {
         return f64::NAN;
     }
@@ -22,4 +17,19 @@ pub fn median(v: &[f64]) -> f64 {
 
 pub fn p95(v: &[f64]) -> f64 {
     percentile(v, 0.95)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank() {
+        let v: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert_eq!(median(&v), 50.0);
+        assert_eq!(p95(&v), 95.0);
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(p95(&[7.0]), 7.0);
+        assert!(median(&[]).is_nan());
+    }
 }
