@@ -22,6 +22,11 @@ pub struct Sample {
     pub after_pause: bool,
     /// Successful token-endpoint requests the provider logged during the call.
     pub refreshes: usize,
+    /// Milliseconds the provider reported for those requests.
+    pub token_ms: f64,
+    /// Milliseconds the provider reported for the simulator's introspection
+    /// requests during the call (the simulator checks each new token once).
+    pub introspection_ms: f64,
 }
 
 pub struct Refresh {
@@ -44,6 +49,24 @@ impl Refresh {
             .iter()
             .filter(|s| s.refreshes == 0)
             .map(|s| s.ms)
+            .collect()
+    }
+
+    /// What the provider reported for the token requests of the refreshing calls, ms.
+    pub fn token_ms(&self) -> Vec<f64> {
+        self.samples
+            .iter()
+            .filter(|s| s.refreshes > 0)
+            .map(|s| s.token_ms)
+            .collect()
+    }
+
+    /// What the provider reported for introspecting the new tokens, ms.
+    pub fn introspection_ms(&self) -> Vec<f64> {
+        self.samples
+            .iter()
+            .filter(|s| s.refreshes > 0)
+            .map(|s| s.introspection_ms)
             .collect()
     }
 
@@ -123,15 +146,23 @@ pub async fn measure(binary: &Path, samples: usize) -> Result<Refresh, String> {
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| format!("cannot start node: {e}"))?;
-    // When each successful token request was logged: a call refreshed when one
-    // falls inside it (the provider logs before it sends the answer).
-    let token_ok: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    // When each successful token (true) or introspection (false) request was
+    // logged, and what it took: a call refreshed when a token request falls inside
+    // it (the provider logs before it sends the answer).
+    let token_ok: Arc<Mutex<Vec<(Instant, bool, f64)>>> = Arc::default();
     let mut log = BufReader::new(provider.stderr.take().ok_or("no stderr")?).lines();
     let seen = token_ok.clone();
     tokio::spawn(async move {
         while let Ok(Some(line)) = log.next_line().await {
-            if line.contains("POST /token -> 200") {
-                seen.lock().expect("log").push(Instant::now());
+            // `[oidc-provider-fixture] POST /token -> 200 (3 ms)`
+            let token = line.contains("POST /token -> 200");
+            if token || line.contains("POST /token/introspection -> 200") {
+                let ms = line
+                    .rsplit_once('(')
+                    .and_then(|(_, t)| t.split_whitespace().next())
+                    .and_then(|t| t.parse().ok())
+                    .unwrap_or(f64::NAN);
+                seen.lock().expect("log").push((Instant::now(), token, ms));
             }
         }
     });
@@ -237,11 +268,21 @@ pub async fn measure(binary: &Path, samples: usize) -> Result<Refresh, String> {
     let logged = token_ok.lock().expect("log").clone();
     let samples = calls
         .into_iter()
-        .map(|(start, end, ms, after_pause)| Sample {
-            at: start.duration_since(first).as_secs_f64(),
-            ms,
-            after_pause,
-            refreshes: logged.iter().filter(|t| **t >= start && **t <= end).count(),
+        .map(|(start, end, ms, after_pause)| {
+            let during = |token: bool| {
+                logged
+                    .iter()
+                    .filter(move |(t, is_token, _)| *t >= start && *t <= end && *is_token == token)
+                    .map(|(_, _, ms)| *ms)
+            };
+            Sample {
+                at: start.duration_since(first).as_secs_f64(),
+                ms,
+                after_pause,
+                refreshes: during(true).count(),
+                token_ms: during(true).fold(0.0, |a, b| a + b),
+                introspection_ms: during(false).fold(0.0, |a, b| a + b),
+            }
         })
         .collect();
     server.stop().await;

@@ -132,10 +132,14 @@ pub fn write(out: &Path, binary: &Path, figures: &[Figure]) -> std::io::Result<(
         .iter()
         .filter(|f| f.target.is_some() && f.pass().is_none())
         .count();
-    let mut summary = format!(
-        "{} of {targeted} targets met",
-        targeted - misses - unmeasured
-    );
+    let mut summary = if targeted == 0 {
+        "no figure with a target in this run".to_string()
+    } else {
+        format!(
+            "{} of {targeted} targets met",
+            targeted - misses - unmeasured
+        )
+    };
     if misses > 0 {
         summary.push_str(&format!(", {misses} missed"));
     }
