@@ -333,28 +333,17 @@ impl Session {
 
     /// A fresh access token, refreshing first when it expires within 60 s.
     pub async fn access_token(&self) -> Result<Secret, AuthError> {
-        let mut state = self.state.lock().await;
-        if state.is_none() {
-            *state = Some(self.load().await?);
-        }
-        let Some(loaded) = state.as_mut() else {
-            return Err(AuthError::NotSignedIn);
-        };
-        if is_fresh(&loaded.credential) {
-            return Ok(loaded.credential.access_token.clone());
-        }
-        let result = self.refresh(loaded, None).await;
-        if matches!(
-            result,
-            Err(AuthError::SignInExpired(_)) | Err(AuthError::NotSignedIn)
-        ) {
-            *state = None;
-        }
-        result
+        self.token(None).await
     }
 
     /// The API rejected `rejected`: refresh unless another task already did.
     pub async fn renew(&self, rejected: &Secret) -> Result<Secret, AuthError> {
+        self.token(Some(rejected)).await
+    }
+
+    /// The current token if it is fresh (and not the rejected one), else a refreshed
+    /// one. A sign-in that is gone is forgotten, so the next call loads it afresh.
+    async fn token(&self, rejected: Option<&Secret>) -> Result<Secret, AuthError> {
         let mut state = self.state.lock().await;
         if state.is_none() {
             *state = Some(self.load().await?);
@@ -362,10 +351,10 @@ impl Session {
         let Some(loaded) = state.as_mut() else {
             return Err(AuthError::NotSignedIn);
         };
-        if loaded.credential.access_token != *rejected && is_fresh(&loaded.credential) {
+        if is_fresh(&loaded.credential) && rejected != Some(&loaded.credential.access_token) {
             return Ok(loaded.credential.access_token.clone());
         }
-        let result = self.refresh(loaded, Some(rejected)).await;
+        let result = self.refresh(loaded, rejected).await;
         if matches!(
             result,
             Err(AuthError::SignInExpired(_)) | Err(AuthError::NotSignedIn)

@@ -40,11 +40,12 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
         (None, _, _) => "nothing to revoke".to_string(),
         (Some(_), false, None) => "the provider has no revocation endpoint".to_string(),
         (Some(c), false, Some(endpoint)) => {
+            let http = OAuthHttp::new().map_err(|e| e.0)?;
             let mut results = Vec::new();
             if let Some(rt) = &c.refresh_token {
-                results.push(revoke(&account, endpoint, rt, "refresh_token").await);
+                results.push(revoke(&http, &account, endpoint, rt, "refresh_token").await);
             }
-            results.push(revoke(&account, endpoint, &c.access_token, "access_token").await);
+            results.push(revoke(&http, &account, endpoint, &c.access_token, "access_token").await);
             match results.iter().find_map(|r| r.as_ref().err()) {
                 None => "revoked at the identity provider".to_string(),
                 Some(e) => {
@@ -75,12 +76,12 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
 
 /// RFC 7009 revocation as a public client.
 async fn revoke(
+    http: &OAuthHttp,
     account: &Account,
     endpoint: &str,
     token: &Secret,
     hint: &str,
 ) -> Result<(), String> {
-    let http = OAuthHttp::new().map_err(|e| e.0)?;
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("token", token.expose())
         .append_pair("token_type_hint", hint)
