@@ -16,6 +16,7 @@ mod setup;
 mod terminal;
 mod time;
 mod tools;
+mod transport;
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -16,6 +16,7 @@ use crate::api::ApiClient;
 use crate::auth::TokenSource;
 use crate::config::Settings;
 use crate::tools::{self, CallContext, Progress, ToolResult};
+use crate::transport::STRUCTURED_FROM_TEXT;
 
 const INSTRUCTIONS: &str = "Read-only access to DigiUsher, a FinOps platform: cloud cost and usage, \
 recommendations, cost allocation, KPIs, unit economics, budgets (pools), data sources, resources and \
@@ -89,7 +90,12 @@ pub fn to_call_tool_result(result: ToolResult) -> CallToolResult {
     } else {
         CallToolResult::success(content)
     };
-    out.structured_content = result.structured;
+    if result.structured {
+        // The transport writes the text again, verbatim, as `structuredContent`.
+        let mut meta = serde_json::Map::new();
+        meta.insert(STRUCTURED_FROM_TEXT.into(), Value::Bool(true));
+        out.meta = Some(meta.into());
+    }
     out
 }
 

@@ -52,7 +52,7 @@ async fn list_organizations_explains_an_empty_list() {
 #[tokio::test]
 async fn get_expenses_posts_the_body_with_defaults() {
     let h = Harness::start().await;
-    let (v, _) = h
+    let (v, r) = h
         .ok(
             "get_expenses",
             json!({"organization_id": ACME, "start_date": "2025-04-01", "end_date": "2025-06-30",
@@ -75,6 +75,7 @@ async fn get_expenses_posts_the_body_with_defaults() {
         )
     );
     assert_eq!(header(&req, "content-type"), Some("application/json"));
+    assert_eq!(texts(&r).len(), 1, "no note without ids: {:?}", texts(&r));
     let rows = v["rows"].as_array().expect("rows");
     assert!(!rows.is_empty());
     assert!(

@@ -1,6 +1,7 @@
 //! The DigiUsher HTTP client: one connection pool, bearer auth, bounded retries,
 //! a read limit, and errors that keep the API's own reason.
 
+mod body;
 mod error;
 mod retry;
 
@@ -13,6 +14,7 @@ use serde_json::Value;
 use crate::auth::{AccessToken, TokenSource};
 use crate::config::Settings;
 
+pub use body::ApiResponse;
 pub use error::{ApiError, ErrorBody, transport_cause};
 
 /// Sent with every request so DigiUsher can tell our traffic apart.
@@ -88,17 +90,6 @@ impl ApiRequest {
             .extend(values.into_iter().map(|v| (key, v.into())));
         self
     }
-}
-
-/// A successful (2xx) answer.
-#[derive(Debug)]
-pub struct ApiResponse {
-    pub status: u16,
-    /// The parsed body; `Value::Null` when the body was empty.
-    pub body: Value,
-    pub empty: bool,
-    /// Length of the body in bytes.
-    pub len: usize,
 }
 
 /// Shared by every tool call of the process.
@@ -240,27 +231,7 @@ impl ApiClient {
         let content_type = content_type(&headers);
 
         if (200..300).contains(&status) {
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                return Ok(ApiResponse {
-                    status,
-                    body: Value::Null,
-                    empty: true,
-                    len: 0,
-                });
-            }
-            return match serde_json::from_slice::<Value>(&bytes) {
-                Ok(body) => Ok(ApiResponse {
-                    status,
-                    body,
-                    empty: false,
-                    len: bytes.len(),
-                }),
-                Err(_) => Err(ApiError::NotJson {
-                    status,
-                    content_type,
-                    snippet: error::snippet(&bytes, 200),
-                }),
-            };
+            return ApiResponse::new(status, content_type, bytes);
         }
         Err(ApiError::Status {
             status,

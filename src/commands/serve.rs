@@ -1,17 +1,15 @@
 //! `digiusher-mcp` / `digiusher-mcp serve`: the MCP server on stdio.
 
 use std::io::IsTerminal;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use rmcp::ServiceExt;
-use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::Notify;
 
 use crate::config::Settings;
 use crate::server::DigiUsherServer;
+use crate::transport::Stdio;
 
 pub async fn run(settings: Result<Settings, String>) -> Result<(), String> {
     if std::io::stdin().is_terminal() {
@@ -34,12 +32,9 @@ To try a tool from this terminal, run `digiusher-mcp call list_organizations`; s
         }
     }
     let eof = Arc::new(Notify::new());
-    let stdin = NotifyOnEof {
-        inner: tokio::io::stdin(),
-        eof: eof.clone(),
-    };
+    let (stdin, stdout) = rmcp::transport::stdio_pipes();
     let service = DigiUsherServer::new(settings)
-        .serve((stdin, tokio::io::stdout()))
+        .serve(Stdio::new(stdin, stdout, eof.clone()))
         .await
         .map_err(|e| format!("MCP session failed to start: {e}"))?;
     let waiting = service.waiting();
@@ -63,27 +58,3 @@ To try a tool from this terminal, run `digiusher-mcp call list_organizations`; s
 
 /// How long in-flight calls may finish after stdin closes.
 const EOF_GRACE: Duration = Duration::from_millis(750);
-
-/// Stdin that tells when it reaches end of file.
-struct NotifyOnEof<R> {
-    inner: R,
-    eof: Arc<Notify>,
-}
-
-impl<R: AsyncRead + Unpin> AsyncRead for NotifyOnEof<R> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let before = buf.filled().len();
-        let poll = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if let Poll::Ready(Ok(())) = &poll
-            && buf.filled().len() == before
-            && buf.remaining() > 0
-        {
-            self.eof.notify_one();
-        }
-        poll
-    }
-}

@@ -258,12 +258,11 @@ fn get_cost_allocation_summary(a: &mut Reader) -> Option<Plan> {
         Value::Object(body),
     );
     Some(Plan::new(request).shape(|body| {
-        let mut out = Output::new(body);
-        if has_provisional(&out.value, 0) {
-            out = out.note("Some figures are provisional (is_final false) and may change.");
+        let mut notes = Vec::new();
+        if has_provisional(&body, 0) {
+            notes.push("Some figures are provisional (is_final false) and may change.".to_string());
         }
-        let left_out: Vec<String> = out
-            .value
+        let left_out: Vec<String> = body
             .get("incomplete_periods")
             .and_then(Value::as_array)
             .map(|ps| {
@@ -279,12 +278,12 @@ fn get_cost_allocation_summary(a: &mut Reader) -> Option<Plan> {
             })
             .unwrap_or_default();
         if !left_out.is_empty() {
-            out = out.note(format!(
+            notes.push(format!(
                 "These periods were left out because their allocation runs are not complete: {}. Call again with include_incomplete=true to compute them provisionally.",
                 left_out.join(", ")
             ));
         }
-        out
+        Output { notes, ..Output::new(body) }
     }))
 }
 

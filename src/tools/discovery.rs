@@ -205,7 +205,7 @@ async fn run_queries(
     let mut done = done_before;
     let mut results = Vec::with_capacity(requests.len());
     let mut answers = stream::iter(requests.into_iter().map(|req| async move {
-        let answer = cx.api.send(&req).await.map(|r| r.body);
+        let answer = cx.api.send(&req).await.and_then(|r| r.value());
         (req, answer)
     }))
     .buffered(CONCURRENCY);
@@ -568,7 +568,7 @@ async fn query_with_discovery(
     let lookup_request = lookups_request(&org, true, true);
     let names = async {
         if include_lookups {
-            Some(cx.api.send(&lookup_request).await.map(|r| r.body))
+            Some(cx.api.send(&lookup_request).await.and_then(|r| r.value()))
         } else {
             None
         }

@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::args::{Reader, boolean, integer, one_of, string};
 use super::date::Date;
+use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
@@ -141,30 +142,13 @@ pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
 
 fn get_expenses(a: &mut Reader) -> Option<Plan> {
     let query = ExpenseQuery::read(a)?;
-    Some(Plan::new(query.request()).shape(|body| {
-        let has_ids = contains_key(&body, &["data_source_id", "pool_id"], 0);
-        let out = Output::new(body);
-        if has_ids {
-            out.note("Rows contain data_source_id / pool_id. For names, call get_dimension_lookups or use query_expenses_with_discovery.")
+    Some(Plan::new(query.request()).notes(|json| {
+        if peek::has_key(json, &["data_source_id", "pool_id"]) {
+            vec!["Rows contain data_source_id / pool_id. For names, call get_dimension_lookups or use query_expenses_with_discovery.".into()]
         } else {
-            out
+            Vec::new()
         }
     }))
-}
-
-/// Whether any object in `v` (up to 32 levels deep) has one of `keys`.
-fn contains_key(v: &Value, keys: &[&str], depth: usize) -> bool {
-    if depth > 32 {
-        return false;
-    }
-    match v {
-        Value::Object(map) => {
-            keys.iter().any(|k| map.contains_key(*k))
-                || map.values().any(|c| contains_key(c, keys, depth + 1))
-        }
-        Value::Array(items) => items.iter().any(|c| contains_key(c, keys, depth + 1)),
-        _ => false,
-    }
 }
 
 // ---- get_dimension_values ----------------------------------------------------

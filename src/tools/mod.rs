@@ -12,6 +12,7 @@ mod errors;
 mod expenses;
 mod kpis;
 mod organizations;
+mod peek;
 mod people;
 mod pools;
 mod recommendations;
@@ -85,19 +86,38 @@ pub enum Run {
 /// The one request of a simple tool, and what to do with the answer.
 pub struct Plan {
     pub request: ApiRequest,
-    pub shape: Option<Box<dyn FnOnce(Value) -> Output + Send>>,
+    pub answer: Answer,
+}
+
+/// Notes from a look at an answer's JSON text.
+type NotesFn = dyn FnOnce(&str) -> Vec<String> + Send;
+
+/// What a simple tool does with a successful answer.
+pub enum Answer {
+    /// Pass it on as it is.
+    AsIs,
+    /// Pass it on as it is, with notes from a look at its JSON text; no tree is
+    /// built, so large answers stay cheap.
+    Notes(Box<NotesFn>),
+    /// Parse it and reshape it.
+    Reshape(Box<dyn FnOnce(Value) -> Output + Send>),
 }
 
 impl Plan {
     pub fn new(request: ApiRequest) -> Plan {
         Plan {
             request,
-            shape: None,
+            answer: Answer::AsIs,
         }
     }
 
+    pub fn notes(mut self, f: impl FnOnce(&str) -> Vec<String> + Send + 'static) -> Plan {
+        self.answer = Answer::Notes(Box::new(f));
+        self
+    }
+
     pub fn shape(mut self, f: impl FnOnce(Value) -> Output + Send + 'static) -> Plan {
-        self.shape = Some(Box::new(f));
+        self.answer = Answer::Reshape(Box::new(f));
         self
     }
 }
@@ -168,7 +188,7 @@ impl CallContext {
         self.api
             .send(request)
             .await
-            .map(|r| r.body)
+            .and_then(|r| r.value())
             .map_err(|e| ToolError::api(request, e))
     }
 }
@@ -261,13 +281,23 @@ async fn run_single(plan: Plan, cx: &CallContext) -> Result<Output, ToolError> {
         .send(&plan.request)
         .await
         .map_err(|e| ToolError::api(&plan.request, e))?;
-    if response.empty {
+    if response.is_empty() {
         return Ok(Output::empty());
     }
-    let mut output = match plan.shape {
-        Some(shape) => shape(response.body),
-        None => Output::new(response.body),
-    };
-    output.size_hint = response.len;
-    Ok(output)
+    Ok(match plan.answer {
+        Answer::AsIs => Output::text(response.into_compact_text()),
+        Answer::Notes(notes) => {
+            let text = response.into_compact_text();
+            let notes = notes(&text);
+            Output {
+                notes,
+                ..Output::text(text)
+            }
+        }
+        Answer::Reshape(shape) => shape(
+            response
+                .value()
+                .map_err(|e| ToolError::api(&plan.request, e))?,
+        ),
+    })
 }

@@ -1,10 +1,11 @@
 //! Organizations (tools.md section 5).
 
-use serde_json::Value;
+use serde::Deserialize;
 
 use super::args::Reader;
+use super::peek::{self, Count};
 use super::schema as s;
-use super::{Endpoint, Output, Plan, Run, Subject, Tool};
+use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 
 pub const LIST_ORGANIZATIONS: Tool = Tool {
@@ -22,16 +23,16 @@ pub const LIST_ORGANIZATIONS: Tool = Tool {
 
 fn list_organizations(_: &mut Reader) -> Option<Plan> {
     Some(
-        Plan::new(ApiRequest::get("/restapi/v2/organizations")).shape(|body| {
-            let empty = body
-                .get("organizations")
-                .and_then(Value::as_array)
-                .is_some_and(Vec::is_empty);
-            let out = Output::new(body);
-            if empty {
-                out.note("The signed-in user belongs to no DigiUsher organization; ask an administrator for an invitation.")
-            } else {
-                out
+        Plan::new(ApiRequest::get("/restapi/v2/organizations")).notes(|json| {
+            #[derive(Deserialize)]
+            struct Organizations {
+                organizations: Option<Count>,
+            }
+            match peek::fields::<Organizations>(json) {
+                Some(Organizations {
+                    organizations: Some(Count(0)),
+                }) => vec!["The signed-in user belongs to no DigiUsher organization; ask an administrator for an invitation.".into()],
+                _ => Vec::new(),
             }
         }),
     )

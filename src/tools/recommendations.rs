@@ -1,11 +1,13 @@
 //! Recommendations (tools.md section 7).
 
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::args::{Reader, integer, list, object, one_of, string, uuid};
+use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
-use super::{Endpoint, Output, Plan, Run, Subject, Tool};
+use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 
 const SCENARIO_TAGS: &[&str] = &[
@@ -235,15 +237,17 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
         format!("/api/v3/organizations/{}/recommendations", org?),
         Value::Object(body),
     );
-    Some(Plan::new(request).shape(move |body| {
-        let total = body.get("total").and_then(Value::as_i64);
-        let out = Output::new(body);
-        match total {
-            Some(total) if total > offset + limit => out.note(format!(
+    Some(Plan::new(request).notes(move |json| {
+        #[derive(Deserialize)]
+        struct Page {
+            total: Option<i64>,
+        }
+        match peek::fields::<Page>(json).and_then(|p| p.total) {
+            Some(total) if total > offset + limit => vec![format!(
                 "More recommendations exist: call again with offset={}.",
                 offset + limit
-            )),
-            _ => out,
+            )],
+            _ => Vec::new(),
         }
     }))
 }

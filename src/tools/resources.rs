@@ -1,8 +1,10 @@
 //! Data sources and resources (tools.md section 11).
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::args::{self, Problems, Reader, boolean, list, one_of};
+use super::peek::{self, Count};
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
@@ -168,22 +170,24 @@ fn list_resources(a: &mut Reader) -> Option<Plan> {
             fields.unwrap_or_else(|| DEFAULT_FIELDS.iter().map(|f| f.to_string()).collect());
         request = request.params("field", fields);
     }
-    Some(Plan::new(request).shape(|body| {
-        let shown = body
-            .get("clean_expenses")
-            .and_then(Value::as_array)
-            .map(Vec::len);
-        let total = body.get("total_count").and_then(Value::as_u64);
-        let total_cost = body.get("total_cost").cloned();
-        let out = Output::new(body);
-        match (shown, total) {
-            (Some(n), Some(total)) if total > n as u64 => {
-                let cost = total_cost.map(|c| c.to_string()).unwrap_or_else(|| "unknown".into());
-                out.note(format!(
+    Some(Plan::new(request).notes(|json| {
+        #[derive(Deserialize)]
+        struct Page {
+            clean_expenses: Option<Count>,
+            total_count: Option<u64>,
+            total_cost: Option<Value>,
+        }
+        let Some(page) = peek::fields::<Page>(json) else {
+            return Vec::new();
+        };
+        match (page.clean_expenses, page.total_count) {
+            (Some(Count(n)), Some(total)) if total > n as u64 => {
+                let cost = page.total_cost.map(|c| c.to_string()).unwrap_or_else(|| "unknown".into());
+                vec![format!(
                     "Showing the {n} most expensive of {total} resources (total cost {cost}); raise limit or add filters."
-                ))
+                )]
             }
-            _ => out,
+            _ => Vec::new(),
         }
     }))
 }

@@ -1,24 +1,37 @@
-//! Turning API JSON into a tool result: compact text, `structuredContent` for
-//! objects, `Note:` blocks, and the size cap that cuts arrays at record boundaries.
+//! Turning API JSON into a tool result: compact text (also `structuredContent` for
+//! objects), `Note:` blocks, and the size cap that cuts arrays at record boundaries.
 
 use serde_json::Value;
+
+/// A tool's JSON, as a tree or as compact text that was never parsed into one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    Tree(Value),
+    /// Compact, well-formed JSON, e.g. an API answer passed on as it is.
+    Text(String),
+}
 
 /// What a tool produced before rendering.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
-    pub value: Value,
+    pub json: Json,
     /// Each becomes a text block starting with `Note:`.
     pub notes: Vec<String>,
-    /// Expected size of the JSON text (the API body's length), to size buffers.
-    pub size_hint: usize,
 }
 
 impl Output {
     pub fn new(value: Value) -> Output {
         Output {
-            value,
+            json: Json::Tree(value),
             notes: Vec::new(),
-            size_hint: 0,
+        }
+    }
+
+    /// `text` must be compact, well-formed JSON.
+    pub fn text(text: String) -> Output {
+        Output {
+            json: Json::Text(text),
+            notes: Vec::new(),
         }
     }
 
@@ -39,8 +52,8 @@ pub struct ToolResult {
     pub text: String,
     /// Further text blocks, each starting with `Note:`.
     pub notes: Vec<String>,
-    /// The JSON itself when it is an object.
-    pub structured: Option<Value>,
+    /// `text` is a JSON object, to be given as `structuredContent` too.
+    pub structured: bool,
     pub is_error: bool,
 }
 
@@ -49,7 +62,7 @@ impl ToolResult {
         ToolResult {
             text: message.into(),
             notes: Vec::new(),
-            structured: None,
+            structured: false,
             is_error: true,
         }
     }
@@ -59,36 +72,29 @@ impl ToolResult {
 const NOTE_ROOM: usize = 400;
 
 pub fn render(output: Output, cap: usize, narrow: &str) -> ToolResult {
-    let Output {
-        mut value,
-        mut notes,
-        size_hint,
-    } = output;
-    let mut text = compact(&value, size_hint + size_hint / 8);
-    let original = char_len(&text);
-    if original > cap {
-        let budget = cap.saturating_sub(NOTE_ROOM).max(cap / 2);
-        let cuts = cut_to_fit(&mut value, budget);
-        text = compact(&value, cap);
-        let size = char_len(&text);
-        if size > budget {
-            return ToolResult::error(format!(
-                "The result is too large to return ({original} characters, cap {cap}). Narrow the query: {narrow}"
-            ));
-        }
-        for cut in cuts {
-            notes.insert(
-                0,
-                format!(
-                    "result cut to the first {} of {} items of \"{}\" to stay under {cap} characters. {narrow}",
-                    cut.kept, cut.total, cut.name
-                ),
-            );
-        }
-    }
-    // Moved, not cloned: large results are not copied again.
-    let structured = value.is_object().then_some(value);
+    let Output { json, mut notes } = output;
+    let text = match json {
+        // The common case: the answer as it came, never parsed into a tree.
+        Json::Text(text) if char_len(&text) <= cap => text,
+        Json::Text(text) => match serde_json::from_str(&text) {
+            Ok(value) => match fit(value, cap, narrow, &mut notes) {
+                Ok(text) => text,
+                Err(error) => return error,
+            },
+            Err(e) => {
+                return ToolResult::error(format!(
+                    "The result is too large to return ({} characters, cap {cap}) and could not be read to shorten it ({e}). Narrow the query: {narrow}",
+                    char_len(&text)
+                ));
+            }
+        },
+        Json::Tree(value) => match fit(value, cap, narrow, &mut notes) {
+            Ok(text) => text,
+            Err(error) => return error,
+        },
+    };
     ToolResult {
+        structured: text.starts_with('{'),
         text,
         notes: notes
             .into_iter()
@@ -100,15 +106,47 @@ pub fn render(output: Output, cap: usize, narrow: &str) -> ToolResult {
                 }
             })
             .collect(),
-        structured,
         is_error: false,
     }
 }
 
-/// Compact JSON text. `serde_json::to_writer` into a sized buffer is several times
+/// `value` as compact text of at most `cap` characters, its largest arrays cut
+/// when needed (each cut noted first in `notes`).
+fn fit(
+    mut value: Value,
+    cap: usize,
+    narrow: &str,
+    notes: &mut Vec<String>,
+) -> Result<String, ToolResult> {
+    let text = compact(&value);
+    let original = char_len(&text);
+    if original <= cap {
+        return Ok(text);
+    }
+    let budget = cap.saturating_sub(NOTE_ROOM).max(cap / 2);
+    let cuts = cut_to_fit(&mut value, budget);
+    let text = compact(&value);
+    if char_len(&text) > budget {
+        return Err(ToolResult::error(format!(
+            "The result is too large to return ({original} characters, cap {cap}). Narrow the query: {narrow}"
+        )));
+    }
+    for cut in cuts {
+        notes.insert(
+            0,
+            format!(
+                "result cut to the first {} of {} items of \"{}\" to stay under {cap} characters. {narrow}",
+                cut.kept, cut.total, cut.name
+            ),
+        );
+    }
+    Ok(text)
+}
+
+/// Compact JSON text. `serde_json::to_writer` into a buffer is several times
 /// faster than `Value::to_string`, which goes through `fmt::Write`.
-fn compact(value: &Value, size_hint: usize) -> String {
-    let mut buf = Vec::with_capacity(size_hint.max(256));
+fn compact(value: &Value) -> String {
+    let mut buf = Vec::with_capacity(256);
     if serde_json::to_writer(&mut buf, value).is_err() {
         return value.to_string();
     }
@@ -280,11 +318,14 @@ mod tests {
     fn objects_are_structured_and_arrays_stay_arrays() {
         let r = render(Output::new(json!({"a": [1, 2]})), 1000, "");
         assert_eq!(r.text, r#"{"a":[1,2]}"#);
-        assert_eq!(r.structured, Some(json!({"a": [1, 2]})));
+        assert!(r.structured);
         let r = render(Output::new(json!([{"id": 1}])), 1000, "");
         assert_eq!(r.text, r#"[{"id":1}]"#);
-        assert_eq!(r.structured, None);
+        assert!(!r.structured);
         assert!(!r.is_error);
+        let r = render(Output::text(r#"{"b":"x"}"#.into()), 1000, "");
+        assert_eq!(r.text, r#"{"b":"x"}"#);
+        assert!(r.structured);
     }
 
     #[test]
@@ -328,6 +369,16 @@ mod tests {
         );
         // The longest prefix: one more item would not fit.
         assert!(r.text.len() + 40 > 5000 - NOTE_ROOM);
+    }
+
+    #[test]
+    fn text_over_the_cap_is_cut_like_a_tree() {
+        let rows: Vec<Value> = (0..300).map(|i| json!({"n": i})).collect();
+        let value = json!({"rows": rows});
+        let from_text = render(Output::text(value.to_string()), 2000, "x");
+        let from_tree = render(Output::new(value), 2000, "x");
+        assert_eq!(from_text, from_tree);
+        assert!(from_text.notes[0].contains("\"rows\""));
     }
 
     #[test]

@@ -110,10 +110,13 @@ impl Harness {
             Value::Object(m) => m,
             other => panic!("arguments must be an object, got {other}"),
         };
-        self.client
+        let r = self
+            .client
             .call_tool(CallToolRequestParams::new(tool.to_string()).with_arguments(args))
             .await
-            .unwrap_or_else(|e| panic!("tools/call {tool} failed at the protocol level: {e}"))
+            .unwrap_or_else(|e| panic!("tools/call {tool} failed at the protocol level: {e}"));
+        check_structured(tool, &r);
+        r
     }
 
     /// Call and expect success; returns the JSON of content[0].
@@ -345,5 +348,40 @@ impl RawServer {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), self.stderr_task).await;
         let err = self.stderr.lock().unwrap().clone();
         (self.stdout_lines, err, status)
+    }
+}
+
+/// Every result: `structuredContent` is present exactly when the call succeeded and
+/// content[0] is a JSON object, and then equals it; no `_meta` of ours on the wire.
+fn check_structured(tool: &str, r: &CallToolResult) {
+    assert!(
+        r.meta.is_none(),
+        "{tool}: unexpected _meta on the result: {:?}",
+        r.meta
+    );
+    let first: Option<Value> = r
+        .content
+        .first()
+        .and_then(|c| c.as_text())
+        .and_then(|t| serde_json::from_str(&t.text).ok());
+    match (&r.structured_content, first) {
+        (Some(sc), Some(first)) => {
+            assert_ne!(
+                r.is_error,
+                Some(true),
+                "{tool}: error with structuredContent"
+            );
+            assert!(sc.is_object(), "{tool}: structuredContent is not an object");
+            assert_eq!(
+                sc, &first,
+                "{tool}: structuredContent differs from content[0]"
+            );
+        }
+        (Some(sc), None) => panic!("{tool}: structuredContent without JSON text: {sc}"),
+        (None, Some(first)) => assert!(
+            r.is_error == Some(true) || !first.is_object(),
+            "{tool}: a JSON object result without structuredContent"
+        ),
+        (None, None) => {}
     }
 }
