@@ -69,7 +69,7 @@ where
                 }
                 return Ok(Line::Eof);
             }
-            let (taken, complete) = match available.iter().position(|&b| b == b'\n') {
+            let (taken, complete) = match memchr::memchr(b'\n', available) {
                 Some(i) => (i + 1, true),
                 None => (available.len(), false),
             };

@@ -837,3 +837,54 @@ async fn every_organization_tool_works_for_beta_too() {
         assert!(!v.is_null(), "{tool}");
     }
 }
+
+/// OptScale's services answer in Python's `json.dumps` style (`", "`, `": "`,
+/// `\uXXXX`): the results, notes and cuts must be the same as for compact bodies.
+#[tokio::test]
+async fn python_style_bodies_give_the_same_results() {
+    let h = Harness::start().await;
+    let calls = [
+        ("list_organizations", json!({})),
+        (
+            "get_expenses",
+            json!({"organization_id": ACME, "start_date": "2025-05-01", "end_date": "2025-05-31",
+                   "granularity": "total", "group_by": ["data_source_id"]}),
+        ),
+        (
+            "list_resources",
+            json!({"organization_id": ACME, "start_date": "2025-06-01", "end_date": "2025-06-14", "limit": 2}),
+        ),
+        ("list_data_sources", json!({"organization_id": ACME})),
+        (
+            "get_expenses_breakdown",
+            json!({"organization_id": ACME, "start_date": "2025-06-01", "end_date": "2025-06-02"}),
+        ),
+        (
+            "list_recommendations",
+            json!({"organization_id": ACME, "limit": 1}),
+        ),
+    ];
+    let mut compact = Vec::new();
+    for (tool, args) in &calls {
+        compact.push(h.call(tool, args.clone()).await);
+    }
+    h.options(json!({"json_style": "python"})).await;
+    for ((tool, args), before) in calls.iter().zip(compact) {
+        let after = h.call(tool, args.clone()).await;
+        assert_eq!(after.is_error, Some(false), "{tool}: {:?}", texts(&after));
+        assert_eq!(texts(&after), texts(&before), "{tool}");
+        assert_eq!(
+            after.structured_content, before.structured_content,
+            "{tool}"
+        );
+        assert!(!texts(&after)[0].contains("\": "), "{tool}: not compact");
+        if *tool == "get_expenses" {
+            assert!(
+                texts(&after)
+                    .iter()
+                    .any(|t| t.starts_with("Note: Rows contain data_source_id")),
+                "the key is found in the compacted text"
+            );
+        }
+    }
+}

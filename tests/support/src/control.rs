@@ -14,6 +14,8 @@ pub struct Options {
     pub objects_values: bool,
     /// Look-up tables as arrays of objects with `id` instead of maps.
     pub array_lookups: bool,
+    /// 2xx JSON bodies as Python's `json.dumps` writes them, not compact.
+    pub python_json: bool,
 }
 
 impl Options {
@@ -21,6 +23,7 @@ impl Options {
         json!({
             "dimension_values_style": if self.objects_values { "objects" } else { "strings" },
             "lookups_style": if self.array_lookups { "array" } else { "map" },
+            "json_style": if self.python_json { "python" } else { "compact" },
         })
     }
 }
@@ -176,7 +179,9 @@ pub fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Reply {
         ("GET", "/options") => Reply::ok(&shared.with_control(|c| c.options.to_json())),
         ("POST", "/options") => {
             let Some(v) = parsed else {
-                return bad("expected {\"dimension_values_style\": …} or {\"lookups_style\": …}");
+                return bad(
+                    "expected {\"dimension_values_style\": …}, {\"lookups_style\": …} or {\"json_style\": …}",
+                );
             };
             let mut opts = shared.with_control(|c| c.options);
             match v.get("dimension_values_style").map(|s| s.as_str()) {
@@ -190,6 +195,12 @@ pub fn handle(shared: &Shared, method: &str, path: &str, body: &[u8]) -> Reply {
                 Some(Some("map")) => opts.array_lookups = false,
                 Some(Some("array")) => opts.array_lookups = true,
                 Some(_) => return bad("lookups_style must be \"map\" or \"array\""),
+            }
+            match v.get("json_style").map(|s| s.as_str()) {
+                None => {}
+                Some(Some("compact")) => opts.python_json = false,
+                Some(Some("python")) => opts.python_json = true,
+                Some(_) => return bad("json_style must be \"compact\" or \"python\""),
             }
             shared.with_control(|c| c.options = opts);
             Reply::ok(&opts.to_json())

@@ -262,7 +262,9 @@ async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<
         status,
         headers,
     });
+    let python_json = shared.with_control(|c| c.options.python_json);
     match reply {
+        Some(r) if python_json => Ok(to_response(r.python_style())),
         Some(r) => Ok(to_response(r)),
         None => Err(Dropped),
     }

@@ -347,15 +347,17 @@ async fn request_log_and_reset() {
     t.control(
         "POST",
         "/__sim/options",
-        Some(&json!({"dimension_values_style": "objects", "lookups_style": "array"})),
+        Some(&json!({"dimension_values_style": "objects", "lookups_style": "array", "json_style": "python"})),
     )
     .await;
+    let r = t.control("GET", "/__sim/options", None).await;
+    assert_eq!(r.json["json_style"], "python");
     t.control("POST", "/__sim/reset", None).await;
     assert_eq!(t.get("alice", &v2(ACME, "optimizations")).await.status, 200);
     let r = t.control("GET", "/__sim/options", None).await;
     assert_eq!(
         r.json,
-        json!({"dimension_values_style": "strings", "lookups_style": "map"})
+        json!({"dimension_values_style": "strings", "lookups_style": "map", "json_style": "compact"})
     );
     assert_eq!(t.sim.requests().len(), 1);
     t.sim.clear_requests();
@@ -399,4 +401,29 @@ async fn many_concurrent_connections() {
         total += task.await.unwrap_or(0);
     }
     assert_eq!(total, 640);
+}
+
+#[tokio::test]
+async fn python_json_style_rewrites_success_bodies_only() {
+    let t = T::new().await;
+    let compact = t.get("alice", ORGS).await;
+    assert!(!compact.text.contains("\": "), "{}", compact.text);
+    t.control(
+        "POST",
+        "/__sim/options",
+        Some(&json!({"json_style": "python"})),
+    )
+    .await;
+    let python = t.get("alice", ORGS).await;
+    assert_eq!(python.status, 200);
+    assert!(
+        python.text.starts_with("{\"organizations\": ["),
+        "{}",
+        python.text
+    );
+    assert!(python.text.contains("\", \""), "{}", python.text);
+    assert_eq!(python.json, compact.json);
+    let missing = t.get("alice", "/api/v3/no-such-route").await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.text, r#"{"detail":"Not Found"}"#);
 }
