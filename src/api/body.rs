@@ -1,51 +1,36 @@
-//! A successful answer's body, kept as checked JSON text: most tools pass it on
-//! as it is, so a tree is built only for the few that reshape it.
+//! A successful answer's body. Most tools pass it on as it is, so it is kept as
+//! bytes and checked when a tool takes it: parsed into a tree only for the few
+//! tools that reshape it, otherwise checked and compacted without one.
 
 use serde::de::IgnoredAny;
 use serde_json::Value;
 
 use super::error::{ApiError, snippet};
 
-/// A 2xx answer whose body is well-formed JSON, or empty.
+/// From this size a body is checked on a second thread while it is compacted.
+const CHECK_ALONGSIDE_FROM: usize = 256 * 1024;
+
+/// A 2xx answer, not yet known to be JSON.
 #[derive(Debug)]
 pub struct ApiResponse {
     pub status: u16,
     content_type: String,
-    /// Well-formed JSON in UTF-8; empty when the API sent only whitespace.
-    body: String,
+    /// Empty when the API sent only whitespace.
+    body: Vec<u8>,
 }
 
 impl ApiResponse {
-    /// Checks that `bytes` are UTF-8 JSON, without building a tree.
-    pub(super) fn new(
-        status: u16,
-        content_type: String,
-        bytes: Vec<u8>,
-    ) -> Result<ApiResponse, ApiError> {
-        let not_json = |bytes: &[u8], content_type: String| ApiError::NotJson {
-            status,
-            content_type,
-            snippet: snippet(bytes, 200),
+    pub(super) fn new(status: u16, content_type: String, body: Vec<u8>) -> ApiResponse {
+        let body = if body.iter().all(u8::is_ascii_whitespace) {
+            Vec::new()
+        } else {
+            body
         };
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(ApiResponse {
-                status,
-                content_type,
-                body: String::new(),
-            });
-        }
-        let body = match String::from_utf8(bytes) {
-            Ok(body) => body,
-            Err(e) => return Err(not_json(e.as_bytes(), content_type)),
-        };
-        if serde_json::from_str::<IgnoredAny>(&body).is_err() {
-            return Err(not_json(body.as_bytes(), content_type));
-        }
-        Ok(ApiResponse {
+        ApiResponse {
             status,
             content_type,
             body,
-        })
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -57,23 +42,59 @@ impl ApiResponse {
         if self.body.is_empty() {
             return Ok(Value::Null);
         }
-        // Fails only where the check is looser than a full parse, e.g. 1e999.
-        serde_json::from_str(&self.body).map_err(|_| ApiError::NotJson {
-            status: self.status,
-            content_type: self.content_type.clone(),
-            snippet: snippet(self.body.as_bytes(), 200),
-        })
+        serde_json::from_slice(&self.body).map_err(|_| self.not_json(&self.body))
     }
 
-    /// The body without insignificant whitespace.
-    pub fn into_compact_text(self) -> String {
-        compact(self.body)
+    /// The body as compact JSON text (whitespace between tokens removed), checked
+    /// to be well-formed JSON in UTF-8 without building a tree.
+    pub fn into_compact_text(self) -> Result<String, ApiError> {
+        let ApiResponse {
+            status,
+            content_type,
+            body,
+        } = self;
+        let not_json = |bytes: &[u8]| ApiError::NotJson {
+            status,
+            content_type: content_type.clone(),
+            snippet: snippet(bytes, 200),
+        };
+        let Ok(text) = std::str::from_utf8(&body) else {
+            return Err(not_json(&body));
+        };
+        let check = || serde_json::from_str::<IgnoredAny>(text).is_ok();
+        let (well_formed, compacted) = if text.len() < CHECK_ALONGSIDE_FROM {
+            (check(), compact(text))
+        } else {
+            // Both passes read the whole body; on two cores they take the time of one.
+            std::thread::scope(|scope| {
+                match std::thread::Builder::new().spawn_scoped(scope, check) {
+                    Ok(checking) => {
+                        let compacted = compact(text);
+                        (checking.join().unwrap_or(false), compacted)
+                    }
+                    Err(_) => (check(), compact(text)),
+                }
+            })
+        };
+        if !well_formed {
+            return Err(not_json(&body));
+        }
+        // Only ASCII whitespace outside strings is ever removed: still UTF-8.
+        String::from_utf8(compacted.unwrap_or(body)).map_err(|e| not_json(e.as_bytes()))
+    }
+
+    fn not_json(&self, bytes: &[u8]) -> ApiError {
+        ApiError::NotJson {
+            status: self.status,
+            content_type: self.content_type.clone(),
+            snippet: snippet(bytes, 200),
+        }
     }
 }
 
-/// Removes the whitespace between tokens of well-formed JSON; returns `json`
-/// itself when there is none.
-fn compact(json: String) -> String {
+/// `json` without the whitespace between its tokens, or `None` when it has none.
+/// `json` must be well-formed: strings are skipped by their quotes alone.
+fn compact(json: &str) -> Option<Vec<u8>> {
     let bytes = json.as_bytes();
     let mut out: Option<Vec<u8>> = None;
     // Start of the bytes not yet copied to `out`.
@@ -100,55 +121,76 @@ fn compact(json: String) -> String {
             _ => i += 1,
         }
     }
-    let Some(mut out) = out else {
-        return json;
-    };
+    let mut out = out?;
     out.extend_from_slice(&bytes[pending.min(bytes.len())..]);
-    // Only ASCII whitespace outside strings was removed, so this stays UTF-8.
-    String::from_utf8(out).unwrap_or(json)
+    Some(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn response(body: &str) -> Result<ApiResponse, ApiError> {
-        ApiResponse::new(200, "application/json".into(), body.as_bytes().to_vec())
+    fn response(body: &[u8]) -> ApiResponse {
+        ApiResponse::new(200, "application/json".into(), body.to_vec())
+    }
+
+    fn compacted(json: &str) -> String {
+        response(json.as_bytes()).into_compact_text().unwrap()
     }
 
     #[test]
-    fn compact_removes_only_whitespace_between_tokens() {
+    fn whitespace_between_tokens_goes_and_strings_stay() {
         let pretty = "{\n  \"a b\": [1, 2,\t3],\r\n  \"s\": \"x \\\" y\\\\\",  \"e\": {} }\n";
-        let compacted = compact(pretty.to_string());
-        assert_eq!(compacted, r#"{"a b":[1,2,3],"s":"x \" y\\","e":{}}"#);
+        let text = compacted(pretty);
+        assert_eq!(text, r#"{"a b":[1,2,3],"s":"x \" y\\","e":{}}"#);
         let tree: Value = serde_json::from_str(pretty).unwrap();
-        assert_eq!(compacted, serde_json::to_string(&tree).unwrap());
+        assert_eq!(text, serde_json::to_string(&tree).unwrap());
     }
 
     #[test]
-    fn compact_text_is_returned_as_it_is() {
-        let text = r#"{"a":"é  ü","b":[true,null]}"#.to_string();
-        let pointer = text.as_ptr();
-        let out = compact(text);
-        assert_eq!(out, r#"{"a":"é  ü","b":[true,null]}"#);
-        assert_eq!(out.as_ptr(), pointer, "no copy when nothing is removed");
-    }
-
-    #[test]
-    fn bodies_are_checked_without_a_tree() {
-        assert!(response("  \n").unwrap().is_empty());
-        assert_eq!(response("").unwrap().value().unwrap(), Value::Null);
+    fn compact_text_is_kept_as_it_is() {
+        assert_eq!(compact(r#"{"a":"é  ü","b":[true,null]}"#), None);
         assert_eq!(
-            response(" [1, {\"a\": 2}] ").unwrap().into_compact_text(),
-            r#"[1,{"a":2}]"#
+            compacted(r#"{"a":"é  ü","b":[true,null]}"#),
+            r#"{"a":"é  ü","b":[true,null]}"#
         );
-        for bad in ["<html>", "{\"a\":", "{\"a\" 1}", "[1,]", "\"\\x\""] {
+    }
+
+    #[test]
+    fn bodies_are_checked_when_taken() {
+        assert!(response(b"  \n").is_empty());
+        assert_eq!(response(b"").value().unwrap(), Value::Null);
+        assert_eq!(compacted(" [1, {\"a\": 2}] "), r#"[1,{"a":2}]"#);
+        for bad in ["<html>", "{\"a\":", "{\"a\" 1}", "[1,]", "\"\\x\"", "{} {}"] {
             assert!(
-                matches!(response(bad), Err(ApiError::NotJson { status: 200, .. })),
+                matches!(
+                    response(bad.as_bytes()).into_compact_text(),
+                    Err(ApiError::NotJson { status: 200, .. })
+                ),
                 "{bad}"
             );
+            assert!(response(bad.as_bytes()).value().is_err(), "{bad}");
         }
-        let latin1 = ApiResponse::new(200, "text/plain".into(), b"\"\xe9\"".to_vec());
+        let latin1 = response(b"\"\xe9\"").into_compact_text();
         assert!(matches!(latin1, Err(ApiError::NotJson { .. })));
+    }
+
+    #[test]
+    fn large_bodies_are_checked_too() {
+        let row = r#"{"name": "web 1", "cost": 1.5, "tags": {"k": "v"}}, "#;
+        let mut big = format!("[{}", row.repeat(CHECK_ALONGSIDE_FROM / row.len() + 10));
+        let good = format!("{}1]", big);
+        let text = compacted(&good);
+        assert!(text.len() > CHECK_ALONGSIDE_FROM / 2);
+        assert!(!text.contains(": ") && !text.contains(", "));
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap(),
+            serde_json::from_str::<Value>(&good).unwrap()
+        );
+        big.push_str("1,]");
+        assert!(matches!(
+            response(big.as_bytes()).into_compact_text(),
+            Err(ApiError::NotJson { .. })
+        ));
     }
 }

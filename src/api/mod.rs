@@ -231,7 +231,7 @@ impl ApiClient {
         let content_type = content_type(&headers);
 
         if (200..300).contains(&status) {
-            return ApiResponse::new(status, content_type, bytes);
+            return Ok(ApiResponse::new(status, content_type, bytes));
         }
         Err(ApiError::Status {
             status,

@@ -284,20 +284,17 @@ async fn run_single(plan: Plan, cx: &CallContext) -> Result<Output, ToolError> {
     if response.is_empty() {
         return Ok(Output::empty());
     }
+    let failed = |e| ToolError::api(&plan.request, e);
     Ok(match plan.answer {
-        Answer::AsIs => Output::text(response.into_compact_text()),
+        Answer::AsIs => Output::text(response.into_compact_text().map_err(failed)?),
         Answer::Notes(notes) => {
-            let text = response.into_compact_text();
+            let text = response.into_compact_text().map_err(failed)?;
             let notes = notes(&text);
             Output {
                 notes,
                 ..Output::text(text)
             }
         }
-        Answer::Reshape(shape) => shape(
-            response
-                .value()
-                .map_err(|e| ToolError::api(&plan.request, e))?,
-        ),
+        Answer::Reshape(shape) => shape(response.value().map_err(failed)?),
     })
 }
