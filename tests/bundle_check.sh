@@ -23,26 +23,8 @@ if [ ! -x "$binary" ]; then
   exit 1
 fi
 
-passed=0
-failed=0
-ok() {
-  passed=$((passed + 1))
-  echo "ok   $1"
-}
-not_ok() {
-  failed=$((failed + 1))
-  echo "FAIL $1"
-  shift
-  local line
-  for line in "$@"; do echo "     $line"; done
-}
-# check NAME COMMAND...: passes when the command succeeds; its output is shown on failure.
-check() {
-  local name="$1"
-  shift
-  local output
-  if output="$("$@" 2>&1)"; then ok "$name"; else not_ok "$name" "command: $*" "$(printf '%s' "$output" | tail -n 15)"; fi
-}
+# shellcheck source=tests/checks.sh
+. "$ROOT/tests/checks.sh"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -257,5 +239,4 @@ check "a cleared API URL field falls back to the default" \
   status_shows "https://app.digiusher.com" "default" '{"api_base": ""}'
 check "started as Claude Desktop starts it: initialize, tools/list (the manifest's tools), exit on EOF" launch mcp
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -24,25 +24,8 @@ ORIG_PATH="$PATH"
 # rustup and cargo find their toolchains through the real HOME (for INSTALL_TEST_BUILD).
 ORIG_RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 ORIG_CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
-passed=0
-failed=0
-ok() {
-  passed=$((passed + 1))
-  echo "ok   $1"
-}
-not_ok() {
-  failed=$((failed + 1))
-  echo "FAIL $1"
-  shift
-  local line
-  for line in "$@"; do echo "     $line"; done
-}
-# check NAME COMMAND...: passes when the command succeeds.
-check() {
-  local name="$1"
-  shift
-  if "$@" >/dev/null; then ok "$name"; else not_ok "$name" "command: $*"; fi
-}
+# shellcheck source=tests/checks.sh
+. "$ROOT/tests/checks.sh"
 # has FILE TEXT: the file contains the fixed string.
 has() { grep -qF -- "$2" "$1"; }
 hasnt() { ! grep -qF -- "$2" "$1"; }
@@ -315,5 +298,4 @@ else
   echo "# build from source not exercised (set INSTALL_TEST_BUILD=1 to run it; takes minutes)"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

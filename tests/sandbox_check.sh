@@ -3,7 +3,7 @@
 # scripted browser), status, and a tool call.   bash tests/sandbox_check.sh
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 work="$(mktemp -d)"
 log="$work/sandbox.log"
 tests/sandbox --api-port 0 --idp-port 0 >"$log" 2>&1 &
@@ -17,13 +17,8 @@ for _ in $(seq 1 600); do
 done
 api="$(sed -n 's/^  API simulator   \(http[^ ]*\).*/\1/p' "$log")"
 
-passed=0
-failed=0
-check() {
-  local name="$1"
-  shift
-  if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failed=$((failed + 1)); echo "FAIL $name"; fi
-}
+# shellcheck source=tests/checks.sh
+. "$ROOT/tests/checks.sh"
 export HOME="$work/home" DIGIUSHER_API_BASE_URL="$api" DIGIUSHER_TOKEN_STORE=file RUST_BACKTRACE=0
 mkdir -p "$HOME"
 bin="$ROOT/target/debug/digiusher-mcp"
@@ -32,5 +27,4 @@ check "login signs in as alice" bash -c "BROWSER='node $ROOT/tests/fixtures/oidc
 check "status says signed in" "$bin" status
 check "a tool call returns the sample organizations" bash -c "'$bin' call list_organizations | grep -q 'Beta Labs'"
 check "an expense query works" bash -c "'$bin' call get_expenses '{\"organization_id\": \"a0000000-0000-4000-8000-000000000001\", \"start_date\": \"2025-05-01\", \"end_date\": \"2025-05-31\", \"group_by\": [\"service_name\"]}' | grep -q AmazonEC2"
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

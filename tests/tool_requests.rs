@@ -869,6 +869,19 @@ async fn python_style_bodies_give_the_same_results() {
         compact.push(h.call(tool, args.clone()).await);
     }
     h.options(json!({"json_style": "python"})).await;
+    let served = http_client()
+        .get(format!("{}/restapi/v2/organizations", h.sim.base_url()))
+        .bearer_auth("sim-alice")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        served.starts_with("{\"organizations\": ["),
+        "not Python style: {served}"
+    );
     for ((tool, args), before) in calls.iter().zip(compact) {
         let after = h.call(tool, args.clone()).await;
         assert_eq!(after.is_error, Some(false), "{tool}: {:?}", texts(&after));

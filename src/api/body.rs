@@ -42,7 +42,8 @@ impl ApiResponse {
         if self.body.is_empty() {
             return Ok(Value::Null);
         }
-        serde_json::from_slice(&self.body).map_err(|_| self.not_json(&self.body))
+        serde_json::from_slice(&self.body)
+            .map_err(|_| not_json(self.status, &self.content_type, &self.body))
     }
 
     /// The body as compact JSON text (whitespace between tokens removed), checked
@@ -53,11 +54,7 @@ impl ApiResponse {
             content_type,
             body,
         } = self;
-        let not_json = |bytes: &[u8]| ApiError::NotJson {
-            status,
-            content_type: content_type.clone(),
-            snippet: snippet(bytes, 200),
-        };
+        let not_json = |bytes: &[u8]| not_json(status, &content_type, bytes);
         let Ok(text) = std::str::from_utf8(&body) else {
             return Err(not_json(&body));
         };
@@ -82,13 +79,13 @@ impl ApiResponse {
         // Only ASCII whitespace outside strings is ever removed: still UTF-8.
         String::from_utf8(compacted.unwrap_or(body)).map_err(|e| not_json(e.as_bytes()))
     }
+}
 
-    fn not_json(&self, bytes: &[u8]) -> ApiError {
-        ApiError::NotJson {
-            status: self.status,
-            content_type: self.content_type.clone(),
-            snippet: snippet(bytes, 200),
-        }
+fn not_json(status: u16, content_type: &str, bytes: &[u8]) -> ApiError {
+    ApiError::NotJson {
+        status,
+        content_type: content_type.to_string(),
+        snippet: snippet(bytes, 200),
     }
 }
 
@@ -180,6 +177,10 @@ mod tests {
         let row = r#"{"name": "web 1", "cost": 1.5, "tags": {"k": "v"}}, "#;
         let mut big = format!("[{}", row.repeat(CHECK_ALONGSIDE_FROM / row.len() + 10));
         let good = format!("{}1]", big);
+        assert!(
+            good.len() >= CHECK_ALONGSIDE_FROM,
+            "takes the two-thread path"
+        );
         let text = compacted(&good);
         assert!(text.len() > CHECK_ALONGSIDE_FROM / 2);
         assert!(!text.contains(": ") && !text.contains(", "));

@@ -73,25 +73,31 @@ const NOTE_ROOM: usize = 400;
 
 pub fn render(output: Output, cap: usize, narrow: &str) -> ToolResult {
     let Output { json, mut notes } = output;
-    let text = match json {
+    let (text, tree) = match json {
         // The common case: the answer as it came, never parsed into a tree.
-        Json::Text(text) if char_len(&text) <= cap => text,
-        Json::Text(text) => match serde_json::from_str(&text) {
-            Ok(value) => match fit(value, cap, narrow, &mut notes) {
-                Ok(text) => text,
-                Err(error) => return error,
-            },
+        Json::Text(text) => (text, None),
+        Json::Tree(value) => (compact(&value), Some(value)),
+    };
+    let original = char_len(&text);
+    let text = if original <= cap {
+        text
+    } else {
+        let parsed = match tree {
+            Some(value) => Ok(value),
+            None => serde_json::from_str(&text),
+        };
+        let value = match parsed {
+            Ok(value) => value,
             Err(e) => {
                 return ToolResult::error(format!(
-                    "The result is too large to return ({} characters, cap {cap}) and could not be read to shorten it ({e}). Narrow the query: {narrow}",
-                    char_len(&text)
+                    "The result is too large to return ({original} characters, cap {cap}) and could not be read to shorten it ({e}). Narrow the query: {narrow}"
                 ));
             }
-        },
-        Json::Tree(value) => match fit(value, cap, narrow, &mut notes) {
+        };
+        match shorten(value, original, cap, narrow, &mut notes) {
             Ok(text) => text,
             Err(error) => return error,
-        },
+        }
     };
     ToolResult {
         structured: text.starts_with('{'),
@@ -110,19 +116,15 @@ pub fn render(output: Output, cap: usize, narrow: &str) -> ToolResult {
     }
 }
 
-/// `value` as compact text of at most `cap` characters, its largest arrays cut
-/// when needed (each cut noted first in `notes`).
-fn fit(
+/// `value`, `original` characters long, as compact text under `cap`: its largest
+/// arrays cut, each cut noted first in `notes`.
+fn shorten(
     mut value: Value,
+    original: usize,
     cap: usize,
     narrow: &str,
     notes: &mut Vec<String>,
 ) -> Result<String, ToolResult> {
-    let text = compact(&value);
-    let original = char_len(&text);
-    if original <= cap {
-        return Ok(text);
-    }
     let budget = cap.saturating_sub(NOTE_ROOM).max(cap / 2);
     let cuts = cut_to_fit(&mut value, budget);
     let text = compact(&value);

@@ -1,8 +1,8 @@
 //! Data sources (cloud accounts) and single resources.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::{bool_arg, forbidden, not_found, org_access};
+use super::{bool_arg, forbidden, not_found, org_access, string_object};
 use crate::dates::SECS_PER_DAY;
 use crate::errors::{Reply, invalid};
 use crate::fixtures::CREATED_AT;
@@ -54,7 +54,7 @@ pub fn cloud_accounts(req: &Req, org_id: &str) -> Reply {
                 Some(_) => (imported - 2 * SECS_PER_DAY, imported + SECS_PER_DAY),
                 None => (imported, imported),
             };
-            let config: Map<String, Value> = d.config.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
+            let config = string_object(d.config);
             let mut v = json!({
                 "id": d.id, "name": d.name, "type": d.kind, "organization_id": org.id,
                 "account_id": d.account_id, "parent_id": null, "auto_import": true, "import_period": 1,
@@ -105,16 +105,8 @@ pub fn cloud_resource(req: &Req, resource_id: &str) -> Reply {
     let rule = fx.rule(&l.rule);
     let first_seen = World::ts(w.first_day);
     let last_seen = World::ts(w.last_day) + SECS_PER_DAY - 1;
-    let tags: Map<String, Value> = l
-        .tags
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    let meta: Map<String, Value> = l
-        .meta
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
+    let tags = string_object(l.tags);
+    let meta = string_object(l.meta);
     let mut v = json!({
         "id": l.resource_id, "cloud_resource_id": l.cloud_id, "name": l.name, "resource_type": l.rtype,
         "region": l.region, "service_name": l.service, "cloud_account_id": l.ds, "organization_id": org.id,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{bool_arg, int_arg, org_access, out_of_range, unexpected};
+use super::{bool_arg, int_arg, org_access, out_of_range, string_object, unexpected};
 use crate::dates::{Day, SECS_PER_DAY};
 use crate::errors::{Reply, invalid};
 use crate::fixtures::{Line, NIL_UUID, Org};
@@ -570,16 +570,8 @@ pub fn resource_item(w: &World, i: usize, cost: f64) -> Value {
     let rule = fx.rule(&l.rule);
     let first_seen = World::ts(w.first_day);
     let last_seen = World::ts(w.last_day) + SECS_PER_DAY - 1;
-    let tags: Map<String, Value> = l
-        .tags
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
-    let meta: Map<String, Value> = l
-        .meta
-        .iter()
-        .map(|(k, v)| (k.to_string(), json!(v)))
-        .collect();
+    let tags = string_object(l.tags);
+    let meta = string_object(l.meta);
     json!({
         "id": l.resource_id,
         "resource_id": l.resource_id,

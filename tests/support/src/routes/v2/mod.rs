@@ -7,7 +7,7 @@ pub mod expenses;
 pub mod optimizations;
 pub mod pools;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::Req;
 use crate::errors::{Reply, invalid};
@@ -48,6 +48,14 @@ pub fn org_access<'a>(
         )),
         None => Err(forbidden()),
     }
+}
+
+/// Fixture pairs (tags, meta, config) as a JSON object of strings.
+pub fn string_object(pairs: &[(&str, &str)]) -> Map<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::from(*v)))
+        .collect()
 }
 
 /// A boolean query argument: `true`/`false` in any case, else 400 `OE0217`.
