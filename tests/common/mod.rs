@@ -2,6 +2,8 @@
 //! binary driven over stdio by rmcp's own MCP client.
 #![allow(dead_code)]
 
+pub mod oidc;
+
 use std::process::Stdio;
 
 use rmcp::model::{CallToolRequestParams, CallToolResult};
