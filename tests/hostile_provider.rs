@@ -100,11 +100,29 @@ impl Server {
     }
 }
 
-/// The request head and whatever of the body arrived with it.
+/// The request head and its body (by `content-length`): all of it is read, so
+/// that closing the connection does not reset it before the answer arrives.
 async fn read_head(stream: &mut tokio::net::TcpStream) -> String {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 65536 {
+    loop {
+        let text = String::from_utf8_lossy(&buf);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                break;
+            }
+        }
+        if buf.len() > 1 << 20 {
+            break;
+        }
         match tokio::time::timeout(Duration::from_secs(2), stream.read(&mut chunk)).await {
             Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
             _ => break,
@@ -210,6 +228,23 @@ async fn resource_metadata_for_another_api_is_refused() {
     assert!(sink.seen().is_empty());
 }
 
+/// An OpenID configuration with every endpoint on `base`.
+fn provider_config(base: &str) -> Value {
+    json!({
+        "issuer": base,
+        "authorization_endpoint": format!("{base}/auth"),
+        "token_endpoint": format!("{base}/token"),
+        "userinfo_endpoint": format!("{base}/me"),
+        "jwks_uri": format!("{base}/jwks"),
+        "registration_endpoint": format!("{base}/reg"),
+        "revocation_endpoint": format!("{base}/revoke"),
+        "device_authorization_endpoint": format!("{base}/device"),
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    })
+}
+
 /// A provider whose configuration names one endpoint on a host elsewhere over
 /// plain http: sign-in stops before the browser step and sends nothing.
 #[tokio::test]
@@ -227,19 +262,7 @@ async fn each_http_endpoint_elsewhere_in_provider_metadata_is_refused() {
     for kind in kinds {
         let idp = Server::start(false).await;
         let base = idp.url();
-        let mut config = json!({
-            "issuer": base,
-            "authorization_endpoint": format!("{base}/auth"),
-            "token_endpoint": format!("{base}/token"),
-            "userinfo_endpoint": format!("{base}/me"),
-            "jwks_uri": format!("{base}/jwks"),
-            "registration_endpoint": format!("{base}/reg"),
-            "revocation_endpoint": format!("{base}/revoke"),
-            "device_authorization_endpoint": format!("{base}/device"),
-            "response_types_supported": ["code"],
-            "subject_types_supported": ["public"],
-            "id_token_signing_alg_values_supported": ["RS256"],
-        });
+        let mut config = provider_config(&base);
         let bad = format!("{ELSEWHERE}/{kind}");
         config[kind] = json!(bad);
         idp.route("/.well-known/openid-configuration", config);
@@ -272,6 +295,49 @@ async fn each_http_endpoint_elsewhere_in_provider_metadata_is_refused() {
         );
         assert!(sink.seen().is_empty(), "{kind}: {:?}", sink.seen());
     }
+}
+
+/// The registration management URI is sent the registration access token: one
+/// that breaks the rule is refused when registering, and a cached one edited to
+/// break it is not contacted (the app registers afresh instead).
+#[tokio::test]
+async fn an_http_registration_management_uri_elsewhere_is_never_contacted() {
+    let sink = Server::start(true).await;
+    let idp = Server::start(false).await;
+    let base = idp.url();
+    idp.route("/.well-known/openid-configuration", provider_config(&base));
+    idp.route("/jwks", json!({"keys": []}));
+    let mut env = proxied_but_loopback_direct(&sink);
+    env.push(("DIGIUSHER_ISSUER", base.clone()));
+    let uri = format!("{ELSEWHERE}/reg/old");
+
+    idp.route(
+        "/reg",
+        json!({"client_id": "new", "registration_client_uri": uri, "registration_access_token": "rat-new-secret"}),
+    );
+    let home = TempDir::new("hostile-reg");
+    let (ok, _, stderr) = run(&home, LOGIN, "http://127.0.0.1:9", &env).await;
+    assert!(!ok, "{stderr}");
+    assert!(stderr.contains("registration_client_uri"), "{stderr}");
+    assert!(stderr.contains(&format!("{uri:?}")), "{stderr}");
+    assert!(stderr.contains(RULE), "{stderr}");
+    assert!(
+        !stderr.contains("Sign in to DigiUsher in your browser"),
+        "{stderr}"
+    );
+
+    idp.route("/reg", json!({"client_id": "new"}));
+    let cache = home.0.join(".config/digiusher-mcp/registrations.json");
+    std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
+    let cached = json!({&base: {"client_id": "old", "registration_client_uri": uri, "registration_access_token": "rat-old-secret"}});
+    write_private(&cache, &cached);
+    let args = ["login", "--no-browser", "--timeout", "1"];
+    let (_, _, stderr) = run(&home, &args, "http://127.0.0.1:9", &env).await;
+    assert!(
+        stderr.contains("client_id=new"),
+        "registered afresh: {stderr}"
+    );
+    assert!(sink.seen().is_empty(), "{:?}", sink.seen());
 }
 
 /// An edited accounts.json naming an http token (or revocation) endpoint elsewhere:
