@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::http::{OAuthHttp, read_body, transport};
 use super::store::write_private_file;
+use crate::config::secure_url;
 use crate::secret::Secret;
 
 /// The redirect URI registered: loopback, any port (RFC 8252 section 7.3).
@@ -32,6 +33,11 @@ pub enum RegistrationError {
     NotOffered,
     #[error("client registration failed: {0}")]
     Failed(String),
+    #[error("refusing the registration_client_uri sent by {from}: it {source}")]
+    Refused {
+        from: String,
+        source: crate::config::UrlError,
+    },
 }
 
 /// Cached registrations, by issuer, in the config folder.
@@ -121,12 +127,22 @@ pub async fn register(
         .get("client_id")
         .and_then(|v| v.as_str())
         .ok_or_else(|| RegistrationError::Failed("the response has no client_id".into()))?;
+    // The management URI is later sent the registration access token.
+    let registration_client_uri = doc
+        .get("registration_client_uri")
+        .and_then(|v| v.as_str())
+        .map(|uri| {
+            secure_url(uri)
+                .map(String::from)
+                .map_err(|source| RegistrationError::Refused {
+                    from: endpoint.to_string(),
+                    source,
+                })
+        })
+        .transpose()?;
     Ok(Registration {
         client_id: client_id.to_string(),
-        registration_client_uri: doc
-            .get("registration_client_uri")
-            .and_then(|v| v.as_str())
-            .map(str::to_string),
+        registration_client_uri,
         registration_access_token: doc
             .get("registration_access_token")
             .and_then(|v| v.as_str())
@@ -143,6 +159,12 @@ pub async fn still_valid(http: &OAuthHttp, registration: &Registration) -> bool 
     ) else {
         return true;
     };
+    // A cached URI that breaks the rule (an edited file) is not sent the token; a
+    // fresh registration replaces it.
+    if let Err(e) = secure_url(uri) {
+        tracing::warn!("not checking the cached client registration: its URI {e}");
+        return false;
+    }
     match http
         .client()
         .get(uri)

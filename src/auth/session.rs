@@ -394,6 +394,14 @@ impl Session {
                 "the access token expired and there is no refresh token".into(),
             )
         })?;
+        // accounts.json is a plain file: an edited token endpoint must not receive
+        // the refresh token in clear text.
+        crate::config::secure_url(&loaded.account.token_endpoint).map_err(|e| {
+            AuthError::Store(format!(
+                "the token endpoint in {} {e}; run `digiusher-mcp login` again",
+                self.paths.accounts.display()
+            ))
+        })?;
         tracing::info!("refreshing the DigiUsher access token");
         match refresh_grant(
             self.http()?,

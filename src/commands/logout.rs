@@ -82,6 +82,8 @@ async fn revoke(
     token: &Secret,
     hint: &str,
 ) -> Result<(), String> {
+    // The endpoint was stored in accounts.json, which anyone can edit.
+    crate::config::secure_url(endpoint).map_err(|e| format!("the revocation endpoint {e}"))?;
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("token", token.expose())
         .append_pair("token_type_hint", hint)
