@@ -1,9 +1,10 @@
 //! `digiusher-mcp logout`: revoke at the provider (RFC 7009), then forget locally,
 //! whatever the revocation's outcome.
 
+use crate::auth::AuthError;
 use crate::auth::http::{OAuthHttp, transport};
-use crate::auth::session::Account;
-use crate::auth::store::CredentialStore;
+use crate::auth::session::{Account, AuthPaths};
+use crate::auth::store::{Credential, CredentialStore, OnDamage, SharedFile, StoreError};
 use crate::config::Settings;
 use crate::secret::Secret;
 
@@ -14,25 +15,38 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
     let paths = settings.paths.clone();
     let profile = settings.profile.clone();
     let loaded = tokio::task::spawn_blocking(move || {
-        let account = paths.account(&profile).map_err(|e| e.to_string())?;
+        let account = match paths.account(&profile) {
+            Ok(account) => account,
+            Err(damaged) => return forget_damaged_account(&paths, &profile, damaged),
+        };
         let Some(account) = account else {
-            return Ok(None);
+            return Ok(Found::Nothing);
         };
         let store = CredentialStore::open(account.store, paths.credentials.clone())
             .map_err(|e| e.to_string())?;
-        let credential = store
-            .load(&account.key(&profile))
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>(Some((account, store, credential)))
+        // A damaged credential has nothing to revoke, and is removed below.
+        let credential = match store.load(&account.key(&profile)) {
+            Ok(credential) => credential,
+            Err(e @ StoreError::Damaged { .. }) => {
+                eprintln!("Note: {e}.");
+                None
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        Ok::<_, String>(Found::SignIn(account, store, credential))
     })
     .await
     .map_err(|e| e.to_string())??;
-    let Some((account, store, credential)) = loaded else {
-        println!(
-            "Not signed in (profile {}); nothing to do.",
-            settings.profile
-        );
-        return Ok(());
+    let (account, store, credential) = match loaded {
+        Found::SignIn(account, store, credential) => (account, store, credential),
+        Found::Forgotten => return Ok(()),
+        Found::Nothing => {
+            println!(
+                "Not signed in (profile {}); nothing to do.",
+                settings.profile
+            );
+            return Ok(());
+        }
     };
 
     let revocation = match (&credential, local_only, &account.revocation_endpoint) {
@@ -72,6 +86,38 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
         settings.profile
     );
     Ok(())
+}
+
+/// What logout found of the profile's sign-in.
+enum Found {
+    Nothing,
+    /// A damaged record, already removed.
+    Forgotten,
+    SignIn(Account, CredentialStore, Option<Credential>),
+}
+
+/// The profile's entry in `accounts.json` cannot be read, so where its credential
+/// is is unknown: forget the entry and any credential of the profile in the file
+/// store. Nothing can be revoked. Says what it did.
+fn forget_damaged_account(
+    paths: &AuthPaths,
+    profile: &str,
+    damaged: AuthError,
+) -> Result<Found, String> {
+    eprintln!("Note: {damaged}");
+    let prefix = format!("{profile}|");
+    SharedFile::new(paths.credentials.clone())
+        .update(OnDamage::Remove, |all| {
+            all.retain(|key, _| !key.starts_with(&prefix))
+        })
+        .map_err(|e| e.to_string())?;
+    paths
+        .set_account(profile, None)
+        .map_err(|e| e.to_string())?;
+    println!(
+        "Signed out of DigiUsher (profile {profile}): its damaged record was removed locally; nothing was revoked at the identity provider."
+    );
+    Ok(Found::Forgotten)
 }
 
 /// RFC 7009 revocation as a public client.
