@@ -33,12 +33,12 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
             }
             Err(e) => return Err(e.to_string()),
         };
-        Ok::<_, String>(Found::SignIn(account, store, credential))
+        Ok::<_, String>(Found::SignIn(Box::new((account, store, credential))))
     })
     .await
     .map_err(|e| e.to_string())??;
     let (account, store, credential) = match loaded {
-        Found::SignIn(account, store, credential) => (account, store, credential),
+        Found::SignIn(found) => *found,
         Found::Forgotten => return Ok(()),
         Found::Nothing => {
             println!(
@@ -93,7 +93,7 @@ enum Found {
     Nothing,
     /// A damaged record, already removed.
     Forgotten,
-    SignIn(Account, CredentialStore, Option<Credential>),
+    SignIn(Box<(Account, CredentialStore, Option<Credential>)>),
 }
 
 /// The profile's entry in `accounts.json` cannot be read, so where its credential
