@@ -276,6 +276,12 @@ async fn logout_removes_a_damaged_credential_or_account_file() {
                     "{how} {file} {args:?}: {stdout}"
                 );
                 assert!(
+                    stderr.contains(&format!("{file} is damaged"))
+                        && stderr.contains("removed")
+                        && !stderr.contains("run `digiusher-mcp logout`"),
+                    "{how} {file} {args:?}: {stderr}"
+                );
+                assert!(
                     !data.join(file).exists(),
                     "{how} {file} {args:?}: the damaged file is gone"
                 );

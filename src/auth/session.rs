@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::AuthError;
 use super::http::{OAuthHttp, read_body, transport};
-use super::store::{Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreKind};
+use super::store::{
+    Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreError, StoreKind,
+};
 use crate::secret::Secret;
 
 /// Refresh this long before the access token expires.
@@ -69,9 +71,13 @@ impl AuthPaths {
     /// The profile's account; an error only when its entry (or the whole file)
     /// cannot be read.
     pub fn account(&self, profile: &str) -> Result<Option<Account>, AuthError> {
-        self.accounts_file()
-            .get(profile)
+        self.account_entry(profile)
             .map_err(|e| AuthError::Store(e.to_string()))
+    }
+
+    /// [`AuthPaths::account`] with the store's own error, to act on damage.
+    pub fn account_entry(&self, profile: &str) -> Result<Option<Account>, StoreError> {
+        self.accounts_file().get(profile)
     }
 
     /// Record (or with `None`, forget) the profile's account, re-reading the file

@@ -93,6 +93,16 @@ pub enum StoreError {
     Damaged { what: String, reason: String },
 }
 
+impl StoreError {
+    /// "WHAT is damaged (REASON)" without the advice, for callers that act on it.
+    pub fn damage(&self) -> Option<String> {
+        match self {
+            StoreError::Damaged { what, reason } => Some(format!("{what} is damaged ({reason})")),
+            _ => None,
+        }
+    }
+}
+
 /// A place to keep credentials.
 #[derive(Clone)]
 pub struct CredentialStore {

@@ -1,10 +1,9 @@
 //! `digiusher-mcp logout`: revoke at the provider (RFC 7009), then forget locally,
 //! whatever the revocation's outcome.
 
-use crate::auth::AuthError;
 use crate::auth::http::{OAuthHttp, transport};
 use crate::auth::session::{Account, AuthPaths};
-use crate::auth::store::{Credential, CredentialStore, OnDamage, SharedFile, StoreError};
+use crate::auth::store::{Credential, CredentialStore, OnDamage, SharedFile};
 use crate::config::Settings;
 use crate::secret::Secret;
 
@@ -15,9 +14,12 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
     let paths = settings.paths.clone();
     let profile = settings.profile.clone();
     let loaded = tokio::task::spawn_blocking(move || {
-        let account = match paths.account(&profile) {
+        let account = match paths.account_entry(&profile) {
             Ok(account) => account,
-            Err(damaged) => return forget_damaged_account(&paths, &profile, damaged),
+            Err(e) => match e.damage() {
+                Some(damage) => return forget_damaged_account(&paths, &profile, &damage),
+                None => return Err(format!("Cannot read the DigiUsher sign-in: {e}")),
+            },
         };
         let Some(account) = account else {
             return Ok(Found::Nothing);
@@ -27,11 +29,13 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
         // A damaged credential has nothing to revoke, and is removed below.
         let credential = match store.load(&account.key(&profile)) {
             Ok(credential) => credential,
-            Err(e @ StoreError::Damaged { .. }) => {
-                eprintln!("Note: {e}.");
-                None
-            }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => match e.damage() {
+                Some(damage) => {
+                    eprintln!("Note: {damage}; it is removed.");
+                    None
+                }
+                None => return Err(e.to_string()),
+            },
         };
         Ok::<_, String>(Found::SignIn(Box::new((account, store, credential))))
     })
@@ -99,12 +103,8 @@ enum Found {
 /// The profile's entry in `accounts.json` cannot be read, so where its credential
 /// is is unknown: forget the entry and any credential of the profile in the file
 /// store. Nothing can be revoked. Says what it did.
-fn forget_damaged_account(
-    paths: &AuthPaths,
-    profile: &str,
-    damaged: AuthError,
-) -> Result<Found, String> {
-    eprintln!("Note: {damaged}");
+fn forget_damaged_account(paths: &AuthPaths, profile: &str, damage: &str) -> Result<Found, String> {
+    eprintln!("Note: {damage}; the profile's record is removed.");
     let prefix = format!("{profile}|");
     SharedFile::new(paths.credentials.clone())
         .update(OnDamage::Remove, |all| {
