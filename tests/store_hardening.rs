@@ -141,7 +141,7 @@ async fn profiles_refresh_together(store: &'static str) {
     for (_, c) in servers {
         c.cancel().await.ok();
     }
-    assert!(calls > 100, "only {calls} calls");
+    assert!(calls >= 45, "only {calls} calls");
     assert!(
         failures.is_empty(),
         "{} of {calls} calls failed, first: {}",
