@@ -337,7 +337,8 @@ async fn known_client(
 }
 
 /// Store the credential in the keychain (or the file, by choice or as a fallback),
-/// record the account, and drop a previous record of this profile.
+/// record the account, and drop a previous record of this profile. A damaged
+/// credential or account file is set aside and replaced, and the note says so.
 async fn save(
     settings: &Settings,
     mut account: Account,
@@ -349,33 +350,35 @@ async fn save(
     tokio::task::spawn_blocking(move || {
         let key = account.key(&profile);
         let file_store = || CredentialStore::file(paths.credentials.clone());
-        let mut note = None;
+        let mut fallback = None;
         let store = match choice {
             StoreChoice::File => file_store(),
             StoreChoice::Keychain => CredentialStore::keychain().map_err(|e| {
                 LoginError::Store(format!("DIGIUSHER_TOKEN_STORE is keychain, but {e}"))
             })?,
             StoreChoice::Auto => CredentialStore::keychain().unwrap_or_else(|e| {
-                note = Some(fallback_note(&e.to_string(), &paths));
+                fallback = Some(fallback_note(&e.to_string(), &paths));
                 file_store()
             }),
         };
-        let store = match store.save(&key, &credential) {
-            Ok(()) => store,
+        let (store, replaced) = match store.save(&key, &credential) {
+            Ok(replaced) => (store, replaced),
             Err(e @ super::store::StoreError::KeychainUnavailable(_))
                 if choice == StoreChoice::Auto =>
             {
-                note = Some(fallback_note(&e.to_string(), &paths));
-                let fallback = file_store();
-                fallback
+                fallback = Some(fallback_note(&e.to_string(), &paths));
+                let file = file_store();
+                let replaced = file
                     .save(&key, &credential)
                     .map_err(|e| LoginError::Store(e.to_string()))?;
-                fallback
+                (file, replaced)
             }
             Err(e) => return Err(LoginError::Store(e.to_string())),
         };
         account.store = store.kind;
-        account.store_fallback = note.is_some();
+        account.store_fallback = fallback.is_some();
+        let mut notes: Vec<String> = fallback.into_iter().collect();
+        notes.extend(replaced.map(|r| r.describe(&paths.credentials)));
         // A previous sign-in of this profile (other issuer or client) is replaced.
         if let Ok(Some(previous)) = paths.account(&profile)
             && previous.key(&profile) != key
@@ -383,18 +386,23 @@ async fn save(
         {
             let _ = old_store.delete(&previous.key(&profile));
         }
-        paths
+        let replaced = paths
             .set_account(&profile, Some(&account))
             .map_err(|e| LoginError::Store(e.to_string()))?;
+        notes.extend(replaced.map(|r| r.describe(&paths.accounts)));
+        let note = (!notes.is_empty()).then(|| notes.join(". ") + ".");
         Ok((store.kind, note))
     })
     .await
     .map_err(other)?
 }
 
+/// Why the file store is used, in words a user understands; the keychain's own
+/// error (a D-Bus address, say) goes to the debug log only.
 fn fallback_note(why: &str, paths: &AuthPaths) -> String {
+    tracing::debug!("no usable OS keychain: {why}");
     format!(
-        "No usable OS keychain ({why}); the sign-in is stored in {} (readable only by you) instead.",
+        "No usable OS keychain on this machine (on Linux, GNOME Keyring or KWallet must be running and unlocked), so the sign-in is kept in {}, readable only by you (`--log-level debug` shows why)",
         paths.credentials.display()
     )
 }

@@ -17,7 +17,6 @@ pub async fn run(settings: Settings, opts: LoginOptions) -> Result<(), String> {
         _ = tokio::signal::ctrl_c() => return Err("sign-in cancelled".into()),
     };
     if let Some(note) = &outcome.store_note {
-        tracing::warn!("{note}");
         eprintln!("Warning: {note}");
     }
     let who = match (&outcome.identity.name, &outcome.identity.email) {
