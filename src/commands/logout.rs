@@ -6,10 +6,11 @@ use crate::auth::session::Account;
 use crate::auth::store::CredentialStore;
 use crate::config::Settings;
 use crate::secret::Secret;
+use crate::terminal::{Clean, errln, outln};
 
 pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
     if settings.env_token.is_some() {
-        eprintln!("Note: DIGIUSHER_TOKEN is set; logout does not affect it. Unset it yourself.");
+        errln!("Note: DIGIUSHER_TOKEN is set; logout does not affect it. Unset it yourself.");
     }
     let paths = settings.paths.clone();
     let profile = settings.profile.clone();
@@ -28,7 +29,7 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())??;
     let Some((account, store, credential)) = loaded else {
-        println!(
+        outln!(
             "Not signed in (profile {}); nothing to do.",
             settings.profile
         );
@@ -67,9 +68,10 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())??;
-    println!(
-        "Signed out of DigiUsher (profile {}): token {revocation}; local credential deleted.",
-        settings.profile
+    outln!(
+        "Signed out of DigiUsher (profile {}): token {}; local credential deleted.",
+        settings.profile,
+        Clean(revocation)
     );
     Ok(())
 }
