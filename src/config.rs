@@ -677,4 +677,151 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         dir
     }
+
+    /// Arbitrary config files never panic the parser: they give settings, or one
+    /// line of error that names the file and where to look in it.
+    mod arbitrary_files {
+        use super::*;
+        use proptest::prelude::*;
+
+        const KEYS: &[&str] = &[
+            "api_base",
+            "issuer",
+            "client_id",
+            "scopes",
+            "token_store",
+            "auth_params",
+            "max_result_chars",
+            "request_timeout_secs",
+            "max_response_bytes",
+        ];
+
+        /// A thousand cases each by default (seconds in debug); `PROPTEST_CASES` asks
+        /// for more or fewer.
+        fn config() -> ProptestConfig {
+            let cases = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1000);
+            ProptestConfig {
+                cases,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        fn key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => proptest::sample::select(KEYS).prop_map(str::to_string),
+                1 => "[a-z_]{1,12}",
+                1 => "\\PC{0,8}",
+            ]
+        }
+
+        /// TOML values, well-formed or not, of every type.
+        fn value() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                any::<String>().prop_map(|s| toml_string(&s)),
+                "(https?|ftp)://[a-z0-9.:\\[\\]@/?#%-]{0,30}".prop_map(|s| toml_string(&s)),
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|n| format!("{n:?}")),
+                any::<bool>().prop_map(|b| b.to_string()),
+                Just("\"auto\"".to_string()),
+                Just("\"file\"".to_string()),
+                "\"[^\"\\\\]{0,20}\"",
+                "\\PC{0,12}",
+                ".{0,12}",
+            ];
+            leaf.prop_recursive(2, 8, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4)
+                        .prop_map(|v| format!("[{}]", v.join(", "))),
+                    prop::collection::vec((key(), inner), 0..3).prop_map(|kv| {
+                        let items: Vec<String> =
+                            kv.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                        format!("{{ {} }}", items.join(", "))
+                    }),
+                ]
+            })
+        }
+
+        fn toml_string(s: &str) -> String {
+            toml::Value::String(s.to_string()).to_string()
+        }
+
+        fn line() -> impl Strategy<Value = String> {
+            prop_oneof![
+                1 => Just("[default]".to_string()),
+                1 => Just("[default.auth_params]".to_string()),
+                1 => "\\[[a-z.]{1,10}\\]",
+                6 => (key(), value()).prop_map(|(k, v)| format!("{k} = {v}")),
+                1 => ".{0,20}",
+                1 => Just(String::new()),
+            ]
+        }
+
+        /// Resolve `text` as the config file, with no flags and no environment.
+        fn resolve_text(text: &str) -> (PathBuf, Result<Settings, ConfigError>) {
+            thread_local! {
+                static DIR: PathBuf = tempdir("proptest");
+            }
+            let path = DIR.with(|d| d.join("config.toml"));
+            std::fs::write(&path, text).unwrap();
+            let args = GlobalArgs {
+                config: Some(path.clone()),
+                ..Default::default()
+            };
+            (path, resolve(args, &[]))
+        }
+
+        /// One line; a parse error gives the line, a bad value its file and key.
+        fn check(path: &Path, result: Result<Settings, ConfigError>) -> Result<(), TestCaseError> {
+            let Err(err) = result else {
+                return Ok(());
+            };
+            let message = err.to_string();
+            let file = path.display().to_string();
+            prop_assert!(!message.contains('\n'), "several lines: {message}");
+            match &err {
+                ConfigError::Parse { .. } => {
+                    prop_assert!(message.contains(&file), "no file: {message}");
+                    prop_assert!(message.contains("line "), "no line: {message}");
+                }
+                ConfigError::Value { source_name, .. } => {
+                    let key = source_name.strip_prefix(&format!("{file} [default] "));
+                    prop_assert!(
+                        key.is_some_and(|k| KEYS.contains(&k)),
+                        "no file or key: {message}"
+                    );
+                }
+                ConfigError::Read { .. } => prop_assert!(false, "unreadable: {message}"),
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn toml_ish_text(lines in prop::collection::vec(line(), 0..8)) {
+                let (path, result) = resolve_text(&lines.join("\n"));
+                check(&path, result)?;
+            }
+
+            #[test]
+            fn any_value_for_a_known_key(
+                key in proptest::sample::select(KEYS),
+                value in value().prop_filter("on the key's line", |v| !v.contains('\n')),
+            ) {
+                let (path, result) = resolve_text(&format!("[default]\n{key} = {value}\n"));
+                let named = match &result {
+                    Err(ConfigError::Parse { message, .. }) => message.contains(key),
+                    _ => true,
+                };
+                check(&path, result)?;
+                prop_assert!(named, "the key is not named");
+            }
+        }
+    }
 }

@@ -147,10 +147,13 @@ pub async fn login(settings: &Settings, opts: &LoginOptions) -> Result<LoginOutc
         eprintln!(
             "To sign in, open {} on any device and enter the code {}",
             details.verification_uri().as_str(),
-            details.user_code().secret()
+            crate::terminal::Clean(details.user_code().secret())
         );
         if let Some(complete) = details.verification_uri_complete() {
-            eprintln!("(or open {} directly)", complete.secret());
+            eprintln!(
+                "(or open {} directly)",
+                crate::terminal::Clean(complete.secret())
+            );
         }
         if !crate::terminal::live_stderr() {
             eprintln!(

@@ -4,20 +4,19 @@ use std::time::Duration;
 
 use crate::auth::login::{self, LoginOptions};
 use crate::config::Settings;
+use crate::terminal::{Clean, errln, outln};
 use crate::time::rfc3339;
 
 pub async fn run(settings: Settings, opts: LoginOptions) -> Result<(), String> {
     if settings.env_token.is_some() {
-        eprintln!(
-            "Note: DIGIUSHER_TOKEN is set and wins over a stored sign-in until you unset it."
-        );
+        errln!("Note: DIGIUSHER_TOKEN is set and wins over a stored sign-in until you unset it.");
     }
     let outcome = tokio::select! {
         r = login::login(&settings, &opts) => r.map_err(|e| format!("sign-in failed: {e}"))?,
         _ = tokio::signal::ctrl_c() => return Err("sign-in cancelled".into()),
     };
     if let Some(note) = &outcome.store_note {
-        eprintln!("Warning: {note}");
+        errln!("Warning: {}", Clean(note));
     }
     let who = match (&outcome.identity.name, &outcome.identity.email) {
         (Some(n), Some(e)) => format!("{n} <{e}>"),
@@ -29,15 +28,16 @@ pub async fn run(settings: Settings, opts: LoginOptions) -> Result<(), String> {
         crate::auth::store::StoreKind::Keychain => "the OS keychain".to_string(),
         crate::auth::store::StoreKind::File => settings.paths.credentials.display().to_string(),
     };
-    println!("Signed in to DigiUsher as {who}.");
-    eprintln!(
+    // The name and email come from the ID token, the issuer from discovery.
+    outln!("Signed in to DigiUsher as {}.", Clean(who));
+    errln!(
         "Issuer {}; profile {}; credential kept in {kept}; access token valid until {}.",
-        outcome.issuer,
+        Clean(&outcome.issuer),
         settings.profile,
         rfc3339(outcome.expires_at)
     );
     if !outcome.has_refresh_token {
-        eprintln!(
+        errln!(
             "Warning: the identity provider issued no refresh token, so you will have to sign in again when the access token expires."
         );
     }

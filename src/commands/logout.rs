@@ -6,10 +6,11 @@ use crate::auth::session::{Account, AuthPaths};
 use crate::auth::store::{Credential, CredentialStore, OnDamage, SharedFile};
 use crate::config::Settings;
 use crate::secret::Secret;
+use crate::terminal::{Clean, errln, outln};
 
 pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
     if settings.env_token.is_some() {
-        eprintln!("Note: DIGIUSHER_TOKEN is set; logout does not affect it. Unset it yourself.");
+        errln!("Note: DIGIUSHER_TOKEN is set; logout does not affect it. Unset it yourself.");
     }
     let paths = settings.paths.clone();
     let profile = settings.profile.clone();
@@ -31,7 +32,7 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
             Ok(credential) => credential,
             Err(e) => match e.damage() {
                 Some(damage) => {
-                    eprintln!("Note: {damage}; it is removed.");
+                    errln!("Note: {damage}; it is removed.");
                     None
                 }
                 None => return Err(e.to_string()),
@@ -45,7 +46,7 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
         Found::SignIn(found) => *found,
         Found::Forgotten => return Ok(()),
         Found::Nothing => {
-            println!(
+            outln!(
                 "Not signed in (profile {}); nothing to do.",
                 settings.profile
             );
@@ -85,9 +86,10 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())??;
-    println!(
-        "Signed out of DigiUsher (profile {}): token {revocation}; local credential deleted.",
-        settings.profile
+    outln!(
+        "Signed out of DigiUsher (profile {}): token {}; local credential deleted.",
+        settings.profile,
+        Clean(revocation)
     );
     Ok(())
 }
@@ -104,7 +106,7 @@ enum Found {
 /// is is unknown: forget the entry and any credential of the profile in the file
 /// store. Nothing can be revoked. Says what it did.
 fn forget_damaged_account(paths: &AuthPaths, profile: &str, damage: &str) -> Result<Found, String> {
-    eprintln!("Note: {damage}; the profile's record is removed.");
+    errln!("Note: {damage}; the profile's record is removed.");
     let prefix = format!("{profile}|");
     SharedFile::new(paths.credentials.clone())
         .update(OnDamage::Remove, |all| {
@@ -114,7 +116,7 @@ fn forget_damaged_account(paths: &AuthPaths, profile: &str, damage: &str) -> Res
     paths
         .set_account(profile, None)
         .map_err(|e| e.to_string())?;
-    println!(
+    outln!(
         "Signed out of DigiUsher (profile {profile}): its damaged record was removed locally; nothing was revoked at the identity provider."
     );
     Ok(Found::Forgotten)
