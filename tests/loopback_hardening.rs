@@ -47,21 +47,24 @@ fn query_param(url: &str, name: &str) -> String {
         .unwrap()
 }
 
-/// What the login printed on stderr after the URL, once it ended.
+/// What the login printed on stderr after the URL, once it ended. The pipe is
+/// drained meanwhile, so that debug logging cannot block the login.
 async fn finish(
     mut child: tokio::process::Child,
     mut lines: tokio::io::Lines<BufReader<tokio::process::ChildStderr>>,
 ) -> (std::process::ExitStatus, String) {
-    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
-        .await
-        .expect("login ends")
-        .unwrap();
-    let mut rest = String::new();
-    while let Ok(Some(line)) = lines.next_line().await {
-        rest.push_str(&line);
-        rest.push('\n');
-    }
-    (status, rest)
+    let drain = tokio::spawn(async move {
+        let mut rest = String::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            rest.push_str(&line);
+            rest.push('\n');
+        }
+        rest
+    });
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait()).await;
+    let _ = child.start_kill();
+    let rest = drain.await.unwrap();
+    (status.expect("login ends").unwrap(), rest)
 }
 
 /// The soft limit on open files of this process, raised towards `want` if the
@@ -108,6 +111,7 @@ async fn the_redirect_completes_while_1000_idle_connections_are_held_open() {
         });
     }
     let (child, url, lines) = start_manual_login(cmd).await;
+    let login = tokio::spawn(finish(child, lines));
     let redirect = reqwest::Url::parse(&query_param(&url, "redirect_uri")).unwrap();
     let addr = format!("127.0.0.1:{}", redirect.port().unwrap());
 
@@ -130,12 +134,12 @@ async fn the_redirect_completes_while_1000_idle_connections_are_held_open() {
         .await
         .unwrap();
     let said = String::from_utf8_lossy(&browser.stderr).into_owned();
-    assert!(browser.status.success(), "{said}");
+    let (status, rest) = login.await.unwrap();
+    assert!(browser.status.success(), "{said}\n{rest}");
     assert!(
         said.contains("callback: HTTP 200") && said.contains("title: \"Signed in to DigiUsher\""),
         "{said}"
     );
-    let (status, rest) = finish(child, lines).await;
     assert!(status.success(), "{rest}");
     assert_eq!(w.status().await.1, 0, "signed in");
     drop(held);

@@ -83,9 +83,13 @@ impl Listener {
             port,
             message: e.to_string(),
         };
-        let std_listener = std::net::TcpListener::bind(("127.0.0.1", port)).map_err(bind_error)?;
-        std_listener.set_nonblocking(true).map_err(bind_error)?;
-        let listener = TcpListener::from_std(std_listener).map_err(bind_error)?;
+        let socket = tokio::net::TcpSocket::new_v4().map_err(bind_error)?;
+        socket
+            .bind((std::net::Ipv4Addr::LOCALHOST, port).into())
+            .map_err(bind_error)?;
+        // A deep backlog: a burst of local connections must not make the
+        // browser's connect wait for SYN retries.
+        let listener = socket.listen(1024).map_err(bind_error)?;
         let port = listener.local_addr().map_err(bind_error)?.port();
         Ok(Listener { listener, port })
     }
@@ -124,7 +128,7 @@ impl Listener {
                         return Err(CallbackError::ListenerFailed(e.to_string()));
                     }
                     Err(e) => {
-                        tracing::warn!("loopback: cannot accept a connection: {e}; retrying");
+                        tracing::debug!("loopback: cannot accept a connection: {e}; retrying");
                         tokio::time::sleep(ACCEPT_BACKOFF).await;
                     }
                 },
@@ -175,6 +179,8 @@ fn listener_gone(e: &io::Error) -> bool {
 struct Readers {
     tasks: JoinSet<Option<(TcpStream, Head)>>,
     order: VecDeque<(tokio::task::Id, AbortHandle)>,
+    /// Whether connections were closed for lack of room (logged once).
+    evicting: bool,
 }
 
 impl Readers {
@@ -183,7 +189,10 @@ impl Readers {
         if self.order.len() >= MAX_CONNECTIONS
             && let Some((_, oldest)) = self.order.pop_front()
         {
-            tracing::debug!("loopback: too many open connections; closed the oldest");
+            if !self.evicting {
+                tracing::warn!("loopback: too many open connections; closing the oldest ones");
+                self.evicting = true;
+            }
             oldest.abort();
         }
         let handle = self.tasks.spawn(read_head(stream));
@@ -583,16 +592,16 @@ mod tests {
     async fn idle_connections_beyond_the_bound_cannot_block_the_callback() {
         let listener = Listener::bind(0).unwrap();
         let port = listener.port;
-        let mut idle = Vec::new();
-        for _ in 0..(3 * MAX_CONNECTIONS) {
-            idle.push(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
-        }
         let wait = tokio::spawn(listener.wait(
             Secret::new(STATE),
             ISSUER.into(),
             false,
             Duration::from_secs(10),
         ));
+        let mut idle = Vec::new();
+        for _ in 0..(3 * MAX_CONNECTIONS) {
+            idle.push(TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+        }
         // Give the listener time to take in the idle connections first.
         tokio::time::sleep(Duration::from_millis(300)).await;
         let mut stream = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
