@@ -842,7 +842,7 @@ mod tests {
             let end = this
                 .data
                 .len()
-                .min(this.at + size.unwrap_or(usize::MAX).max(1));
+                .min(this.at.saturating_add(size.unwrap_or(usize::MAX).max(1)));
             let end = end.min(this.at + buf.remaining());
             buf.put_slice(&this.data[this.at..end]);
             this.at = end;
