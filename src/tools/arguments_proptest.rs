@@ -174,14 +174,20 @@ fn check(tool: &Tool, arguments: Option<Map<String, Value>>) -> Result<(), Strin
     }
 }
 
+/// A tool's index and arguments for it; the strategies are built once per tool.
 fn tool_and_arguments() -> impl Strategy<Value = (usize, Value)> {
-    (0..CATALOG.len()).prop_flat_map(|i| {
-        let schema = (CATALOG[i].input_schema)();
-        (
-            Just(i),
-            prop_oneof![3 => from_schema(&schema, 4), 1 => any_json()],
-        )
-    })
+    let per_tool: Vec<_> = CATALOG
+        .iter()
+        .enumerate()
+        .map(|(i, tool)| {
+            let schema = (tool.input_schema)();
+            (
+                Just(i),
+                prop_oneof![3 => from_schema(&schema, 4), 1 => any_json()],
+            )
+        })
+        .collect();
+    prop::strategy::Union::new(per_tool)
 }
 
 proptest! {
