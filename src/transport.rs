@@ -1124,7 +1124,7 @@ mod tests {
             std::env::var("PROPTEST_CASES")
                 .ok()
                 .and_then(|n| n.parse().ok())
-                .unwrap_or(1000)
+                .unwrap_or(1500)
         }
 
         proptest! {
