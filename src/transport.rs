@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rmcp::RoleServer;
 use rmcp::model::{
-    CallToolResult, ClientJsonRpcMessage, ErrorData, JsonRpcMessage, JsonRpcResponse, RequestId,
-    ServerJsonRpcMessage, ServerResult,
+    CallToolResult, ClientJsonRpcMessage, ClientNotification, ErrorData, JsonRpcMessage,
+    JsonRpcResponse, RequestId, ServerJsonRpcMessage, ServerResult,
 };
 use rmcp::transport::Transport;
 use serde::de::IgnoredAny;
@@ -227,6 +227,12 @@ fn decode(line: &[u8], ids: &Surrogates) -> Decoded {
         return Decoded::Skip;
     }
     match serde_json::from_slice::<ClientJsonRpcMessage>(line) {
+        Ok(message) if unread_cancel(&message) => {
+            let cancel = std::str::from_utf8(line)
+                .ok()
+                .and_then(|text| cancel_by_surrogate(text, ids));
+            Decoded::Message(Box::new(cancel.unwrap_or(message)))
+        }
         Ok(message) => Decoded::Message(Box::new(message)),
         // Only here, off the hot path, is the line looked at again.
         Err(error) => recover(line, error, ids),
@@ -357,16 +363,52 @@ fn with_surrogate(
     id: &RawValue,
     ids: &Surrogates,
 ) -> Option<Result<ClientJsonRpcMessage, serde_json::Error>> {
-    let start = (id.get().as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
-    let end = start.checked_add(id.get().len())?;
-    let (before, after) = (text.get(..start)?, text.get(end..)?);
     let surrogate = ids.next();
-    let quoted = serde_json::to_string(&surrogate).ok()?;
-    let message = serde_json::from_str(&[before, &quoted, after].concat());
+    let message = substitute(text, id, &surrogate)?;
     if message.is_ok() {
         ids.insert(surrogate, id.get().to_owned());
     }
     Some(message)
+}
+
+/// A cancellation rmcp could not read as one; its `requestId` may be an id
+/// beyond `i64`, which rmcp keeps as an unknown notification.
+fn unread_cancel(message: &ClientJsonRpcMessage) -> bool {
+    matches!(
+        message,
+        JsonRpcMessage::Notification(n) if matches!(
+            &n.notification,
+            ClientNotification::CustomNotification(c) if c.method == "notifications/cancelled"
+        )
+    )
+}
+
+/// A cancellation of a request whose id has a stand-in, read again with the
+/// stand-in so that rmcp cancels the right call.
+fn cancel_by_surrogate(text: &str, ids: &Surrogates) -> Option<ClientJsonRpcMessage> {
+    #[derive(serde::Deserialize)]
+    struct Cancel<'a> {
+        #[serde(rename = "requestId", borrow)]
+        request_id: &'a RawValue,
+    }
+    let params = serde_json::from_str::<Envelope>(text).ok()?.params?;
+    let cancel: Cancel = serde_json::from_str(params.get()).ok()?;
+    let surrogate = ids.find(cancel.request_id.get())?;
+    substitute(text, cancel.request_id, &surrogate)?.ok()
+}
+
+/// `text` read as a message with `part` (a slice of it) replaced by the string
+/// `with`. `None` when `part` does not lie inside `text` (never expected).
+fn substitute(
+    text: &str,
+    part: &RawValue,
+    with: &str,
+) -> Option<Result<ClientJsonRpcMessage, serde_json::Error>> {
+    let start = (part.get().as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let end = start.checked_add(part.get().len())?;
+    let (before, after) = (text.get(..start)?, text.get(end..)?);
+    let quoted = serde_json::to_string(with).ok()?;
+    Some(serde_json::from_str(&[before, &quoted, after].concat()))
 }
 
 /// Stand-ins for ids rmcp cannot hold, each mapped to the id's text as sent.
@@ -398,6 +440,13 @@ impl Surrogates {
         if let Ok(mut ids) = self.ids.lock() {
             ids.insert(surrogate, original);
         }
+    }
+
+    /// The stand-in for an id as sent, while its request is unanswered.
+    fn find(&self, original: &str) -> Option<String> {
+        let ids = self.ids.lock().ok()?;
+        let found = ids.iter().find(|(_, sent)| sent.as_str() == original);
+        found.map(|(surrogate, _)| surrogate.clone())
     }
 
     /// The original id behind `id`, taken out: each request is answered once.
@@ -813,6 +862,33 @@ mod tests {
         );
         // Answered once: the stand-in is gone.
         assert!(ids.take(&request.id).is_none());
+        // A cancellation of it reaches rmcp with the stand-in.
+        let ids = Surrogates::new();
+        let line = br#"{"jsonrpc":"2.0","id":-18446744073709551616,"method":"ping"}"#;
+        let Decoded::Message(message) = decode(line, &ids) else {
+            panic!("not read")
+        };
+        let JsonRpcMessage::Request(ping) = *message else {
+            panic!("not a request")
+        };
+        let cancel = br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":-18446744073709551616}}"#;
+        let Decoded::Message(message) = decode(cancel, &ids) else {
+            panic!("cancellation not read")
+        };
+        let JsonRpcMessage::Notification(n) = *message else {
+            panic!("not a notification")
+        };
+        let notification = n.notification;
+        let rmcp::model::ClientNotification::CancelledNotification(c) = &notification else {
+            panic!("not a cancellation: {notification:?}")
+        };
+        assert_eq!(c.params.request_id, Some(ping.id));
+        // A cancellation of an id we never saw stays an unknown notification.
+        let other = br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":18446744073709551616}}"#;
+        let Decoded::Message(message) = decode(other, &ids) else {
+            panic!("not read")
+        };
+        assert!(unread_cancel(&message));
         // rmcp's own error layout also starts with jsonrpc, then id.
         let error = ServerJsonRpcMessage::error(
             ErrorData::internal_error("x", None),
