@@ -589,7 +589,10 @@ mod tests {
         assert_eq!(s.sign_in_wait, Duration::from_secs(20));
         let s = resolve(
             args,
-            &[("DIGIUSHER_SIGN_IN", "auto"), ("DIGIUSHER_SIGN_IN_WAIT", "5")],
+            &[
+                ("DIGIUSHER_SIGN_IN", "auto"),
+                ("DIGIUSHER_SIGN_IN_WAIT", "5"),
+            ],
         )
         .unwrap();
         assert_eq!(s.sign_in, SignInMode::Auto);
@@ -604,7 +607,10 @@ mod tests {
         let err = resolve(no_file_ok(), &[("DIGIUSHER_SIGN_IN_WAIT", "0")])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("DIGIUSHER_SIGN_IN_WAIT: must be between"), "{err}");
+        assert!(
+            err.contains("DIGIUSHER_SIGN_IN_WAIT: must be between"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -176,7 +176,12 @@ impl ServerHandler for DigiUsherServer {
                 tokens,
                 sign_in,
                 max_result_chars,
-            } => (api.clone(), tokens.clone(), sign_in.clone(), *max_result_chars),
+            } => (
+                api.clone(),
+                tokens.clone(),
+                sign_in.clone(),
+                *max_result_chars,
+            ),
             Backend::Misconfigured(message) => {
                 return Ok(to_call_tool_result(ToolResult::error(message.clone())).into());
             }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::oidc::{World, fixtures};
+use common::oidc::{World, call_ok, fixtures};
 use common::*;
 use rmcp::ServiceExt;
 use rmcp::transport::TokioChildProcess;
@@ -43,14 +43,14 @@ fn counting_browser(world: &World, action: &str) -> (String, PathBuf) {
     let run = if action == "none" {
         String::new()
     } else {
-        format!("OIDC_TEST_ACTION={action} exec node '{}' \"$1\"", complete_login())
+        format!(
+            "OIDC_TEST_ACTION={action} exec node '{}' \"$1\"",
+            complete_login()
+        )
     };
     std::fs::write(
         &script,
-        format!(
-            "#!/bin/sh\necho started >> '{}'\n{run}\n",
-            count.display()
-        ),
+        format!("#!/bin/sh\necho started >> '{}'\n{run}\n", count.display()),
     )
     .unwrap();
     use std::os::unix::fs::PermissionsExt;
@@ -64,7 +64,12 @@ fn browser_starts(count: &Path) -> usize {
 
 /// An external client program driving the server; its stdout is the summary line,
 /// its stderr (and the server's) goes to the transcript.
-async fn run_client(world: &World, program: &str, args: &[&str], env: Vec<(String, String)>) -> Value {
+async fn run_client(
+    world: &World,
+    program: &str,
+    args: &[&str],
+    env: Vec<(String, String)>,
+) -> Value {
     let out = tokio::time::timeout(
         Duration::from_secs(150),
         tokio::process::Command::new(program)
@@ -81,7 +86,8 @@ async fn run_client(world: &World, program: &str, args: &[&str], env: Vec<(Strin
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     world.transcript.lock().unwrap().push_str(&stderr);
     assert!(out.status.success(), "{program} failed:\n{stderr}");
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("summary is JSON ({e}): {stdout}\n{stderr}"))
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("summary is JSON ({e}): {stdout}\n{stderr}"))
 }
 
 /// A server driven by rmcp's client, which declares no elicitation; its stderr
@@ -144,7 +150,10 @@ async fn a_host_with_url_elicitation_signs_in_and_answers_the_first_call() {
     let world = World::new(&[], "file").await;
     let env = env_with(
         &world,
-        &[("BROWSER", None), ("ELICIT_BROWSER", Some(&complete_login()))],
+        &[
+            ("BROWSER", None),
+            ("ELICIT_BROWSER", Some(&complete_login())),
+        ],
     );
     let script = clients_dir().join("ts_elicitation.mjs");
     let summary = run_client(&world, "node", &[script.to_str().unwrap(), BIN], env).await;
@@ -162,7 +171,10 @@ async fn a_host_with_url_elicitation_signs_in_and_answers_the_first_call() {
     assert!(link.starts_with(&world.provider.issuer), "{link}");
     assert!(link.contains("code_challenge_method=S256"), "{link}");
     assert_eq!(summary["browser"], 0, "the scripted browser finished");
-    assert_eq!(summary["completed"], serde_json::json!([e["elicitationId"]]));
+    assert_eq!(
+        summary["completed"],
+        serde_json::json!([e["elicitationId"]])
+    );
     assert!(world.credential().await.is_some(), "the sign-in is stored");
     assert_clean(&world).await;
 }
@@ -181,7 +193,11 @@ async fn a_host_whose_user_declines_gets_a_tool_error_and_nothing_is_stored() {
         env,
     )
     .await;
-    assert_eq!(summary["elicitations"].as_array().unwrap().len(), 1, "{summary}");
+    assert_eq!(
+        summary["elicitations"].as_array().unwrap().len(),
+        1,
+        "{summary}"
+    );
     assert_eq!(summary["elicitations"][0]["mode"], "url", "{summary}");
     assert_eq!(summary["result"]["isError"], true, "{summary}");
     let text = summary["result"]["text"].as_str().unwrap();
@@ -237,7 +253,9 @@ async fn a_killed_process_leaves_no_lock_behind() {
     let pending = first.peer().clone();
     let call = tokio::spawn(async move {
         pending
-            .call_tool(rmcp::model::CallToolRequestParams::new("list_organizations"))
+            .call_tool(rmcp::model::CallToolRequestParams::new(
+                "list_organizations",
+            ))
             .await
     });
     // The first process holds the sign-in lock once it has opened the browser.
@@ -265,7 +283,10 @@ async fn never_keeps_the_terminal_answer_with_no_browser_and_no_listener() {
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(
         &world,
-        &[("BROWSER", Some(&browser)), ("DIGIUSHER_SIGN_IN", Some("never"))],
+        &[
+            ("BROWSER", Some(&browser)),
+            ("DIGIUSHER_SIGN_IN", Some("never")),
+        ],
     );
     let log = world.home.0.join("server.log");
     let client = rmcp_client(env, &log).await;
@@ -289,14 +310,20 @@ async fn a_wait_that_runs_out_gives_the_link_and_a_later_sign_in_still_lands() {
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(
         &world,
-        &[("BROWSER", Some(&browser)), ("DIGIUSHER_SIGN_IN_WAIT", Some("2"))],
+        &[
+            ("BROWSER", Some(&browser)),
+            ("DIGIUSHER_SIGN_IN_WAIT", Some("2")),
+        ],
     );
     let log = world.home.0.join("server.log");
     let client = rmcp_client(env, &log).await;
     let r = call_ok(&client, "list_organizations").await;
     assert_eq!(r.is_error, Some(true));
     let text = first_text(&r);
-    assert!(text.starts_with("Open this link to sign in to DigiUsher:"), "{text}");
+    assert!(
+        text.starts_with("Open this link to sign in to DigiUsher:"),
+        "{text}"
+    );
     assert!(text.contains("then ask again"), "{text}");
     let link = text
         .lines()
@@ -317,16 +344,27 @@ async fn a_wait_that_runs_out_gives_the_link_and_a_later_sign_in_still_lands() {
         .lock()
         .unwrap()
         .push_str(&String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let started = std::time::Instant::now();
     while world.credential().await.is_none() {
-        assert!(started.elapsed() < Duration::from_secs(20), "stored in time");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "stored in time"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let r = call_ok(&client, "list_organizations").await;
     let _ = client.cancel().await;
     keep_log(&world, &log);
     assert_eq!(organizations(&r), 2, "{}", first_text(&r));
-    assert_eq!(browser_starts(&count), 1, "the second call needed no browser");
+    assert_eq!(
+        browser_starts(&count),
+        1,
+        "the second call needed no browser"
+    );
     assert_clean(&world).await;
 }

