@@ -206,6 +206,20 @@ impl ServerHandler for DigiUsherServer {
             if let Err(e) = sign_in.ensure(&tokens, &host).await {
                 return ToolResult::error(e.to_string());
             }
+            let result = tools::call(
+                tool,
+                request.arguments.clone(),
+                cx.clone(),
+                max_result_chars,
+            )
+            .await;
+            if !result.is_error || !sign_in.lost(&tokens).await {
+                return result;
+            }
+            // The sign-in was revoked during the call: sign in again, run it once more.
+            if let Err(e) = sign_in.ensure(&tokens, &host).await {
+                return ToolResult::error(e.to_string());
+            }
             tools::call(tool, request.arguments, cx, max_result_chars).await
         };
         let result = tokio::select! {
@@ -215,6 +229,8 @@ impl ServerHandler for DigiUsherServer {
                 ToolResult::error("The call was cancelled.")
             }
         };
+        // The progress task ends once every sender is gone.
+        drop(host);
         // Progress notifications go out before the result.
         if let Some(task) = progress_task {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(1), task).await;

@@ -368,3 +368,62 @@ async fn a_wait_that_runs_out_gives_the_link_and_a_later_sign_in_still_lands() {
     );
     assert_clean(&world).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let client = rmcp_client(env, &log).await;
+    let r = call_ok(&client, "list_organizations").await;
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    let first = world.credential().await.expect("stored");
+
+    // Signed out elsewhere: the provider forgets both tokens.
+    let accounts: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            world
+                .home
+                .0
+                .join(".local/share/digiusher-mcp/accounts.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let client_id = accounts["default"]["client_id"].as_str().unwrap();
+    for key in ["refresh_token", "access_token"] {
+        let token = first[key].as_str().unwrap();
+        let answer = http_client()
+            .post(&world.provider.revocation)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "token={}&client_id={}",
+                common::oidc::urlencode(token),
+                common::oidc::urlencode(client_id)
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            answer.status().is_success(),
+            "revoking: {}",
+            answer.status()
+        );
+    }
+
+    let r = call_ok(&client, "list_organizations").await;
+    let _ = client.cancel().await;
+    keep_log(&world, &log);
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    assert_eq!(browser_starts(&count), 2, "a second sign-in");
+    let second = world.credential().await.expect("stored again");
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    let mut secrets: Vec<String> = Vec::new();
+    for c in [&first, &second] {
+        for key in ["access_token", "refresh_token"] {
+            secrets.extend(c[key].as_str().map(str::to_string));
+        }
+    }
+    world.assert_no_secrets(&secrets);
+}

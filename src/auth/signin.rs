@@ -167,6 +167,13 @@ impl SignIn {
         self.follow(&attempt, host, deadline).await
     }
 
+    /// Whether a call that just failed lost its sign-in on the way (the provider
+    /// rejected the refresh token), so that signing in again and retrying helps.
+    pub async fn lost(&self, tokens: &TokenSource) -> bool {
+        self.settings.sign_in == SignInMode::Auto
+            && matches!(tokens.access_token().await, Err(e) if needs_sign_in(&e))
+    }
+
     /// The attempt in progress, or a new one.
     fn attempt(&self) -> Arc<Attempt> {
         let mut current = self.current.lock().unwrap_or_else(|p| p.into_inner());
