@@ -411,6 +411,8 @@ async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
             answer.status()
         );
     }
+    // The simulator caches introspection answers for 5 s.
+    tokio::time::sleep(Duration::from_millis(5200)).await;
 
     let r = call_ok(&client, "list_organizations").await;
     let _ = client.cancel().await;
