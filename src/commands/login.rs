@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::auth::login::{self, LoginOptions};
+use crate::auth::login::{
+    BrowserAttempt, DeviceAttempt, Flow, LoginError, LoginOptions, LoginOutcome, Provider,
+};
 use crate::config::Settings;
 use crate::time::rfc3339;
 
@@ -13,7 +15,7 @@ pub async fn run(settings: Settings, opts: LoginOptions) -> Result<(), String> {
         );
     }
     let outcome = tokio::select! {
-        r = login::login(&settings, &opts) => r.map_err(|e| format!("sign-in failed: {e}"))?,
+        r = sign_in(&settings, &opts) => r.map_err(|e| format!("sign-in failed: {e}"))?,
         _ = tokio::signal::ctrl_c() => return Err("sign-in cancelled".into()),
     };
     if let Some(note) = &outcome.store_note {
@@ -43,6 +45,76 @@ pub async fn run(settings: Settings, opts: LoginOptions) -> Result<(), String> {
         );
     }
     Ok(())
+}
+
+/// Run the sign-in steps, telling the terminal what happens.
+async fn sign_in(settings: &Settings, opts: &LoginOptions) -> Result<LoginOutcome, LoginError> {
+    if settings.issuer.is_none() {
+        eprintln!("Looking up the sign-in provider of {} …", settings.api_base);
+    }
+    if opts.device {
+        let provider = Provider::discover(settings, Flow::Device).await?;
+        device(DeviceAttempt::start(provider).await?, opts).await
+    } else {
+        browser(
+            BrowserAttempt::prepare(settings, opts.callback_port).await?,
+            opts,
+        )
+        .await
+    }
+}
+
+async fn browser(attempt: BrowserAttempt, opts: &LoginOptions) -> Result<LoginOutcome, LoginError> {
+    let url = attempt.url();
+    eprintln!(
+        "Sign in to DigiUsher in your browser (identity provider {}):\n\n    {url}\n",
+        attempt.issuer()
+    );
+    if opts.no_browser {
+        eprintln!(
+            "Open the URL above in a browser on this machine (--no-browser: none was launched)."
+        );
+    } else {
+        match crate::auth::browser::open(url) {
+            Ok(how) => eprintln!("The sign-in page was {how}."),
+            Err(why) => eprintln!("No browser was launched ({why}); open the URL above yourself."),
+        }
+    }
+    if !crate::terminal::live_stderr() {
+        eprintln!(
+            "Waiting for the sign-in to complete (up to {} s; Ctrl-C to cancel)…",
+            opts.timeout.as_secs()
+        );
+    }
+    crate::terminal::with_countdown(
+        "Waiting for the sign-in in the browser…",
+        opts.timeout,
+        attempt.finish(opts.timeout),
+    )
+    .await
+}
+
+async fn device(attempt: DeviceAttempt, opts: &LoginOptions) -> Result<LoginOutcome, LoginError> {
+    eprintln!(
+        "To sign in, open {} on any device and enter the code {}",
+        attempt.verification_uri(),
+        attempt.user_code()
+    );
+    if let Some(complete) = attempt.verification_uri_complete() {
+        eprintln!("(or open {complete} directly)");
+    }
+    if !crate::terminal::live_stderr() {
+        eprintln!(
+            "Waiting for you to approve (up to {} s; Ctrl-C to cancel)…",
+            opts.timeout.as_secs()
+        );
+    }
+    crate::terminal::with_countdown(
+        "Waiting for the approval…",
+        opts.timeout,
+        attempt.finish(opts.timeout),
+    )
+    .await
 }
 
 pub fn options(no_browser: bool, device: bool, timeout: u64, callback_port: u16) -> LoginOptions {
