@@ -136,8 +136,18 @@ pub fn login_steps() -> Begin {
     Arc::new(
         |settings: Settings| -> BoxFuture<Result<(String, Finish), String>> {
             Box::pin(async move {
-                let _ = settings;
-                Err::<(String, Finish), String>("stub".into())
+                let attempt = super::login::BrowserAttempt::prepare(&settings, 0)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let url = attempt.url().to_string();
+                let finish: Finish = Box::pin(async move {
+                    attempt
+                        .finish(ATTEMPT_LIFETIME)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                });
+                Ok((url, finish))
             })
         },
     )
