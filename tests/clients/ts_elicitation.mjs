@@ -34,6 +34,8 @@ if (argv.length === 0) {
 
 const action = process.env.ELICIT_ACTION || "accept";
 const summary = { elicitations: [], completed: [], browser: null, result: null };
+// The server may answer the call as soon as the sign-in lands, before the browser exits.
+let browserDone = Promise.resolve(null);
 
 /** Run the scripted browser on `url`; resolves with its exit status. */
 function openInScriptedBrowser(url) {
@@ -61,7 +63,8 @@ client.setRequestHandler(ElicitRequestSchema, async (request) => {
   if (action !== "accept") return { action };
   // A host opens the page and answers once the user agreed; the scripted browser
   // finishes the sign-in before the answer, the harder order for the server.
-  summary.browser = await openInScriptedBrowser(p.url);
+  browserDone = openInScriptedBrowser(p.url);
+  summary.browser = await browserDone;
   return { action: "accept" };
 });
 client.setNotificationHandler(ElicitationCompleteNotificationSchema, (n) => {
@@ -82,6 +85,7 @@ try {
     undefined,
     { timeout: CALL_TIMEOUT_MS },
   );
+  await browserDone;
   const text = r.content?.[0]?.text ?? "";
   summary.result = {
     isError: r.isError === true,
