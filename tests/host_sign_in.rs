@@ -429,3 +429,42 @@ async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
     }
     world.assert_no_secrets(&secrets);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_without_elicitation_gets_progress_while_the_browser_is_open() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "none");
+    let env = env_with(
+        &world,
+        &[
+            ("BROWSER", Some(&browser)),
+            ("DIGIUSHER_SIGN_IN_WAIT", Some("6")),
+            ("ELICIT_CAPABILITY", Some("none")),
+        ],
+    );
+    let script = clients_dir().join("ts_elicitation.mjs");
+    let summary = run_client(&world, "node", &[script.to_str().unwrap(), BIN], env).await;
+    assert_eq!(summary["elicitations"], serde_json::json!([]), "{summary}");
+    assert_eq!(browser_starts(&count), 1);
+    let progress = summary["progress"].as_array().unwrap();
+    assert!(progress.len() >= 2, "{summary}");
+    let values: Vec<f64> = progress
+        .iter()
+        .map(|p| p["progress"].as_f64().unwrap())
+        .collect();
+    assert!(
+        values.windows(2).all(|w| w[0] < w[1]),
+        "progress only increases: {values:?}"
+    );
+    assert!(
+        progress[0]["message"].as_str().unwrap().contains("sign in"),
+        "{summary}"
+    );
+    assert_eq!(summary["result"]["isError"], true, "{summary}");
+    let text = summary["result"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Open this link to sign in to DigiUsher:"),
+        "{text}"
+    );
+    assert_clean(&world).await;
+}

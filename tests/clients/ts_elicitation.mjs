@@ -8,7 +8,8 @@
 //
 // COMMAND [ARG...] starts the server with this process's environment.
 // ELICIT_ACTION: accept (default: open the link, wait for the scripted browser, accept),
-// decline, or cancel (answer at once, open nothing).
+// decline, or cancel (answer at once, open nothing). ELICIT_CAPABILITY=none declares
+// no elicitation (a host like Claude Desktop). The call asks for progress.
 //
 // Calls list_organizations once and prints one JSON line on stdout:
 //   {"elicitations": [{mode, message, url, elicitationId}], "completed": [elicitationId…],
@@ -33,7 +34,7 @@ if (argv.length === 0) {
 }
 
 const action = process.env.ELICIT_ACTION || "accept";
-const summary = { elicitations: [], completed: [], browser: null, result: null };
+const summary = { elicitations: [], completed: [], browser: null, progress: [], result: null };
 // The server may answer the call as soon as the sign-in lands, before the browser exits.
 let browserDone = Promise.resolve(null);
 
@@ -50,9 +51,9 @@ function openInScriptedBrowser(url) {
 
 const client = new Client(
   { name: "digiusher-elicitation-test-host", version: "1.0.0" },
-  { capabilities: { elicitation: { url: {} } } },
+  { capabilities: process.env.ELICIT_CAPABILITY === "none" ? {} : { elicitation: { url: {} } } },
 );
-client.setRequestHandler(ElicitRequestSchema, async (request) => {
+if (process.env.ELICIT_CAPABILITY !== "none") client.setRequestHandler(ElicitRequestSchema, async (request) => {
   const p = request.params;
   summary.elicitations.push({
     mode: p.mode,
@@ -83,7 +84,7 @@ try {
   const r = await client.callTool(
     { name: "list_organizations", arguments: {} },
     undefined,
-    { timeout: CALL_TIMEOUT_MS },
+    { timeout: CALL_TIMEOUT_MS, onprogress: (p) => summary.progress.push(p) },
   );
   await browserDone;
   const text = r.content?.[0]?.text ?? "";
