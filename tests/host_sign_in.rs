@@ -468,3 +468,58 @@ async fn a_host_without_elicitation_gets_progress_while_the_browser_is_open() {
     );
     assert_clean(&world).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_window_gets_the_first_ones_link_and_its_sign_in_serves_both() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "none");
+    let env = env_with(
+        &world,
+        &[
+            ("BROWSER", Some(&browser)),
+            ("DIGIUSHER_SIGN_IN_WAIT", Some("2")),
+        ],
+    );
+    let (log_a, log_b) = (world.home.0.join("a.log"), world.home.0.join("b.log"));
+    let a = rmcp_client(env.clone(), &log_a).await;
+    let ra = call_ok(&a, "list_organizations").await;
+    let link = first_text(&ra)
+        .lines()
+        .find(|l| l.starts_with("http"))
+        .expect("a link")
+        .to_string();
+    // The first window's attempt still holds the lock: the second one shows its link.
+    let b = rmcp_client(env, &log_b).await;
+    let rb = call_ok(&b, "list_organizations").await;
+    assert!(first_text(&rb).contains(&link), "{}", first_text(&rb));
+    assert_eq!(browser_starts(&count), 1, "one browser between them");
+
+    let out = tokio::process::Command::new("node")
+        .args([&complete_login(), &link])
+        .output()
+        .await
+        .unwrap();
+    world
+        .transcript
+        .lock()
+        .unwrap()
+        .push_str(&String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success());
+    let started = std::time::Instant::now();
+    while world.credential().await.is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "stored in time"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rb = call_ok(&b, "list_organizations").await;
+    let ra = call_ok(&a, "list_organizations").await;
+    let _ = a.cancel().await;
+    let _ = b.cancel().await;
+    keep_log(&world, &log_a);
+    keep_log(&world, &log_b);
+    assert_eq!(organizations(&ra), 2, "{}", first_text(&ra));
+    assert_eq!(organizations(&rb), 2, "{}", first_text(&rb));
+    assert_clean(&world).await;
+}

@@ -232,7 +232,12 @@ impl SignIn {
         let url = match phase {
             Some(Phase::Open { url }) => url,
             Some(Phase::Done(result)) => return result.map_err(SignInError::Failed),
-            _ => return Err(SignInError::Elsewhere),
+            // The other process's link works here too: its listener gets the answer.
+            _ => {
+                return Err(shared_link(&self.settings)
+                    .map(SignInError::Link)
+                    .unwrap_or(SignInError::Elsewhere));
+            }
         };
         let presenter = !attempt.presenting.swap(true, Ordering::SeqCst);
         let result = if presenter {
@@ -413,7 +418,12 @@ async fn run(
     if signed_in(settings).await {
         return Ok(());
     }
+    let shared = SharedLink(link_path(settings));
+    let _ = std::fs::remove_file(&shared.0);
     let (url, finish) = begin(settings.clone()).await?;
+    if let Err(e) = super::store::write_private_file(&shared.0, url.as_bytes()) {
+        tracing::debug!("cannot share the sign-in link with other processes: {e}");
+    }
     phase.send_replace(Phase::Open { url });
     match tokio::time::timeout(ATTEMPT_LIFETIME, finish).await {
         Ok(result) => result,
@@ -422,6 +432,27 @@ async fn run(
             ATTEMPT_LIFETIME.as_secs() / 60
         )),
     }
+}
+
+/// The link of the sign-in another process holds the lock for, kept beside the
+/// lock (it carries no secret) and removed when that attempt ends.
+struct SharedLink(PathBuf);
+
+impl Drop for SharedLink {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn link_path(settings: &Settings) -> PathBuf {
+    lock_path(&settings.paths.locks, &settings.profile).with_extension("url")
+}
+
+/// The link of another process's sign-in in progress, if there is one.
+fn shared_link(settings: &Settings) -> Option<String> {
+    let text = std::fs::read_to_string(link_path(settings)).ok()?;
+    let url = url::Url::parse(text.trim()).ok()?;
+    matches!(url.scheme(), "https" | "http").then(|| url.to_string())
 }
 
 /// Whether the store now holds a usable sign-in for the profile.
