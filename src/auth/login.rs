@@ -561,3 +561,19 @@ fn fallback_note(why: &str, paths: &AuthPaths) -> String {
         paths.credentials.display()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The MCP server finishes an attempt in a spawned task while it answers.
+    #[test]
+    fn attempts_can_finish_in_a_spawned_task() {
+        fn spawnable<T: Send + 'static>(_: &T) {}
+        let _check = |browser: BrowserAttempt, device: DeviceAttempt| {
+            spawnable(&browser);
+            spawnable(&browser.finish(Duration::ZERO));
+            spawnable(&device.finish(Duration::ZERO));
+        };
+    }
+}
