@@ -241,9 +241,9 @@ impl SignIn {
         };
         let presenter = !attempt.presenting.swap(true, Ordering::SeqCst);
         let result = if presenter {
-            let result = self.present(attempt, &url, host, deadline).await;
-            attempt.presenting.store(false, Ordering::SeqCst);
-            result
+            // Reset even when the call is cancelled, so a later call shows the link.
+            let _presenting = Presenting(&attempt.presenting);
+            self.present(attempt, &url, host, deadline).await
         } else {
             wait_done(attempt, host, deadline).await
         };
@@ -299,6 +299,15 @@ impl SignIn {
                 wait_done(attempt, host, deadline).await
             }
         }
+    }
+}
+
+/// Clears [`Attempt::presenting`] when dropped.
+struct Presenting<'a>(&'a AtomicBool);
+
+impl Drop for Presenting<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
     }
 }
 
