@@ -17,6 +17,18 @@ const DEFAULT_MAX_RESULT_CHARS: usize = 100_000;
 const DEFAULT_REQUEST_TIMEOUT_SECS: u64 = 30;
 const DEFAULT_MAX_RESPONSE_BYTES: usize = 32 * 1024 * 1024;
 const DEFAULT_SCOPES: &str = "openid profile email";
+/// Under the 60 s a host commonly waits for a tool call.
+const DEFAULT_SIGN_IN_WAIT_SECS: u64 = 45;
+
+/// Whether `serve` may start a sign-in itself when a tool call finds none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SignInMode {
+    /// Open the sign-in page (through the host or the browser) on the first call.
+    #[default]
+    Auto,
+    /// Never: calls answer "not signed in"; for CI, shared machines, strict setups.
+    Never,
+}
 
 /// Everything the server and the commands need to know, resolved once.
 #[derive(Debug, Clone)]
@@ -39,6 +51,9 @@ pub struct Settings {
     pub auth_params: Vec<(String, String)>,
     pub token_store: StoreChoice,
     pub paths: AuthPaths,
+    pub sign_in: SignInMode,
+    /// How long a tool call waits for a sign-in it started before answering with the link.
+    pub sign_in_wait: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +86,8 @@ struct ProfileFile {
     max_result_chars: Option<u64>,
     request_timeout_secs: Option<u64>,
     max_response_bytes: Option<u64>,
+    sign_in: Option<String>,
+    sign_in_wait_secs: Option<u64>,
 }
 
 /// Where a value came from, for error messages that say what to fix.
@@ -209,6 +226,20 @@ impl Settings {
             (None, Some(v)) => parse_store(v, file_origin("token_store"))?,
             (None, None) => StoreChoice::Auto,
         };
+        let sign_in = match (env("DIGIUSHER_SIGN_IN"), &file.sign_in) {
+            (Some(v), _) => parse_sign_in(&v, Origin::Env("DIGIUSHER_SIGN_IN"))?,
+            (None, Some(v)) => parse_sign_in(v, file_origin("sign_in"))?,
+            (None, None) => SignInMode::Auto,
+        };
+        let sign_in_wait_secs = pick_number(
+            (None, ""),
+            "DIGIUSHER_SIGN_IN_WAIT",
+            &env,
+            file.sign_in_wait_secs
+                .map(|v| (v, file_origin("sign_in_wait_secs"))),
+            1..=600,
+        )?
+        .unwrap_or(DEFAULT_SIGN_IN_WAIT_SECS);
         let auth_params = file
             .auth_params
             .clone()
@@ -235,6 +266,8 @@ impl Settings {
             auth_params,
             token_store,
             paths,
+            sign_in,
+            sign_in_wait: Duration::from_secs(sign_in_wait_secs),
         })
     }
 }
@@ -334,6 +367,17 @@ fn parse_store(text: &str, origin: Origin<'_>) -> Result<StoreChoice, ConfigErro
         source_name: origin.name(),
         message: format!("must be auto, keychain or file; got {text:?}"),
     })
+}
+
+fn parse_sign_in(text: &str, origin: Origin<'_>) -> Result<SignInMode, ConfigError> {
+    match text.trim() {
+        "auto" => Ok(SignInMode::Auto),
+        "never" => Ok(SignInMode::Never),
+        _ => Err(ConfigError::Value {
+            source_name: origin.name(),
+            message: format!("must be auto or never; got {text:?}"),
+        }),
+    }
 }
 
 fn normalize_api_base(raw: &str, origin: Origin<'_>) -> Result<String, ConfigError> {
@@ -549,6 +593,51 @@ mod tests {
             .to_string();
         assert!(
             err.starts_with("DIGIUSHER_ISSUER: must use https://"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sign_in_mode_and_wait_come_from_env_or_file() {
+        let s = resolve(no_file_ok(), &[]).unwrap();
+        assert_eq!(s.sign_in, SignInMode::Auto);
+        assert_eq!(s.sign_in_wait, Duration::from_secs(45));
+        let dir = tempdir("sign-in");
+        let path = dir.join("config.toml");
+        std::fs::write(
+            &path,
+            "[default]\nsign_in = \"never\"\nsign_in_wait_secs = 20\n",
+        )
+        .unwrap();
+        let args = GlobalArgs {
+            config: Some(path),
+            ..Default::default()
+        };
+        let s = resolve(args.clone(), &[]).unwrap();
+        assert_eq!(s.sign_in, SignInMode::Never);
+        assert_eq!(s.sign_in_wait, Duration::from_secs(20));
+        let s = resolve(
+            args,
+            &[
+                ("DIGIUSHER_SIGN_IN", "auto"),
+                ("DIGIUSHER_SIGN_IN_WAIT", "5"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.sign_in, SignInMode::Auto);
+        assert_eq!(s.sign_in_wait, Duration::from_secs(5));
+        let err = resolve(no_file_ok(), &[("DIGIUSHER_SIGN_IN", "always")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("DIGIUSHER_SIGN_IN: must be auto or never"),
+            "{err}"
+        );
+        let err = resolve(no_file_ok(), &[("DIGIUSHER_SIGN_IN_WAIT", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("DIGIUSHER_SIGN_IN_WAIT: must be between"),
             "{err}"
         );
     }

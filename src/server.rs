@@ -1,6 +1,9 @@
 //! The MCP server: lists the catalog and runs tool calls. Start-up does no I/O:
 //! no network, no keychain; configuration problems surface in tool results.
 
+mod host;
+
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rmcp::model::{
@@ -14,6 +17,7 @@ use serde_json::Value;
 
 use crate::api::ApiClient;
 use crate::auth::TokenSource;
+use crate::auth::signin::{self, SignIn};
 use crate::config::Settings;
 use crate::tools::{self, CallContext, Progress, ToolResult};
 use crate::transport::STRUCTURED_FROM_TEXT;
@@ -28,6 +32,8 @@ to do it in one step. Dates are YYYY-MM-DD (UTC). No tool changes anything.";
 enum Backend {
     Ready {
         api: Arc<ApiClient>,
+        tokens: Arc<TokenSource>,
+        sign_in: Arc<SignIn>,
         max_result_chars: usize,
     },
     Misconfigured(String),
@@ -43,8 +49,11 @@ impl DigiUsherServer {
         let backend = match settings {
             Ok(settings) => {
                 let tokens = Arc::new(TokenSource::from_settings(&settings));
+                let sign_in = SignIn::new(settings.clone(), signin::login_steps());
                 Backend::Ready {
-                    api: Arc::new(ApiClient::new(&settings, tokens)),
+                    api: Arc::new(ApiClient::new(&settings, tokens.clone())),
+                    tokens,
+                    sign_in: Arc::new(sign_in),
                     max_result_chars: settings.max_result_chars,
                 }
             }
@@ -161,26 +170,67 @@ impl ServerHandler for DigiUsherServer {
                 None,
             ));
         };
-        let (api, max_result_chars) = match &*self.backend {
+        let (api, tokens, sign_in, max_result_chars) = match &*self.backend {
             Backend::Ready {
                 api,
+                tokens,
+                sign_in,
                 max_result_chars,
-            } => (api.clone(), *max_result_chars),
+            } => (
+                api.clone(),
+                tokens.clone(),
+                sign_in.clone(),
+                *max_result_chars,
+            ),
             Backend::Misconfigured(message) => {
                 return Ok(to_call_tool_result(ToolResult::error(message.clone())).into());
             }
         };
         let (progress, progress_task) = progress_for(&context);
+        // A sign-in's progress comes first; the tool's counts on from where it ended.
+        let floor = Arc::new(AtomicU32::new(0));
+        let host = host::CallHost {
+            peer: context.peer.clone(),
+            progress: progress.clone(),
+            floor: floor.clone(),
+        };
+        let progress = Progress::new(move |done, total, message| {
+            let base = floor.load(Ordering::SeqCst);
+            progress.report(base + done, base + total, message);
+        });
         let cx = CallContext { api, progress };
         tracing::info!(tool = tool.name, "tool call");
         let started = std::time::Instant::now();
+        let run = async {
+            // Only a tool call signs in: it is the user asking something.
+            if let Err(e) = sign_in.ensure(&tokens, &host).await {
+                return ToolResult::error(e.to_string());
+            }
+            let result = tools::call(
+                tool,
+                request.arguments.clone(),
+                cx.clone(),
+                max_result_chars,
+            )
+            .await;
+            if !result.is_error || !sign_in.lost(&tokens).await {
+                return result;
+            }
+            // The sign-in was revoked during the call: sign in again, run it once more.
+            if let Err(e) = sign_in.ensure(&tokens, &host).await {
+                return ToolResult::error(e.to_string());
+            }
+            tools::call(tool, request.arguments, cx, max_result_chars).await
+        };
         let result = tokio::select! {
-            result = tools::call(tool, request.arguments, cx, max_result_chars) => result,
+            result = run => result,
             () = context.ct.cancelled() => {
                 tracing::info!(tool = tool.name, "tool call cancelled by the client");
                 ToolResult::error("The call was cancelled.")
             }
         };
+        // The progress task ends once every sender is gone.
+        drop(host);
         // Progress notifications go out before the result.
         if let Some(task) = progress_task {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(1), task).await;

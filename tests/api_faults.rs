@@ -40,8 +40,10 @@ async fn a_rejected_static_token_says_how_to_fix_it() {
 
 #[tokio::test]
 async fn no_credential_means_no_request_and_a_login_hint() {
+    // With sign-in from the host turned off; tests/host_sign_in.rs covers `auto`.
     let h = Harness::with(Options {
         token: None,
+        extra_env: vec![("DIGIUSHER_SIGN_IN", "never".into())],
         ..Options::default()
     })
     .await;

@@ -103,7 +103,8 @@ async fn login_status_tool_call_token_logout_with_a_scripted_browser() {
 
     let (status, code) = w.status().await;
     assert_eq!((status["signed_in"].clone(), code), (json!(false), 1));
-    let client = w.client().await;
+    // Signed out, and sign-in from the host turned off: the terminal hint.
+    let client = w.client_with(&[("DIGIUSHER_SIGN_IN", "never")]).await;
     let r = call_ok(&client, "list_organizations").await;
     assert_eq!(r.is_error, Some(true));
     assert!(

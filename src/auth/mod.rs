@@ -8,6 +8,7 @@ pub mod login;
 pub mod loopback;
 pub mod registration;
 pub mod session;
+pub mod signin;
 pub mod store;
 
 use crate::secret::Secret;
@@ -64,13 +65,18 @@ impl TokenSource {
     pub fn from_settings(settings: &crate::config::Settings) -> TokenSource {
         match &settings.env_token {
             Some(token) => TokenSource::Env(token.clone()),
-            None => TokenSource::SignIn(Box::new(Session::new(
-                settings.profile.clone(),
-                settings.paths.clone(),
-                settings.issuer.clone(),
-                settings.client_id.clone(),
-            ))),
+            None => TokenSource::stored(settings),
         }
+    }
+
+    /// The profile's stored sign-in, whatever `DIGIUSHER_TOKEN` says.
+    pub fn stored(settings: &crate::config::Settings) -> TokenSource {
+        TokenSource::SignIn(Box::new(Session::new(
+            settings.profile.clone(),
+            settings.paths.clone(),
+            settings.issuer.clone(),
+            settings.client_id.clone(),
+        )))
     }
 
     /// A token for the next request.

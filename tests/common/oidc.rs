@@ -248,8 +248,19 @@ impl World {
     }
 
     pub async fn client(&self) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+        self.client_with(&[]).await
+    }
+
+    /// A server with extra environment variables.
+    pub async fn client_with(
+        &self,
+        extra: &[(&str, &str)],
+    ) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
         let mut cmd = tokio::process::Command::new(BIN);
         cmd.env_clear().envs(self.env());
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
         let (transport, _) = TokioChildProcess::builder(cmd)
             .stderr(Stdio::null())
             .spawn()

@@ -1,0 +1,525 @@
+//! Signing in from inside the MCP host: the first tool call without a sign-in starts
+//! it, through URL elicitation (the TypeScript and Python SDK clients) or the browser
+//! ($BROWSER set to the scripted browser), against the real OpenID provider.
+//! Everything the server and the clients print is searched for secrets.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::oidc::{World, call_ok, fixtures};
+use common::*;
+use rmcp::ServiceExt;
+use rmcp::transport::TokioChildProcess;
+use serde_json::Value;
+
+fn clients_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
+}
+
+fn complete_login() -> String {
+    fixtures().join("complete-login.mjs").display().to_string()
+}
+
+/// The world's environment with these changes (`None` removes a variable).
+fn env_with(world: &World, changes: &[(&str, Option<&str>)]) -> Vec<(String, String)> {
+    let mut env = world.env();
+    for (k, v) in changes {
+        env.retain(|(name, _)| name != k);
+        if let Some(v) = v {
+            env.push((k.to_string(), v.to_string()));
+        }
+    }
+    env
+}
+
+/// A `$BROWSER` that counts its starts in `count`, then runs the scripted browser
+/// (or nothing, with `action` "none").
+fn counting_browser(world: &World, action: &str) -> (String, PathBuf) {
+    let count = world.home.0.join("browser-starts");
+    let script = world.home.0.join(format!("browser-{action}.sh"));
+    let run = if action == "none" {
+        String::new()
+    } else {
+        format!(
+            "OIDC_TEST_ACTION={action} exec node '{}' \"$1\"",
+            complete_login()
+        )
+    };
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho started >> '{}'\n{run}\n", count.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (script.display().to_string(), count)
+}
+
+fn browser_starts(count: &Path) -> usize {
+    std::fs::read_to_string(count).map_or(0, |s| s.lines().count())
+}
+
+/// An external client program driving the server; its stdout is the summary line,
+/// its stderr (and the server's) goes to the transcript.
+async fn run_client(
+    world: &World,
+    program: &str,
+    args: &[&str],
+    env: Vec<(String, String)>,
+) -> Value {
+    let out = tokio::time::timeout(
+        Duration::from_secs(150),
+        tokio::process::Command::new(program)
+            .args(args)
+            .env_clear()
+            .envs(env)
+            .stdin(Stdio::null())
+            .output(),
+    )
+    .await
+    .expect("client finishes")
+    .expect("client runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    world.transcript.lock().unwrap().push_str(&stderr);
+    assert!(out.status.success(), "{program} failed:\n{stderr}");
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("summary is JSON ({e}): {stdout}\n{stderr}"))
+}
+
+/// A server driven by rmcp's client, which declares no elicitation; its stderr
+/// goes to `log`.
+async fn rmcp_client(
+    env: Vec<(String, String)>,
+    log: &Path,
+) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.env_clear().envs(env);
+    let file = std::fs::File::create(log).unwrap();
+    let (transport, _) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::from(file))
+        .spawn()
+        .expect("server starts");
+    ().serve(transport).await.expect("initialize")
+}
+
+fn keep_log(world: &World, log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    world.transcript.lock().unwrap().push_str(&text);
+    text
+}
+
+fn first_text(r: &rmcp::model::CallToolResult) -> String {
+    r.content
+        .first()
+        .and_then(|c| c.as_text())
+        .map(|t| t.text.clone())
+        .unwrap_or_default()
+}
+
+fn organizations(r: &rmcp::model::CallToolResult) -> usize {
+    let v: Value = serde_json::from_str(&first_text(r)).unwrap_or(Value::Null);
+    v["organizations"].as_array().map_or(0, Vec::len)
+}
+
+/// The stored tokens must appear nowhere; neither may a code or the verifier.
+async fn assert_clean(world: &World) {
+    let mut secrets = Vec::new();
+    if let Some(c) = world.credential().await {
+        for key in ["access_token", "refresh_token"] {
+            if let Some(s) = c[key].as_str() {
+                secrets.push(s.to_string());
+            }
+        }
+    }
+    world.assert_no_secrets(&secrets);
+    let t = world.transcript.lock().unwrap();
+    for (i, _) in t.match_indices("code=") {
+        assert!(
+            t[i + 5..].starts_with("<redacted>"),
+            "an authorization code was printed"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_with_url_elicitation_signs_in_and_answers_the_first_call() {
+    let world = World::new(&[], "file").await;
+    let env = env_with(
+        &world,
+        &[
+            ("BROWSER", None),
+            ("ELICIT_BROWSER", Some(&complete_login())),
+        ],
+    );
+    let script = clients_dir().join("ts_elicitation.mjs");
+    let summary = run_client(&world, "node", &[script.to_str().unwrap(), BIN], env).await;
+    assert_eq!(summary["result"]["isError"], false, "{summary}");
+    assert_eq!(summary["result"]["organizations"], 2, "{summary}");
+    let elicitations = summary["elicitations"].as_array().unwrap();
+    assert_eq!(elicitations.len(), 1, "{summary}");
+    let e = &elicitations[0];
+    assert_eq!(e["mode"], "url");
+    let host = url::Url::parse(&world.provider.issuer).unwrap();
+    let message = e["message"].as_str().unwrap();
+    assert!(message.contains("DigiUsher"), "{message}");
+    assert!(message.contains(host.host_str().unwrap()), "{message}");
+    let link = e["url"].as_str().unwrap();
+    assert!(link.starts_with(&world.provider.issuer), "{link}");
+    assert!(link.contains("code_challenge_method=S256"), "{link}");
+    assert_eq!(summary["browser"], 0, "the scripted browser finished");
+    assert_eq!(
+        summary["completed"],
+        serde_json::json!([e["elicitationId"]])
+    );
+    assert!(world.credential().await.is_some(), "the sign-in is stored");
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_whose_user_declines_gets_a_tool_error_and_nothing_is_stored() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let python = clients_dir().join(".venv/bin/python");
+    let script = clients_dir().join("py_decline.py");
+    let summary = run_client(
+        &world,
+        python.to_str().unwrap(),
+        &[script.to_str().unwrap(), BIN],
+        env,
+    )
+    .await;
+    assert_eq!(
+        summary["elicitations"].as_array().unwrap().len(),
+        1,
+        "{summary}"
+    );
+    assert_eq!(summary["elicitations"][0]["mode"], "url", "{summary}");
+    assert_eq!(summary["result"]["isError"], true, "{summary}");
+    let text = summary["result"]["text"].as_str().unwrap();
+    assert!(text.contains("declined"), "{text}");
+    assert!(text.contains("Ask again"), "{text}");
+    assert_eq!(browser_starts(&count), 0, "no browser after a decline");
+    assert!(world.credential().await.is_none(), "nothing is stored");
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_elicitation_the_browser_signs_in_and_the_first_call_answers() {
+    let world = World::new(&[], "file").await;
+    let log = world.home.0.join("server.log");
+    let client = rmcp_client(world.env(), &log).await;
+    let r = call_ok(&client, "list_organizations").await;
+    let _ = client.cancel().await;
+    keep_log(&world, &log);
+    assert_ne!(r.is_error, Some(true), "{}", first_text(&r));
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    assert!(world.credential().await.is_some());
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_processes_open_one_browser_between_them_and_both_answer() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let (log_a, log_b) = (world.home.0.join("a.log"), world.home.0.join("b.log"));
+    let (a, b) = tokio::join!(rmcp_client(env.clone(), &log_a), rmcp_client(env, &log_b));
+    let (ra, rb) = tokio::join!(
+        call_ok(&a, "list_organizations"),
+        call_ok(&b, "list_organizations")
+    );
+    let _ = a.cancel().await;
+    let _ = b.cancel().await;
+    keep_log(&world, &log_a);
+    keep_log(&world, &log_b);
+    assert_eq!(organizations(&ra), 2, "{}", first_text(&ra));
+    assert_eq!(organizations(&rb), 2, "{}", first_text(&rb));
+    assert_eq!(browser_starts(&count), 1, "one authorization request");
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_process_leaves_no_lock_behind() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "none");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("killed.log");
+    let first = rmcp_client(env.clone(), &log).await;
+    let pending = first.peer().clone();
+    let call = tokio::spawn(async move {
+        pending
+            .call_tool(rmcp::model::CallToolRequestParams::new(
+                "list_organizations",
+            ))
+            .await
+    });
+    // The first process holds the sign-in lock once it has opened the browser.
+    let started = std::time::Instant::now();
+    while browser_starts(&count) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "no browser");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(first);
+    call.abort();
+    let (browser, _) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("next.log");
+    let next = rmcp_client(env, &log).await;
+    let r = call_ok(&next, "list_organizations").await;
+    let _ = next.cancel().await;
+    keep_log(&world, &log);
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn never_keeps_the_terminal_answer_with_no_browser_and_no_listener() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(
+        &world,
+        &[
+            ("BROWSER", Some(&browser)),
+            ("DIGIUSHER_SIGN_IN", Some("never")),
+        ],
+    );
+    let log = world.home.0.join("server.log");
+    let client = rmcp_client(env, &log).await;
+    let r = call_ok(&client, "list_organizations").await;
+    let _ = client.cancel().await;
+    let text = keep_log(&world, &log);
+    assert_eq!(r.is_error, Some(true));
+    assert!(
+        first_text(&r).contains("Run `digiusher-mcp login` in a terminal"),
+        "{}",
+        first_text(&r)
+    );
+    assert_eq!(browser_starts(&count), 0);
+    assert!(!text.contains("sign-in"), "no sign-in was started:\n{text}");
+    assert!(world.credential().await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wait_that_runs_out_gives_the_link_and_a_later_sign_in_still_lands() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "none");
+    let env = env_with(
+        &world,
+        &[
+            ("BROWSER", Some(&browser)),
+            ("DIGIUSHER_SIGN_IN_WAIT", Some("2")),
+        ],
+    );
+    let log = world.home.0.join("server.log");
+    let client = rmcp_client(env, &log).await;
+    let r = call_ok(&client, "list_organizations").await;
+    assert_eq!(r.is_error, Some(true));
+    let text = first_text(&r);
+    assert!(
+        text.starts_with("Open this link to sign in to DigiUsher:"),
+        "{text}"
+    );
+    assert!(text.contains("then ask again"), "{text}");
+    let link = text
+        .lines()
+        .find(|l| l.starts_with("http"))
+        .expect("the link is on a line of its own")
+        .to_string();
+    assert!(link.starts_with(&world.provider.issuer), "{link}");
+    assert_eq!(browser_starts(&count), 1);
+
+    // The user finishes the sign-in after the call gave up.
+    let out = tokio::process::Command::new("node")
+        .args([&complete_login(), &link])
+        .output()
+        .await
+        .unwrap();
+    world
+        .transcript
+        .lock()
+        .unwrap()
+        .push_str(&String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let started = std::time::Instant::now();
+    while world.credential().await.is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "stored in time"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let r = call_ok(&client, "list_organizations").await;
+    let _ = client.cancel().await;
+    keep_log(&world, &log);
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    assert_eq!(
+        browser_starts(&count),
+        1,
+        "the second call needed no browser"
+    );
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let client = rmcp_client(env, &log).await;
+    let r = call_ok(&client, "list_organizations").await;
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    let first = world.credential().await.expect("stored");
+
+    // Signed out elsewhere: the provider forgets both tokens.
+    let accounts: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            world
+                .home
+                .0
+                .join(".local/share/digiusher-mcp/accounts.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let client_id = accounts["default"]["client_id"].as_str().unwrap();
+    for key in ["refresh_token", "access_token"] {
+        let token = first[key].as_str().unwrap();
+        let answer = http_client()
+            .post(&world.provider.revocation)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "token={}&client_id={}",
+                common::oidc::urlencode(token),
+                common::oidc::urlencode(client_id)
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            answer.status().is_success(),
+            "revoking: {}",
+            answer.status()
+        );
+    }
+    // The simulator caches introspection answers for 5 s.
+    tokio::time::sleep(Duration::from_millis(5200)).await;
+
+    let r = call_ok(&client, "list_organizations").await;
+    let _ = client.cancel().await;
+    keep_log(&world, &log);
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    assert_eq!(browser_starts(&count), 2, "a second sign-in");
+    let second = world.credential().await.expect("stored again");
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    let mut secrets: Vec<String> = Vec::new();
+    for c in [&first, &second] {
+        for key in ["access_token", "refresh_token"] {
+            secrets.extend(c[key].as_str().map(str::to_string));
+        }
+    }
+    world.assert_no_secrets(&secrets);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_without_elicitation_gets_progress_while_the_browser_is_open() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "none");
+    let env = env_with(
+        &world,
+        &[
+            ("BROWSER", Some(&browser)),
+            ("DIGIUSHER_SIGN_IN_WAIT", Some("6")),
+            ("ELICIT_CAPABILITY", Some("none")),
+        ],
+    );
+    let script = clients_dir().join("ts_elicitation.mjs");
+    let summary = run_client(&world, "node", &[script.to_str().unwrap(), BIN], env).await;
+    assert_eq!(summary["elicitations"], serde_json::json!([]), "{summary}");
+    assert_eq!(browser_starts(&count), 1);
+    let progress = summary["progress"].as_array().unwrap();
+    assert!(progress.len() >= 2, "{summary}");
+    let values: Vec<f64> = progress
+        .iter()
+        .map(|p| p["progress"].as_f64().unwrap())
+        .collect();
+    assert!(
+        values.windows(2).all(|w| w[0] < w[1]),
+        "progress only increases: {values:?}"
+    );
+    assert!(
+        progress[0]["message"].as_str().unwrap().contains("sign in"),
+        "{summary}"
+    );
+    assert_eq!(summary["result"]["isError"], true, "{summary}");
+    let text = summary["result"]["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Open this link to sign in to DigiUsher:"),
+        "{text}"
+    );
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_window_gets_the_first_ones_link_and_its_sign_in_serves_both() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "none");
+    let env = env_with(
+        &world,
+        &[
+            ("BROWSER", Some(&browser)),
+            ("DIGIUSHER_SIGN_IN_WAIT", Some("2")),
+        ],
+    );
+    let (log_a, log_b) = (world.home.0.join("a.log"), world.home.0.join("b.log"));
+    let a = rmcp_client(env.clone(), &log_a).await;
+    let ra = call_ok(&a, "list_organizations").await;
+    let link = first_text(&ra)
+        .lines()
+        .find(|l| l.starts_with("http"))
+        .expect("a link")
+        .to_string();
+    // The first window's attempt still holds the lock: the second one shows its link.
+    let b = rmcp_client(env, &log_b).await;
+    let rb = call_ok(&b, "list_organizations").await;
+    assert!(first_text(&rb).contains(&link), "{}", first_text(&rb));
+    assert_eq!(browser_starts(&count), 1, "one browser between them");
+
+    let out = tokio::process::Command::new("node")
+        .args([&complete_login(), &link])
+        .output()
+        .await
+        .unwrap();
+    world
+        .transcript
+        .lock()
+        .unwrap()
+        .push_str(&String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success());
+    let started = std::time::Instant::now();
+    while world.credential().await.is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "stored in time"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rb = call_ok(&b, "list_organizations").await;
+    let ra = call_ok(&a, "list_organizations").await;
+    let _ = a.cancel().await;
+    let _ = b.cancel().await;
+    keep_log(&world, &log_a);
+    keep_log(&world, &log_b);
+    assert_eq!(organizations(&ra), 2, "{}", first_text(&ra));
+    assert_eq!(organizations(&rb), 2, "{}", first_text(&rb));
+    assert_clean(&world).await;
+}
