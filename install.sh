@@ -140,7 +140,7 @@ case "$os" in
     Linux) os_name=Linux ;;
     Darwin) os_name="macOS (Darwin)" ;;
     MINGW* | MSYS* | CYGWIN* | Windows*)
-        die "this script supports Linux and macOS, not Windows ($os). On Windows, install Rust from https://rustup.rs and run: cargo install --path . --locked" ;;
+        die "this script supports Linux and macOS, not Windows ($os). On Windows, download $NAME-x86_64-pc-windows-msvc.zip from ${LATEST_RELEASE_URL%/latest/download}/latest, use the npm package (npx -y @digiusher/mcp), or build it with Rust (https://rustup.rs): cargo install --path . --locked" ;;
     *) die "unsupported operating system: $os (this script supports Linux and macOS; elsewhere try: cargo install --path . --locked)" ;;
 esac
 case "$arch" in
