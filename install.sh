@@ -1,11 +1,15 @@
 #!/bin/sh
 # install.sh: install digiusher-mcp, the DigiUsher MCP server, for the current user.
 #
-#   ./install.sh                    build from this checkout with cargo, install into ~/.local/bin
+#   curl -fsSL https://github.com/digiusher/digiusher-mcp/releases/latest/download/install.sh | sh
+#                                   download the latest release, verify it, install it
+#   ./install.sh                    from a checkout: build with cargo, install into ~/.local/bin
+#   ./install.sh --download         from a checkout too: download the release instead
 #   ./install.sh --binary PATH      install a prebuilt binary instead
 #   ./install.sh --prefix DIR       install into DIR/bin
 #   ./install.sh --uninstall        remove the installed binary
 #
+# Downloads are checked against the release's SHA256SUMS before anything is unpacked.
 # POSIX sh (checked with `shellcheck -s sh`). Safe to run again: the binary is copied to
 # a temporary file next to its destination and renamed over it, so a running MCP host
 # never sees a half-written file.
@@ -14,19 +18,32 @@ set -eu
 NAME=digiusher-mcp
 PROG=install.sh
 HOSTS='claude-desktop|cursor|claude-code|vscode'
+# Where releases are downloaded from; --version vX.Y.Z swaps "latest/download" for
+# "download/vX.Y.Z", as GitHub lays out release assets.
+LATEST_RELEASE_URL=https://github.com/digiusher/digiusher-mcp/releases/latest/download
 
 usage() {
     cat <<EOF
-usage: ./install.sh [--prefix DIR] [--binary PATH]
+usage: ./install.sh [--prefix DIR] [--download] [--version vX.Y.Z] [--release-url URL] [--target TRIPLE]
+       ./install.sh [--prefix DIR] --binary PATH
        ./install.sh --uninstall [--prefix DIR]
+       curl -fsSL $LATEST_RELEASE_URL/install.sh | sh -s -- [OPTIONS]
 
 Installs $NAME, the DigiUsher MCP server, into ~/.local/bin (or DIR/bin).
-By default it builds a release binary from this checkout with cargo (Rust 1.89+).
+Run from a checkout, it builds a release binary with cargo (Rust 1.89+); run on its
+own (curl ... | sh) or with --download, it downloads a prebuilt release and checks it
+against the release's SHA256SUMS before unpacking anything.
 
-  --prefix DIR    install into DIR/bin instead of ~/.local/bin
-  --binary PATH   install this prebuilt $NAME instead of building from source
-  --uninstall     remove the installed binary (your sign-in and settings stay)
-  -h, --help      show this help
+  --prefix DIR        install into DIR/bin instead of ~/.local/bin
+  --download          download the prebuilt release even from a checkout
+  --version vX.Y.Z    download that release instead of the latest
+  --release-url URL   download from URL, the folder holding the release files (for
+                      mirrors; also DIGIUSHER_MCP_RELEASE_URL)
+  --target TRIPLE     download the build for this Rust target triple instead of this
+                      machine's (Linux: *-unknown-linux-musl, static; macOS: *-apple-darwin)
+  --binary PATH       install this prebuilt $NAME instead of building or downloading
+  --uninstall         remove the installed binary (your sign-in and settings stay)
+  -h, --help          show this help
 
 Then: $NAME login, and $NAME setup <$HOSTS>.
 EOF
@@ -48,16 +65,33 @@ bad_usage() {
 prefix="$HOME/.local"
 binary=""
 uninstall=0
+download=0
+release_version=""
+release_url=""
+want_target=""
+# set_option NAME VALUE: the value of an option that takes one.
+set_option() {
+    [ -n "$2" ] || bad_usage "option $1 needs a non-empty value"
+    case "$1" in
+        --prefix) prefix="$2" ;;
+        --binary) binary="$2" ;;
+        --version) release_version="$2"; download=1 ;;
+        --release-url) release_url="$2"; download=1 ;;
+        --target) want_target="$2"; download=1 ;;
+    esac
+}
 while [ $# -gt 0 ]; do
     case "$1" in
-        --prefix | --binary)
+        --prefix | --binary | --version | --release-url | --target)
             [ $# -ge 2 ] || bad_usage "option $1 needs a value"
-            [ -n "$2" ] || bad_usage "option $1 needs a non-empty value"
-            if [ "$1" = --prefix ]; then prefix="$2"; else binary="$2"; fi
+            set_option "$1" "$2"
             shift 2
             ;;
-        --prefix=*) prefix="${1#--prefix=}"; [ -n "$prefix" ] || bad_usage "option --prefix needs a non-empty value"; shift ;;
-        --binary=*) binary="${1#--binary=}"; [ -n "$binary" ] || bad_usage "option --binary needs a non-empty value"; shift ;;
+        --prefix=* | --binary=* | --version=* | --release-url=* | --target=*)
+            set_option "${1%%=*}" "${1#*=}"
+            shift
+            ;;
+        --download) download=1; shift ;;
         --uninstall) uninstall=1; shift ;;
         -h | --help) usage; exit 0 ;;
         -*) bad_usage "unknown option: $1" ;;
@@ -67,6 +101,23 @@ done
 if [ "$uninstall" -eq 1 ] && [ -n "$binary" ]; then
     bad_usage "--uninstall and --binary do not go together"
 fi
+if [ "$download" -eq 1 ] && [ -n "$binary" ]; then
+    bad_usage "--binary installs a file you have; it does not go with --download, --version, --release-url or --target"
+fi
+if [ "$uninstall" -eq 1 ] && [ "$download" -eq 1 ]; then
+    bad_usage "--uninstall does not go with --download, --version, --release-url or --target"
+fi
+if [ -n "$release_version" ] && [ -n "$release_url" ]; then
+    bad_usage "--version and --release-url do not go together (a release URL names its version)"
+fi
+case "$release_version" in
+    "" | v[0-9]*.[0-9]*.[0-9]*) ;;
+    [0-9]*.[0-9]*.[0-9]*) release_version="v$release_version" ;;
+    *) bad_usage "--version $release_version: give a release version like v1.2.3" ;;
+esac
+case "$release_version$want_target" in
+    *[!A-Za-z0-9_.+-]*) bad_usage "--version and --target take letters, digits and . _ + - only" ;;
+esac
 
 # "~" is not expanded in --prefix=~/x; relative prefixes are made absolute so that the
 # PATH advice below is exact.
@@ -89,7 +140,7 @@ case "$os" in
     Linux) os_name=Linux ;;
     Darwin) os_name="macOS (Darwin)" ;;
     MINGW* | MSYS* | CYGWIN* | Windows*)
-        die "this script supports Linux and macOS, not Windows ($os). On Windows, install Rust from https://rustup.rs and run: cargo install --path . --locked" ;;
+        die "this script supports Linux and macOS, not Windows ($os). On Windows, download $NAME-x86_64-pc-windows-msvc.zip from ${LATEST_RELEASE_URL%/latest/download}/latest, use the npm package (npx -y @digiusher/mcp), or build it with Rust (https://rustup.rs): cargo install --path . --locked" ;;
     *) die "unsupported operating system: $os (this script supports Linux and macOS; elsewhere try: cargo install --path . --locked)" ;;
 esac
 case "$arch" in
@@ -137,8 +188,99 @@ if [ "$uninstall" -eq 1 ]; then
     exit 0
 fi
 
+# ---- helpers for downloads ----------------------------------------------------------
+# fetch URL FILE: download with curl or wget; fails on HTTP errors.
+fetch() {
+    if command -v curl >/dev/null 2>&1; then
+        curl -fsSL --retry 2 -o "$2" "$1"
+    elif command -v wget >/dev/null 2>&1; then
+        wget -q -O "$2" "$1"
+    else
+        die "neither curl nor wget is installed; install one of them and run $PROG again"
+    fi
+}
+# sha256 FILE: the file's SHA-256 in lowercase hex, with whichever tool this system has.
+sha256() {
+    if command -v sha256sum >/dev/null 2>&1; then
+        sha256sum "$1" | cut -d' ' -f1
+    elif command -v shasum >/dev/null 2>&1; then
+        shasum -a 256 "$1" | cut -d' ' -f1
+    elif command -v openssl >/dev/null 2>&1; then
+        openssl dgst -sha256 "$1" | sed 's/.*= *//'
+    else
+        return 1
+    fi
+}
+
+# The script runs from a checkout when it is a file next to the project's Cargo.toml;
+# piped into sh ($0 is then the shell's name), it is not.
+here=""
+case "$(basename -- "$0")" in
+    sh | dash | bash | ksh | zsh | ash | busybox | -*) ;;
+    *)
+        if [ -f "$0" ]; then
+            here="$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)"
+            if [ ! -f "$here/Cargo.toml" ] || ! grep -q "^name = \"$NAME\"" "$here/Cargo.toml"; then
+                here=""
+            fi
+        fi
+        ;;
+esac
+if [ -z "$binary" ] && [ -z "$here" ]; then
+    download=1
+fi
+
+dl_dir=""
+tmp=""
+cleanup() {
+    if [ -n "$tmp" ]; then rm -f "$tmp"; fi
+    if [ -n "$dl_dir" ]; then rm -rf "$dl_dir"; fi
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap 'cleanup; exit 129' HUP
+
 # ---- get the binary -----------------------------------------------------------------
-if [ -n "$binary" ]; then
+if [ "$download" -eq 1 ]; then
+    if [ -z "$want_target" ]; then
+        # Linux releases are static (musl), so one archive runs on every distribution.
+        if [ "$os" = Darwin ]; then want_target="$arch-apple-darwin"; else want_target="$arch-unknown-linux-musl"; fi
+    fi
+    if [ -z "$release_url" ]; then release_url="${DIGIUSHER_MCP_RELEASE_URL:-}"; fi
+    if [ -z "$release_url" ]; then
+        if [ -n "$release_version" ]; then
+            release_url="${LATEST_RELEASE_URL%/latest/download}/download/$release_version"
+        else
+            release_url="$LATEST_RELEASE_URL"
+        fi
+    fi
+    while [ "${release_url%/}" != "$release_url" ]; do release_url="${release_url%/}"; done
+    archive="$NAME-$want_target.tar.gz"
+    dl_dir="$(mktemp -d "${TMPDIR:-/tmp}/$NAME-download.XXXXXX")" || die "cannot create a temporary folder"
+    say "Downloading $archive from $release_url"
+    fetch "$release_url/SHA256SUMS" "$dl_dir/SHA256SUMS" ||
+        die "cannot download $release_url/SHA256SUMS. Check your network (and the --version or --release-url, if given). Nothing was installed."
+    fetch "$release_url/$archive" "$dl_dir/$archive" ||
+        die "cannot download $release_url/$archive. Is there a release build for $want_target (see --target)? Nothing was installed."
+    expected="$(awk -v f="$archive" '$2 == f || $2 == "*" f { print tolower($1); exit }' "$dl_dir/SHA256SUMS")"
+    [ -n "$expected" ] ||
+        die "SHA256SUMS of this release has no entry for $archive, so the download cannot be verified; refusing to install it. Nothing was installed."
+    actual="$(sha256 "$dl_dir/$archive")" ||
+        die "cannot verify the download: no sha256sum, shasum or openssl on this system. Nothing was installed."
+    if [ "$actual" != "$expected" ]; then
+        die "checksum mismatch for $archive: SHA256SUMS says $expected, the download is $actual. It is damaged or was tampered with; refusing to install it. Nothing was installed. Try again later, or report it."
+    fi
+    say "Verified $archive (SHA-256 $actual)"
+    mkdir "$dl_dir/unpacked"
+    (cd "$dl_dir/unpacked" && gzip -dc "../$archive" | tar -xf -) ||
+        die "cannot unpack $archive. Nothing was installed."
+    for candidate in "$dl_dir/unpacked/$NAME-$want_target/$NAME" "$dl_dir/unpacked/$NAME"; do
+        if [ -f "$candidate" ]; then source_binary="$candidate"; break; fi
+    done
+    [ -n "${source_binary:-}" ] || die "$archive holds no $NAME binary. Nothing was installed."
+    say "Installing it into $bindir"
+elif [ -n "$binary" ]; then
     case "$binary" in
         */*) ;;
         *) binary="./$binary" ;; # a bare name means the file here, not one on PATH
@@ -149,10 +291,6 @@ if [ -n "$binary" ]; then
     source_binary="$binary"
     say "Installing the given binary $binary into $bindir"
 else
-    here="$(CDPATH='' cd -- "$(dirname -- "$0")" && pwd)"
-    if [ ! -f "$here/Cargo.toml" ] || ! grep -q "^name = \"$NAME\"" "$here/Cargo.toml"; then
-        die "no $NAME checkout next to this script ($here) to build from. Run ./install.sh from a clone of the repository, or give a prebuilt binary: $PROG --binary PATH"
-    fi
     cargo=""
     if command -v cargo >/dev/null 2>&1; then
         cargo=cargo
@@ -166,17 +304,14 @@ else
 then open a new terminal and run $PROG again. Or install a prebuilt binary: $PROG --binary PATH"
     fi
     say "Building $NAME from $here with cargo (release; a few minutes the first time)..."
-    messages="$(mktemp "${TMPDIR:-/tmp}/$NAME-build.XXXXXX")"
-    trap 'rm -f "$messages"' EXIT
+    dl_dir="$(mktemp -d "${TMPDIR:-/tmp}/$NAME-build.XXXXXX")" || die "cannot create a temporary folder"
+    messages="$dl_dir/cargo-messages"
     # JSON messages on stdout tell where cargo put the executable, whatever the target
     # directory; progress and errors still go to the terminal.
     if ! (cd "$here" && "$cargo" build --release --locked -p "$NAME" --message-format=json-render-diagnostics >"$messages"); then
-        rm -f "$messages"
         die "cargo build failed (see the errors above). If they say this Rust is too old ($NAME needs 1.89 or newer), run \`rustup update\` and try again. Or install a prebuilt binary with --binary PATH."
     fi
     source_binary="$(sed -n "s|.*\"executable\":\"\\([^\"]*/$NAME\\)\".*|\\1|p" "$messages" | tail -n 1)"
-    rm -f "$messages"
-    trap - EXIT
     [ -n "$source_binary" ] || source_binary="${CARGO_TARGET_DIR:-$here/target}/release/$NAME"
     [ -f "$source_binary" ] || die "cargo finished but $source_binary is missing"
     say "Built $source_binary"
@@ -203,11 +338,6 @@ mkdir -p "$bindir" 2>/dev/null || die "cannot create $bindir (permission denied?
 [ -w "$bindir" ] || die "cannot write to $bindir (permission denied). Choose a folder you can write to with --prefix DIR."
 
 tmp="$bindir/.$NAME.install.$$"
-cleanup() { rm -f "$tmp"; }
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT
-trap 'cleanup; exit 143' TERM
-trap 'cleanup; exit 129' HUP
 
 cp "$source_binary" "$tmp" || die "cannot copy $source_binary to $bindir"
 chmod 0755 "$tmp"
@@ -232,6 +362,8 @@ else
     state="Installed"
 fi
 mv -f "$tmp" "$target" || die "cannot move the new binary into place at $target"
+tmp=""
+cleanup
 trap - EXIT INT TERM HUP
 say "$state $version at $target"
 

@@ -109,6 +109,9 @@ pub enum Command {
         /// Only print the JSON to add; change nothing
         #[arg(long)]
         print: bool,
+        /// Print the host's one-click install link for the npm form (npx -y @digiusher/mcp) instead; cursor and vscode
+        #[arg(long, conflicts_with = "print")]
+        link: bool,
     },
     /// Print a shell completion script, e.g. `digiusher-mcp completions bash > ~/.local/share/bash-completion/completions/digiusher-mcp`
     Completions {

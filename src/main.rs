@@ -53,8 +53,13 @@ fn main() -> ExitCode {
     let code = match command {
         Command::Serve => report(runtime.block_on(commands::serve::run(settings))),
         Command::Tools { json } => report(commands::tools::run(json)),
-        Command::Setup { host, print } => {
-            report(setup::run(host, print, cli.global.profile.as_deref()))
+        Command::Setup { host, print, link } => {
+            let profile = cli.global.profile.as_deref();
+            report(if link {
+                setup::print_link(host, profile)
+            } else {
+                setup::run(host, print, profile)
+            })
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;

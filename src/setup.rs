@@ -72,16 +72,21 @@ impl Host {
     }
 }
 
+/// The entry's name and the arguments that select `profile`: a profile other than
+/// the default gets its own entry, so several can sit side by side.
+fn name_and_args(profile: Option<&str>) -> (String, Vec<String>) {
+    match profile {
+        Some(p) if p != crate::config::DEFAULT_PROFILE => (
+            format!("digiusher-{p}"),
+            vec!["--profile".into(), p.to_string()],
+        ),
+        _ => ("digiusher".to_string(), Vec::new()),
+    }
+}
+
 /// The server entry for `binary` and `profile`, in the host's shape.
 pub fn entry(host: Host, binary: &Path, profile: Option<&str>) -> (String, Value) {
-    let name = match profile {
-        Some(p) if p != crate::config::DEFAULT_PROFILE => format!("digiusher-{p}"),
-        _ => "digiusher".to_string(),
-    };
-    let args: Vec<String> = match profile {
-        Some(p) if p != crate::config::DEFAULT_PROFILE => vec!["--profile".into(), p.to_string()],
-        _ => Vec::new(),
-    };
+    let (name, args) = name_and_args(profile);
     let command = binary.display().to_string();
     let value = match host {
         Host::ClaudeDesktop | Host::Cursor => json!({"command": command, "args": args}),
@@ -196,6 +201,88 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     result.map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
+/// The npm package that hosts start with `npx -y`, for machines without the binary.
+pub const NPM_PACKAGE: &str = "@digiusher/mcp";
+
+/// The host's one-click install link for the npx form of the entry: opening it asks
+/// the host to add the server, so nobody edits JSON and no binary path is involved.
+pub fn install_link(host: Host, profile: Option<&str>) -> Result<String, String> {
+    let (name, profile_args) = name_and_args(profile);
+    let mut args = vec!["-y".to_string(), NPM_PACKAGE.to_string()];
+    args.extend(profile_args);
+    match host {
+        // Cursor: the mcp.json entry, base64-encoded, plus the name.
+        Host::Cursor => {
+            let config = json!({"command": "npx", "args": args}).to_string();
+            Ok(format!(
+                "cursor://anysphere.cursor-deeplink/mcp/install?name={}&config={}",
+                percent_encode(&name),
+                percent_encode(&base64(config.as_bytes()))
+            ))
+        }
+        // VS Code: the entry with its name, as URL-encoded JSON.
+        Host::Vscode => {
+            let config =
+                json!({"name": name, "type": "stdio", "command": "npx", "args": args}).to_string();
+            Ok(format!("vscode:mcp/install?{}", percent_encode(&config)))
+        }
+        Host::ClaudeDesktop => Err(
+            "Claude Desktop has no install link: install the .mcpb bundle by double-clicking it, or run `digiusher-mcp setup claude-desktop`.".to_string(),
+        ),
+        Host::ClaudeCode => Err(format!(
+            "Claude Code has no install link: run `claude mcp add --scope user digiusher -- npx -y {NPM_PACKAGE}`, or `digiusher-mcp setup claude-code`."
+        )),
+    }
+}
+
+/// Print the install link on stdout (alone, for scripts) and how to use it on stderr.
+pub fn print_link(host: Host, profile: Option<&str>) -> Result<(), String> {
+    let link = install_link(host, profile)?;
+    println!("{link}");
+    eprintln!(
+        "Open this link on a machine with {} and Node.js: {} asks to add the server, started with `npx -y {NPM_PACKAGE}`.",
+        host.name(),
+        host.name()
+    );
+    Ok(())
+}
+
+/// Standard base64 with padding (RFC 4648), as Cursor decodes its `config`.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Percent-encoding of everything but JavaScript's `encodeURIComponent` set, which
+/// is what the hosts' own link generators use.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Run the command: print or write the entry, then say what happened and what next.
 pub fn run(host: Host, print: bool, profile: Option<&str>) -> Result<(), String> {
     let binary = std::env::current_exe()
@@ -253,6 +340,51 @@ mod tests {
 
     fn read(path: &Path) -> Value {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn base64_and_percent_encoding_match_the_references() {
+        // RFC 4648 test vectors; encodeURIComponent's results.
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+        assert_eq!(base64(&[0xfb, 0xff]), "+/8=");
+        assert_eq!(
+            percent_encode(r#"{"a": "@x/y"}+=é"#),
+            "%7B%22a%22%3A%20%22%40x%2Fy%22%7D%2B%3D%C3%A9"
+        );
+        assert_eq!(percent_encode("A-z_0.9!~*'()"), "A-z_0.9!~*'()");
+    }
+
+    #[test]
+    fn install_links_carry_the_npx_entry() {
+        let link = install_link(Host::Vscode, None).unwrap();
+        assert_eq!(
+            link,
+            "vscode:mcp/install?%7B%22name%22%3A%22digiusher%22%2C%22type%22%3A%22stdio%22%2C%22command%22%3A%22npx%22%2C%22args%22%3A%5B%22-y%22%2C%22%40digiusher%2Fmcp%22%5D%7D"
+        );
+        let link = install_link(Host::Cursor, Some("work")).unwrap();
+        let (head, config) = link.split_once("&config=").unwrap();
+        assert_eq!(
+            head,
+            "cursor://anysphere.cursor-deeplink/mcp/install?name=digiusher-work"
+        );
+        let json = r#"{"command":"npx","args":["-y","@digiusher/mcp","--profile","work"]}"#;
+        assert_eq!(config, percent_encode(&base64(json.as_bytes())));
+        assert!(
+            install_link(Host::ClaudeDesktop, None)
+                .unwrap_err()
+                .contains(".mcpb")
+        );
+        assert!(install_link(Host::ClaudeCode, None).is_err());
     }
 
     #[test]

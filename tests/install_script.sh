@@ -91,7 +91,8 @@ check "install.sh starts with #!/bin/sh" starts_with_bin_sh "$INSTALL"
 run -- --help
 expect "--help exits 0" test "$status" -eq 0
 expect "--help prints the usage" has "$out" "usage: ./install.sh"
-expect "--help names every option" has_all "$out" --prefix --binary --uninstall --help
+expect "--help names every option" has_all "$out" --prefix --binary --uninstall --help \
+  --download --version --release-url --target
 
 # ---- install a given binary ---------------------------------------------------------
 run -- --binary "$binary"
@@ -260,11 +261,15 @@ expect "and installs nothing" test ! -e "$work/failed/bin/digiusher-mcp"
 
 mkdir -p "$work/elsewhere"
 cp "$INSTALL" "$work/elsewhere/install.sh"
-sh "$work/elsewhere/install.sh" --prefix "$fresh" >"$out" 2>"$err"
+# Outside a checkout it downloads instead (tests/release_check.sh covers that against a
+# local release); here the release URL leads nowhere.
+DIGIUSHER_MCP_RELEASE_URL=http://127.0.0.1:9/none sh "$work/elsewhere/install.sh" --prefix "$fresh" >"$out" 2>"$err"
 status=$?
-expect "outside a checkout, without --binary: a clear error" \
-  fails_saying "no digiusher-mcp checkout"
-expect "and points to --binary" has "$err" "--binary PATH"
+expect "outside a checkout, without --binary: it downloads the release" \
+  has "$out" "Downloading digiusher-mcp-"
+expect "an unreachable release URL is a clear error" \
+  fails_saying "cannot download http://127.0.0.1:9/none/SHA256SUMS"
+expect "and installs nothing" test ! -e "$fresh/bin/digiusher-mcp"
 
 # ---- uninstall ----------------------------------------------------------------------
 run -- --uninstall

@@ -6,6 +6,7 @@
 //! cargo run --release -p digiusher-bench -- [--out DIR] [--runs N] [--binary PATH]
 //! ```
 
+mod launcher;
 mod refresh;
 mod report;
 mod server;
@@ -37,8 +38,9 @@ usage: digiusher-bench [--out DIR] [--runs N] [--binary PATH]
   --small-samples N    per-call overhead samples, small response (at least 200) [default: 300]
   --large-samples N    per-call overhead samples, 1 MB response (at least 50) [default: 200]
   --refresh-samples N  pauses after which a call must refresh its token [default: 15]
-  --only LIST          comma-separated sections to run: cold, calls (memory, throughput,
-                       small overhead), large (1 MB overhead), refresh, size [default: all]
+  --only LIST          comma-separated sections to run: cold, launcher (cold start through
+                       the npm launcher), calls (memory, throughput, small overhead),
+                       large (1 MB overhead), refresh, size [default: all]
   -v, --verbose        print the refresh path's samples on stderr";
 
 struct Options {
@@ -52,7 +54,7 @@ struct Options {
     verbose: bool,
 }
 
-const SECTIONS: [&str; 5] = ["cold", "calls", "large", "refresh", "size"];
+const SECTIONS: [&str; 6] = ["cold", "launcher", "calls", "large", "refresh", "size"];
 
 impl Options {
     fn wants(&self, section: &str) -> bool {
@@ -220,6 +222,10 @@ async fn main() {
     let mut figures = Vec::new();
     if ctx.opts.wants("cold") {
         figures.extend(cold_start(&ctx).await);
+    }
+    if ctx.opts.wants("launcher") {
+        let runs = ctx.opts.runs;
+        figures.extend(launcher::launcher(&root(), &ctx.binary, &ctx.env, runs).await);
     }
     if ctx.opts.wants("calls") {
         figures.extend(calls(&ctx).await);
