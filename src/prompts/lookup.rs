@@ -1,0 +1,139 @@
+//! Organization and pool names for completion and for filling ids into prompts.
+//!
+//! A quiet, token-only lookup: it uses whatever credential is already there
+//! (`DIGIUSHER_TOKEN` or a stored sign-in) and never starts a sign-in or opens a
+//! browser; without a credential it finds nothing. Answers are cached for the
+//! session; failures are not, so names appear once the user has signed in.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tokio::sync::Mutex;
+
+use crate::api::ApiClient;
+use crate::tools::{self, CallContext, Progress};
+
+/// Completion runs while the user types: a slow API must not hold the host up.
+const LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+/// Large enough that a list is never cut; the lists here are small.
+const MAX_CHARS: usize = 4_000_000;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Organization {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub pool_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Pool {
+    pub id: String,
+    pub name: String,
+}
+
+type Cached<T> = Mutex<Option<Arc<Vec<T>>>>;
+
+pub struct Lookup {
+    /// `None` when the configuration is unusable: nothing can be looked up.
+    api: Option<Arc<ApiClient>>,
+    organizations: Cached<Organization>,
+    /// Pools per organization id.
+    pools: Mutex<HashMap<String, Arc<Vec<Pool>>>>,
+}
+
+impl Lookup {
+    pub fn new(api: Option<Arc<ApiClient>>) -> Lookup {
+        Lookup {
+            api,
+            organizations: Mutex::new(None),
+            pools: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The user's organizations, or nothing when signed out or unreachable.
+    pub async fn organizations(&self) -> Arc<Vec<Organization>> {
+        // Held while fetching, so concurrent completions make one request.
+        let mut cached = self.organizations.lock().await;
+        if let Some(found) = &*cached {
+            return found.clone();
+        }
+        #[derive(Deserialize)]
+        struct Answer {
+            organizations: Vec<Organization>,
+        }
+        match self.fetch::<Answer>("list_organizations", Map::new()).await {
+            Some(answer) => {
+                let found = Arc::new(answer.organizations);
+                *cached = Some(found.clone());
+                found
+            }
+            None => Arc::default(),
+        }
+    }
+
+    /// The organization `given` names: its id, or its name in any case.
+    pub async fn organization(&self, given: &str) -> Option<Organization> {
+        let all = self.organizations().await;
+        let mut matches = all
+            .iter()
+            .filter(|o| o.id.eq_ignore_ascii_case(given) || o.name.eq_ignore_ascii_case(given));
+        let first = matches.next()?;
+        // Two organizations of the same name: let the model ask the user.
+        matches.next().is_none().then(|| first.clone())
+    }
+
+    /// The pools of organization `organization_id`, or nothing.
+    pub async fn pools(&self, organization_id: &str) -> Arc<Vec<Pool>> {
+        let mut cached = self.pools.lock().await;
+        if let Some(found) = cached.get(organization_id) {
+            return found.clone();
+        }
+        #[derive(Deserialize)]
+        struct Answer {
+            pools: Vec<Pool>,
+        }
+        let mut args = Map::new();
+        args.insert("organization_id".into(), Value::from(organization_id));
+        match self.fetch::<Answer>("list_pools", args).await {
+            Some(answer) => {
+                let found = Arc::new(answer.pools);
+                cached.insert(organization_id.to_string(), found.clone());
+                found
+            }
+            None => Arc::default(),
+        }
+    }
+
+    /// One tool call through the catalog, parsed; `None` on any failure.
+    async fn fetch<T: for<'de> Deserialize<'de>>(
+        &self,
+        tool: &str,
+        args: Map<String, Value>,
+    ) -> Option<T> {
+        let api = self.api.clone()?;
+        let tool = tools::find(tool)?;
+        let cx = CallContext {
+            api,
+            progress: Progress::default(),
+        };
+        let call = tools::call(tool, Some(args), cx, MAX_CHARS);
+        let result = match tokio::time::timeout(LOOKUP_TIMEOUT, call).await {
+            Ok(result) => result,
+            Err(_) => {
+                tracing::debug!(tool = tool.name, "name lookup timed out");
+                return None;
+            }
+        };
+        if result.is_error {
+            tracing::debug!(tool = tool.name, "name lookup failed: {}", result.text);
+            return None;
+        }
+        serde_json::from_str(&result.text)
+            .inspect_err(|e| tracing::debug!(tool = tool.name, "name lookup unreadable: {e}"))
+            .ok()
+    }
+}
