@@ -468,3 +468,151 @@ async fn signed_out_completion_is_empty_quiet_and_quick() {
         "completion reached the API signed out"
     );
 }
+
+// --- The official SDKs and the Inspector CLI -------------------------------------
+
+/// Generous: a cold `node` or Python start on a loaded 2-core machine takes seconds.
+const CLIENT_TIMEOUT: Duration = Duration::from_secs(180);
+
+fn clients_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients")
+}
+
+/// A client's path, or a failure saying how to install the clients.
+fn installed(relative: &str) -> PathBuf {
+    let path = clients_dir().join(relative);
+    assert!(
+        path.exists(),
+        "{} is missing. Run `tests/run` from the repository root: it installs the npm \
+         packages and the Python venv in tests/clients/.",
+        path.display()
+    );
+    path
+}
+
+/// Runs a client against a fresh simulator with alice's token; returns its stdout.
+async fn run_client(program: &Path, args: &[String]) -> String {
+    let sim = Simulator::start(SimConfig::default())
+        .await
+        .expect("simulator starts");
+    let home = TempDir::new("prompt-clients");
+    let mut cmd = tokio::process::Command::new(program);
+    cmd.args(args)
+        .current_dir(clients_dir())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &home.0)
+        .env("DIGIUSHER_API_BASE_URL", sim.base_url())
+        .env("DIGIUSHER_TOKEN", "sim-alice")
+        .env("NO_COLOR", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(CLIENT_TIMEOUT, cmd.output())
+        .await
+        .unwrap_or_else(|_| panic!("{} did not finish in time", program.display()))
+        .expect("start the client");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{} {args:?} failed ({})\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
+        program.display(),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn typescript_sdk_prompts_and_completion() {
+    installed("node_modules/@modelcontextprotocol/sdk/package.json");
+    let script = clients_dir().join("ts_prompts.mjs").display().to_string();
+    let out = run_client(Path::new("node"), &[script, "--".into(), BIN.into()]).await;
+    assert!(out.contains("ts_prompts: OK"), "{out}");
+}
+
+#[tokio::test]
+async fn python_sdk_prompts_and_completion() {
+    let python = installed(".venv/bin/python");
+    let script = clients_dir().join("py_prompts.py").display().to_string();
+    let out = run_client(&python, &[script, "--".into(), BIN.into()]).await;
+    assert!(out.contains("py_prompts: OK"), "{out}");
+}
+
+/// The Inspector CLI's arguments for one method; the server inherits no environment
+/// from the Inspector, so it gets the simulator and token with `-e`.
+async fn inspector(method_args: &[&str]) -> Value {
+    let bin = installed("node_modules/.bin/inspector");
+    let sim = Simulator::start(SimConfig::default())
+        .await
+        .expect("simulator starts");
+    let home = TempDir::new("prompt-inspector");
+    let mut args: Vec<String> = vec!["--cli".into()];
+    for (k, v) in [
+        ("DIGIUSHER_API_BASE_URL", sim.base_url()),
+        ("DIGIUSHER_TOKEN", "sim-alice".to_string()),
+        ("HOME", home.0.display().to_string()),
+        ("RUST_BACKTRACE", "0".to_string()),
+    ] {
+        args.extend(["-e".into(), format!("{k}={v}")]);
+    }
+    args.extend(method_args.iter().map(|s| s.to_string()));
+    args.extend(["--format".into(), "json".into(), BIN.into()]);
+    let mut cmd = tokio::process::Command::new(&bin);
+    cmd.args(&args)
+        .current_dir(clients_dir())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &home.0)
+        .env("NO_COLOR", "1")
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(CLIENT_TIMEOUT, cmd.output())
+        .await
+        .expect("the Inspector finishes in time")
+        .expect("start the Inspector");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "inspector {method_args:?} failed ({})\n--- stdout ---\n{stdout}\n--- stderr ---\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("the Inspector printed no JSON ({e}): {stdout}"))
+}
+
+/// `--strict` is accepted only with tools/list: it checks the tool schemas, which
+/// declaring prompts must leave as they were. Prompts run without it; the
+/// Inspector CLI (2.12) has no completion/complete method.
+#[tokio::test]
+async fn inspector_cli_prompts() {
+    let strict = inspector(&["--method", "tools/list", "--strict"]).await;
+    let tools = strict["result"]["tools"].as_array().map(Vec::len);
+    assert_eq!(tools, Some(25), "{strict}");
+
+    let listed = inspector(&["--method", "prompts/list"]).await;
+    let names: Vec<&str> = listed["result"]["prompts"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no result.prompts: {listed}"))
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, PROMPTS);
+
+    let got = inspector(&[
+        "--method",
+        "prompts/get",
+        "--prompt-name",
+        "budget_health",
+        "--prompt-args",
+        "organization=Acme Corp",
+        "pool=Platform",
+    ])
+    .await;
+    let text = got["result"]["messages"][0]["content"]["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no message text: {got}"));
+    assert!(
+        text.contains(&format!("\"pool_id\": \"{PLATFORM}\"")),
+        "{text}"
+    );
+}
