@@ -75,15 +75,15 @@ impl Lookup {
         }
     }
 
-    /// The organization `given` names: its id, or its name in any case.
+    /// The organization `given` names: its id, its name in any case, or a part of
+    /// its name that fits no other (slash commands split arguments at spaces).
     pub async fn organization(&self, given: &str) -> Option<Organization> {
         let all = self.organizations().await;
-        let mut matches = all
-            .iter()
-            .filter(|o| o.id.eq_ignore_ascii_case(given) || o.name.eq_ignore_ascii_case(given));
-        let first = matches.next()?;
-        // Two organizations of the same name: let the model ask the user.
-        matches.next().is_none().then(|| first.clone())
+        let lower = given.to_lowercase();
+        let exact =
+            |o: &&Organization| o.id.eq_ignore_ascii_case(given) || o.name.to_lowercase() == lower;
+        let part = |o: &&Organization| o.name.to_lowercase().contains(&lower);
+        only(all.iter().filter(exact)).or_else(|| only(all.iter().filter(part)))
     }
 
     /// The pools of organization `organization_id`, or nothing.
@@ -136,4 +136,10 @@ impl Lookup {
             .inspect_err(|e| tracing::debug!(tool = tool.name, "name lookup unreadable: {e}"))
             .ok()
     }
+}
+
+/// The one item, or `None` for none or several (then the model asks the user).
+fn only<'a, T: Clone + 'a>(mut items: impl Iterator<Item = &'a T>) -> Option<T> {
+    let first = items.next()?;
+    items.next().is_none().then(|| first.clone())
 }

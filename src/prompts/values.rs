@@ -82,9 +82,10 @@ async fn pool(vars: &mut Vars, given: Option<&str>, lookup: &Lookup) {
     let mut id = is_uuid(given).then(|| given.to_ascii_lowercase());
     if let Some(organization_id) = vars.get("organization_id").map(String::from) {
         let pools = lookup.pools(&organization_id).await;
+        let lower = given.to_lowercase();
         let mut named = pools
             .iter()
-            .filter(|p| p.id.eq_ignore_ascii_case(given) || p.name.eq_ignore_ascii_case(given));
+            .filter(|p| p.id.eq_ignore_ascii_case(given) || p.name.to_lowercase() == lower);
         if let (Some(only), None) = (named.next(), named.next()) {
             vars.set("pool", only.name.clone());
             id = Some(only.id.to_ascii_lowercase());
