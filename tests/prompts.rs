@@ -228,12 +228,18 @@ async fn find_savings_steps_run() {
 #[tokio::test]
 async fn explain_anomaly_steps_run() {
     let h = Harness::start().await;
+    let this_month = complete(&h, "monthly_cost_review", "month", "")
+        .await
+        .values[0]
+        .clone();
+    let day = format!("{this_month}-01");
     let text = prompt_text(
         &h,
         "explain_anomaly",
-        json!({"organization": "Acme Corp", "detector": "Daily cost anomaly"}),
+        json!({"organization": "Acme Corp", "detector": "Daily cost anomaly", "date": day}),
     )
     .await;
+    assert!(text.contains(&format!("\"end_date\": \"{day}\"")), "{text}");
     let tools = run_steps(&h, "explain_anomaly", &text).await;
     // A filter on a service comes only after its exact value was looked up.
     let lookup = tools.iter().position(|t| t == "get_dimension_values");
@@ -364,6 +370,13 @@ async fn bad_prompt_requests_are_invalid_params() {
     )
     .await;
     assert!(m.contains("from 1 to 24"), "{m}");
+    let m = prompt_error(
+        &h,
+        "explain_anomaly",
+        json!({"organization": "Acme Corp", "date": "2999-01-01"}),
+    )
+    .await;
+    assert!(m.contains("must not be in the future"), "{m}");
 }
 
 #[tokio::test]

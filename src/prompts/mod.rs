@@ -83,6 +83,7 @@ pub async fn get(
     request: GetPromptRequestParams,
 ) -> Result<GetPromptResult, PromptError> {
     let prompt = find(&request.name)?;
+    tracing::info!(prompt = prompt.name, "prompt requested");
     let given = read_arguments(prompt, request.arguments)?;
     let vars = values::resolve(prompt, &given, lookup).await?;
     let text = template::render(prompt.text, &vars);

@@ -49,7 +49,7 @@ pub async fn resolve(
 async fn organization(vars: &mut Vars, given: &str, lookup: &Lookup) {
     match lookup.organization(given).await {
         Some(found) => {
-            vars.set("organization", found.name);
+            vars.set("organization", super::clean(&found.name));
             vars.set("organization_id", found.id.to_ascii_lowercase());
             vars.set_or_later("root_pool_id", found.pool_id, "root_pool_id");
         }
@@ -87,7 +87,7 @@ async fn pool(vars: &mut Vars, given: Option<&str>, lookup: &Lookup) {
             .iter()
             .filter(|p| p.id.eq_ignore_ascii_case(given) || p.name.to_lowercase() == lower);
         if let (Some(only), None) = (named.next(), named.next()) {
-            vars.set("pool", only.name.clone());
+            vars.set("pool", super::clean(&only.name));
             id = Some(only.id.to_ascii_lowercase());
         }
     }
