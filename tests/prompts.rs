@@ -236,9 +236,15 @@ async fn explain_anomaly_steps_run() {
     let text = prompt_text(
         &h,
         "explain_anomaly",
-        json!({"organization": "Acme Corp", "detector": "Daily cost anomaly", "date": day}),
+        json!({"organization": "Acme Corp", "detector": "daily cost anomaly", "date": day}),
     )
     .await;
+    // The detector's name was resolved to its id while signed in.
+    assert!(
+        text.contains(&format!("\"constraint_id\": \"{ANOMALY}\"")),
+        "{text}"
+    );
+    assert!(text.contains("\"Daily cost anomaly\""), "{text}");
     assert!(text.contains(&format!("\"end_date\": \"{day}\"")), "{text}");
     let tools = run_steps(&h, "explain_anomaly", &text).await;
     // A filter on a service comes only after its exact value was looked up.
@@ -398,7 +404,7 @@ async fn organization_names_complete_from_the_api_once_per_session() {
 }
 
 #[tokio::test]
-async fn months_and_pools_complete() {
+async fn months_pools_and_detectors_complete() {
     let h = Harness::start().await;
     let months = complete(&h, "monthly_cost_review", "month", "").await;
     assert_eq!(months.values.len(), 13);
@@ -428,6 +434,16 @@ async fn months_and_pools_complete() {
     }
     let typed = complete_with(&h, "budget_health", "pool", "plat", Some(context)).await;
     assert_eq!(typed.values, ["Platform"]);
+    let context = CompletionContext::with_arguments(HashMap::from([(
+        "organization".to_string(),
+        "Acme Corp".to_string(),
+    )]));
+    let detectors =
+        complete_with(&h, "explain_anomaly", "detector", "anomaly", Some(context)).await;
+    assert_eq!(
+        detectors.values,
+        ["Daily cost anomaly", "Resource count anomaly"]
+    );
     // Without an organization there is nothing to complete pools from.
     let none = complete(&h, "budget_health", "pool", "").await;
     assert!(none.values.is_empty());

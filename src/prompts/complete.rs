@@ -6,7 +6,7 @@ use rmcp::model::{CompleteRequestParams, CompleteResult, CompletionInfo};
 
 use super::calendar::{self, Month};
 use super::catalog::Kind;
-use super::lookup::Lookup;
+use super::lookup::{List, Lookup};
 use crate::tools::args::is_uuid;
 
 /// How many months back `month` offers, besides the current one.
@@ -31,18 +31,10 @@ pub async fn complete(
             .map(|o| o.name.clone())
             .collect(),
         Kind::Month => recent_months(),
-        Kind::Pool => {
-            let organization = request
-                .context
-                .as_ref()
-                .and_then(|c| c.get_argument("organization"));
-            match organization {
-                Some(given) => pool_names(lookup, given.trim()).await,
-                None => Vec::new(),
-            }
-        }
+        Kind::Pool => names_in(lookup, &request, List::Pools).await,
+        Kind::Detector => names_in(lookup, &request, List::Detectors).await,
         Kind::Months => ["3", "6", "12", "24"].map(String::from).to_vec(),
-        Kind::Detector | Kind::Date | Kind::Amount => Vec::new(),
+        Kind::Date | Kind::Amount => Vec::new(),
     };
     Ok(CompleteResult::new(matching(
         candidates,
@@ -58,18 +50,23 @@ fn recent_months() -> Vec<String> {
         .collect()
 }
 
-async fn pool_names(lookup: &Lookup, organization: &str) -> Vec<String> {
+/// Pool or detector names of the organization the client's context names.
+async fn names_in(lookup: &Lookup, request: &CompleteRequestParams, which: List) -> Vec<String> {
+    let Some(organization) = request
+        .context
+        .as_ref()
+        .and_then(|c| c.get_argument("organization"))
+        .map(|o| o.trim())
+    else {
+        return Vec::new();
+    };
     let id = match lookup.organization(organization).await {
         Some(o) => o.id,
         None if is_uuid(organization) => organization.to_ascii_lowercase(),
         None => return Vec::new(),
     };
-    lookup
-        .pools(&id)
-        .await
-        .iter()
-        .map(|p| p.name.clone())
-        .collect()
+    let names = lookup.list(which, &id).await;
+    names.iter().map(|n| n.name.clone()).collect()
 }
 
 /// The candidates that contain what was typed (any case), those starting with it

@@ -29,11 +29,30 @@ pub struct Organization {
     pub pool_id: Option<String>,
 }
 
+/// Something of an organization known by id and name: a pool, a detector.
 #[derive(Debug, Clone, Deserialize)]
-pub struct Pool {
+pub struct Named {
     pub id: String,
     pub name: String,
 }
+
+/// The named things of an organization that prompts take.
+#[derive(Debug, Clone, Copy)]
+pub enum List {
+    Pools,
+    /// Anomaly detectors and policies.
+    Detectors,
+}
+
+/// Every type of detector and policy.
+const CONSTRAINT_TYPES: [&str; 6] = [
+    "expense_anomaly",
+    "resource_count_anomaly",
+    "recurring_budget",
+    "expiring_budget",
+    "resource_quota",
+    "tagging_policy",
+];
 
 type Cached<T> = Mutex<Option<Arc<Vec<T>>>>;
 
@@ -41,8 +60,8 @@ pub struct Lookup {
     /// `None` when the configuration is unusable: nothing can be looked up.
     api: Option<Arc<ApiClient>>,
     organizations: Cached<Organization>,
-    /// Pools per organization id.
-    pools: Mutex<HashMap<String, Arc<Vec<Pool>>>>,
+    /// Pools and detectors, per tool and organization id.
+    named: Mutex<HashMap<(&'static str, String), Arc<Vec<Named>>>>,
 }
 
 impl Lookup {
@@ -50,7 +69,7 @@ impl Lookup {
         Lookup {
             api,
             organizations: Mutex::new(None),
-            pools: Mutex::new(HashMap::new()),
+            named: Mutex::new(HashMap::new()),
         }
     }
 
@@ -86,26 +105,53 @@ impl Lookup {
         only(all.iter().filter(exact)).or_else(|| only(all.iter().filter(part)))
     }
 
-    /// The pools of organization `organization_id`, or nothing.
-    pub async fn pools(&self, organization_id: &str) -> Arc<Vec<Pool>> {
-        let mut cached = self.pools.lock().await;
-        if let Some(found) = cached.get(organization_id) {
+    /// The pools or the detectors of organization `organization_id`, or nothing.
+    pub async fn list(&self, which: List, organization_id: &str) -> Arc<Vec<Named>> {
+        match which {
+            List::Pools => {
+                self.named("list_pools", "pools", organization_id, Map::new())
+                    .await
+            }
+            List::Detectors => {
+                let mut args = Map::new();
+                args.insert("types".into(), Value::from(CONSTRAINT_TYPES.to_vec()));
+                args.insert("hit_days".into(), Value::from(0));
+                self.named(
+                    "list_anomalies",
+                    "organization_constraints",
+                    organization_id,
+                    args,
+                )
+                .await
+            }
+        }
+    }
+
+    /// The `key` list of `tool`'s answer for one organization, cached per tool.
+    async fn named(
+        &self,
+        tool: &'static str,
+        key: &str,
+        organization_id: &str,
+        mut args: Map<String, Value>,
+    ) -> Arc<Vec<Named>> {
+        let mut cached = self.named.lock().await;
+        let cache_key = (tool, organization_id.to_string());
+        if let Some(found) = cached.get(&cache_key) {
             return found.clone();
         }
-        #[derive(Deserialize)]
-        struct Answer {
-            pools: Vec<Pool>,
-        }
-        let mut args = Map::new();
         args.insert("organization_id".into(), Value::from(organization_id));
-        match self.fetch::<Answer>("list_pools", args).await {
-            Some(answer) => {
-                let found = Arc::new(answer.pools);
-                cached.insert(organization_id.to_string(), found.clone());
-                found
-            }
-            None => Arc::default(),
-        }
+        let Some(mut answer) = self.fetch::<Map<String, Value>>(tool, args).await else {
+            return Arc::default();
+        };
+        let items = answer.remove(key).unwrap_or_default();
+        let Ok(found) = serde_json::from_value::<Vec<Named>>(items) else {
+            tracing::debug!(tool, "name lookup: no {key} list");
+            return Arc::default();
+        };
+        let found = Arc::new(found);
+        cached.insert(cache_key, found.clone());
+        found
     }
 
     /// One tool call through the catalog, parsed; `None` on any failure.
@@ -136,6 +182,16 @@ impl Lookup {
             .inspect_err(|e| tracing::debug!(tool = tool.name, "name lookup unreadable: {e}"))
             .ok()
     }
+}
+
+/// The item `given` names exactly (its id, or its name in any case), when only one does.
+pub fn find_named(items: &[Named], given: &str) -> Option<Named> {
+    let lower = given.to_lowercase();
+    only(
+        items
+            .iter()
+            .filter(|n| n.id.eq_ignore_ascii_case(given) || n.name.to_lowercase() == lower),
+    )
 }
 
 /// The one item, or `None` for none or several (then the model asks the user).

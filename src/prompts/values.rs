@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::PromptError;
 use super::calendar::{self, Month, add_days};
 use super::catalog::{Kind, PromptDef};
-use super::lookup::Lookup;
+use super::lookup::{List, Lookup, find_named};
 use super::template::Vars;
 use crate::tools::args::is_uuid;
 use crate::tools::date::Date;
@@ -37,7 +37,7 @@ pub async fn resolve(
             Kind::Organization => organization(&mut vars, value.unwrap_or_default(), lookup).await,
             Kind::Month => month(&mut vars, value.unwrap_or_default()).map_err(invalid)?,
             Kind::Pool => pool(&mut vars, value, lookup).await,
-            Kind::Detector => detector(&mut vars, value),
+            Kind::Detector => detector(&mut vars, value, lookup).await,
             Kind::Date => day(&mut vars, value, today).map_err(invalid)?,
             Kind::Amount => amount(&mut vars, value).map_err(invalid)?,
             Kind::Months => months(&mut vars, value, today).map_err(invalid)?,
@@ -78,31 +78,40 @@ async fn pool(vars: &mut Vars, given: Option<&str>, lookup: &Lookup) {
         vars.set_or_later("pool_id", root, "root_pool_id");
         return;
     };
-    vars.set("pool", given);
-    let mut id = is_uuid(given).then(|| given.to_ascii_lowercase());
-    if let Some(organization_id) = vars.get("organization_id").map(String::from) {
-        let pools = lookup.pools(&organization_id).await;
-        let lower = given.to_lowercase();
-        let mut named = pools
-            .iter()
-            .filter(|p| p.id.eq_ignore_ascii_case(given) || p.name.to_lowercase() == lower);
-        if let (Some(only), None) = (named.next(), named.next()) {
-            vars.set("pool", super::clean(&only.name));
-            id = Some(only.id.to_ascii_lowercase());
-        }
-    }
+    let id = named(vars, "pool", given, lookup, List::Pools).await;
     if id.is_none() {
         vars.set("pool_unresolved", "yes");
     }
     vars.set_or_later("pool_id", id, "pool_id");
 }
 
-fn detector(vars: &mut Vars, given: Option<&str>) {
-    let id = given.filter(|d| is_uuid(d)).map(str::to_ascii_lowercase);
-    if let Some(given) = given {
-        vars.set("detector", given);
-    }
+/// A detector or policy by name or id; without one, the model picks the latest.
+async fn detector(vars: &mut Vars, given: Option<&str>, lookup: &Lookup) {
+    let id = match given {
+        Some(given) => named(vars, "detector", given, lookup, List::Detectors).await,
+        None => None,
+    };
     vars.set_or_later("constraint_id", id, "constraint_id");
+}
+
+/// Sets `name` to what the user gave, or to the organization's own spelling when
+/// `list` finds it; returns the id when known.
+async fn named(
+    vars: &mut Vars,
+    name: &'static str,
+    given: &str,
+    lookup: &Lookup,
+    which: List,
+) -> Option<String> {
+    vars.set(name, given);
+    let mut id = is_uuid(given).then(|| given.to_ascii_lowercase());
+    if let Some(organization_id) = vars.get("organization_id").map(String::from) {
+        if let Some(found) = find_named(&lookup.list(which, &organization_id).await, given) {
+            vars.set(name, super::clean(&found.name));
+            id = Some(found.id.to_ascii_lowercase());
+        }
+    }
+    id
 }
 
 /// The anomaly day (default yesterday), the start of a two-week window ending on
