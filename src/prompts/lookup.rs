@@ -55,13 +55,15 @@ const CONSTRAINT_TYPES: [&str; 6] = [
 ];
 
 type Cached<T> = Mutex<Option<Arc<Vec<T>>>>;
+/// Lists per tool and organization id.
+type PerOrganization = Mutex<HashMap<(&'static str, String), Arc<Vec<Named>>>>;
 
 pub struct Lookup {
     /// `None` when the configuration is unusable: nothing can be looked up.
     api: Option<Arc<ApiClient>>,
     organizations: Cached<Organization>,
     /// Pools and detectors, per tool and organization id.
-    named: Mutex<HashMap<(&'static str, String), Arc<Vec<Named>>>>,
+    named: PerOrganization,
 }
 
 impl Lookup {

@@ -105,11 +105,12 @@ async fn named(
 ) -> Option<String> {
     vars.set(name, given);
     let mut id = is_uuid(given).then(|| given.to_ascii_lowercase());
-    if let Some(organization_id) = vars.get("organization_id").map(String::from) {
-        if let Some(found) = find_named(&lookup.list(which, &organization_id).await, given) {
-            vars.set(name, super::clean(&found.name));
-            id = Some(found.id.to_ascii_lowercase());
-        }
+    let Some(organization_id) = vars.get("organization_id").map(String::from) else {
+        return id;
+    };
+    if let Some(found) = find_named(&lookup.list(which, &organization_id).await, given) {
+        vars.set(name, super::clean(&found.name));
+        id = Some(found.id.to_ascii_lowercase());
     }
     id
 }
