@@ -340,46 +340,75 @@ fn normalize_api_base(raw: &str, origin: Origin<'_>) -> Result<String, ConfigErr
     normalize_url(raw, origin)
 }
 
-/// Check a service URL and drop a trailing `/`. `http://` is allowed only for
-/// loopback hosts, so a token never crosses a network in clear text.
 fn normalize_url(raw: &str, origin: Origin<'_>) -> Result<String, ConfigError> {
-    let err = |message: String| ConfigError::Value {
+    service_url(raw).map_err(|e| ConfigError::Value {
         source_name: origin.name(),
-        message,
-    };
-    let trimmed = raw.trim().trim_end_matches('/');
-    let url = reqwest::Url::parse(trimmed).map_err(|e| {
-        err(format!(
-            "must be an absolute URL such as {DEFAULT_API_BASE}; got {raw:?} ({e})"
-        ))
+        message: e.to_string(),
+    })
+}
+
+/// Why a URL may not be sent a token, code or verifier, or serve signing keys.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("must be an absolute URL such as {DEFAULT_API_BASE}; got {url:?} ({reason})")]
+    NotAbsolute { url: String, reason: String },
+    #[error(
+        "must use https:// (http:// is allowed only for 127.0.0.1, ::1 and localhost); got {url:?}"
+    )]
+    NotHttps { url: String },
+    #[error("must be an https:// URL; got scheme {scheme:?} in {url:?}")]
+    Scheme { url: String, scheme: String },
+    #[error("must not carry a query, fragment or user name; got {url:?}")]
+    Extra { url: String },
+}
+
+/// The one rule for every URL a secret goes to or keys come from: `https://`, or
+/// `http://` to a loopback host only, so nothing secret crosses a network in clear
+/// text. Endpoints may carry a query; none may carry credentials.
+pub fn secure_url(raw: &str) -> Result<reqwest::Url, UrlError> {
+    let url = reqwest::Url::parse(raw).map_err(|e| UrlError::NotAbsolute {
+        url: raw.to_string(),
+        reason: e.to_string(),
     })?;
-    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-        return Err(err(format!(
-            "must not carry a query, fragment or user name; got {raw:?}"
-        )));
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(UrlError::Extra {
+            url: raw.to_string(),
+        });
     }
     match url.scheme() {
-        "https" => {}
-        "http" => {
-            let loopback = match url.host() {
-                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-                None => false,
-            };
-            if !loopback {
-                return Err(err(format!(
-                    "must use https:// (http:// is allowed only for 127.0.0.1, ::1 and localhost); got {raw:?}"
-                )));
-            }
-        }
-        other => {
-            return Err(err(format!(
-                "must be an https:// URL; got scheme {other:?} in {raw:?}"
-            )));
-        }
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(UrlError::NotHttps {
+            url: raw.to_string(),
+        }),
+        other => Err(UrlError::Scheme {
+            url: raw.to_string(),
+            scheme: other.to_string(),
+        }),
+    }
+}
+
+/// A service root (the API base, an issuer): [`secure_url`] without a query or
+/// fragment, trailing `/` dropped.
+pub fn service_url(raw: &str) -> Result<String, UrlError> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let url = secure_url(trimmed)?;
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(UrlError::Extra {
+            url: trimmed.to_string(),
+        });
     }
     Ok(trimmed.to_string())
+}
+
+/// 127.0.0.0/8, ::1 or `localhost`: traffic that never leaves the machine.
+pub fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -578,6 +607,51 @@ mod tests {
     }
 
     #[test]
+    fn the_url_rule_allows_https_and_loopback_http_only() {
+        for ok in [
+            "https://id.example/token",
+            "https://id.example:8443/t?x=1",
+            "http://127.0.0.1:9/token",
+            "http://127.8.9.10/token",
+            "http://[::1]:9/token",
+            "http://LOCALHOST:9/token",
+        ] {
+            assert!(secure_url(ok).is_ok(), "{ok} should pass");
+        }
+        let refused = [
+            ("http://192.0.2.2:9/token", "must use https://"),
+            ("http://localhost.evil.example/token", "must use https://"),
+            ("http://[::ffff:127.0.0.1]/token", "must use https://"),
+            ("http://0.0.0.0:9/token", "must use https://"),
+            ("ftp://id.example/token", "scheme \"ftp\""),
+            ("https://user:pw@id.example/token", "user name"),
+            ("/token", "absolute URL"),
+        ];
+        for (url, rule) in refused {
+            let err = secure_url(url).unwrap_err().to_string();
+            assert!(err.contains(rule), "{url}: {err}");
+            assert!(err.contains(&format!("{url:?}")), "names the URL: {err}");
+        }
+    }
+
+    #[test]
+    fn service_urls_drop_the_trailing_slash_and_refuse_a_query() {
+        assert_eq!(
+            service_url(" https://id.example/realm/ ").unwrap(),
+            "https://id.example/realm"
+        );
+        let err = service_url("https://id.example/?x=1").unwrap_err();
+        assert!(matches!(err, UrlError::Extra { .. }), "{err}");
+        let err = service_url("http://10.0.0.1").unwrap_err();
+        assert_eq!(
+            err,
+            UrlError::NotHttps {
+                url: "http://10.0.0.1".into()
+            }
+        );
+    }
+
+    #[test]
     fn env_token_is_trimmed_and_redacted() {
         let s = resolve(no_file_ok(), &[("DIGIUSHER_TOKEN", " abc \n")]).unwrap();
         assert_eq!(s.env_token.as_ref().unwrap().expose(), "abc");
@@ -602,5 +676,152 @@ mod tests {
         ));
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    /// Arbitrary config files never panic the parser: they give settings, or one
+    /// line of error that names the file and where to look in it.
+    mod arbitrary_files {
+        use super::*;
+        use proptest::prelude::*;
+
+        const KEYS: &[&str] = &[
+            "api_base",
+            "issuer",
+            "client_id",
+            "scopes",
+            "token_store",
+            "auth_params",
+            "max_result_chars",
+            "request_timeout_secs",
+            "max_response_bytes",
+        ];
+
+        /// A thousand cases each by default (seconds in debug); `PROPTEST_CASES` asks
+        /// for more or fewer.
+        fn config() -> ProptestConfig {
+            let cases = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1000);
+            ProptestConfig {
+                cases,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        fn key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => proptest::sample::select(KEYS).prop_map(str::to_string),
+                1 => "[a-z_]{1,12}",
+                1 => "\\PC{0,8}",
+            ]
+        }
+
+        /// TOML values, well-formed or not, of every type.
+        fn value() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                any::<String>().prop_map(|s| toml_string(&s)),
+                "(https?|ftp)://[a-z0-9.:\\[\\]@/?#%-]{0,30}".prop_map(|s| toml_string(&s)),
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|n| format!("{n:?}")),
+                any::<bool>().prop_map(|b| b.to_string()),
+                Just("\"auto\"".to_string()),
+                Just("\"file\"".to_string()),
+                "\"[^\"\\\\]{0,20}\"",
+                "\\PC{0,12}",
+                ".{0,12}",
+            ];
+            leaf.prop_recursive(2, 8, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4)
+                        .prop_map(|v| format!("[{}]", v.join(", "))),
+                    prop::collection::vec((key(), inner), 0..3).prop_map(|kv| {
+                        let items: Vec<String> =
+                            kv.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                        format!("{{ {} }}", items.join(", "))
+                    }),
+                ]
+            })
+        }
+
+        fn toml_string(s: &str) -> String {
+            toml::Value::String(s.to_string()).to_string()
+        }
+
+        fn line() -> impl Strategy<Value = String> {
+            prop_oneof![
+                1 => Just("[default]".to_string()),
+                1 => Just("[default.auth_params]".to_string()),
+                1 => "\\[[a-z.]{1,10}\\]",
+                6 => (key(), value()).prop_map(|(k, v)| format!("{k} = {v}")),
+                1 => ".{0,20}",
+                1 => Just(String::new()),
+            ]
+        }
+
+        /// Resolve `text` as the config file, with no flags and no environment.
+        fn resolve_text(text: &str) -> (PathBuf, Result<Settings, ConfigError>) {
+            thread_local! {
+                static DIR: PathBuf = tempdir("proptest");
+            }
+            let path = DIR.with(|d| d.join("config.toml"));
+            std::fs::write(&path, text).unwrap();
+            let args = GlobalArgs {
+                config: Some(path.clone()),
+                ..Default::default()
+            };
+            (path, resolve(args, &[]))
+        }
+
+        /// One line; a parse error gives the line, a bad value its file and key.
+        fn check(path: &Path, result: Result<Settings, ConfigError>) -> Result<(), TestCaseError> {
+            let Err(err) = result else {
+                return Ok(());
+            };
+            let message = err.to_string();
+            let file = path.display().to_string();
+            prop_assert!(!message.contains('\n'), "several lines: {message}");
+            match &err {
+                ConfigError::Parse { .. } => {
+                    prop_assert!(message.contains(&file), "no file: {message}");
+                    prop_assert!(message.contains("line "), "no line: {message}");
+                }
+                ConfigError::Value { source_name, .. } => {
+                    let key = source_name.strip_prefix(&format!("{file} [default] "));
+                    prop_assert!(
+                        key.is_some_and(|k| KEYS.contains(&k)),
+                        "no file or key: {message}"
+                    );
+                }
+                ConfigError::Read { .. } => prop_assert!(false, "unreadable: {message}"),
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn toml_ish_text(lines in prop::collection::vec(line(), 0..8)) {
+                let (path, result) = resolve_text(&lines.join("\n"));
+                check(&path, result)?;
+            }
+
+            #[test]
+            fn any_value_for_a_known_key(
+                key in proptest::sample::select(KEYS),
+                value in value().prop_filter("on the key's line", |v| !v.contains('\n')),
+            ) {
+                let (path, result) = resolve_text(&format!("[default]\n{key} = {value}\n"));
+                let named = match &result {
+                    Err(ConfigError::Parse { message, .. }) => message.contains(key),
+                    _ => true,
+                };
+                check(&path, result)?;
+                prop_assert!(named, "the key is not named");
+            }
+        }
     }
 }

@@ -26,6 +26,7 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 use config::Settings;
+use terminal::{Clean, errln, outln};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -44,7 +45,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -58,12 +59,10 @@ fn main() -> ExitCode {
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "digiusher-mcp",
-                &mut std::io::stdout(),
-            );
+            // Generated in memory: clap_complete panics when stdout is closed.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "digiusher-mcp", &mut script);
+            outln!("{}", String::from_utf8_lossy(&script).trim_end());
             ExitCode::SUCCESS
         }
         Command::Call { tool, args } => match settings {
@@ -105,7 +104,7 @@ fn report(result: Result<(), String>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            print_error(&message);
             ExitCode::FAILURE
         }
     }
@@ -113,6 +112,13 @@ fn report(result: Result<(), String>) -> ExitCode {
 
 /// A configuration problem stops a terminal command with exit code 2.
 fn config_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    print_error(message);
     ExitCode::from(2)
+}
+
+/// Errors are one line of our words around text from servers or files (a
+/// provider's `error_description`, an excerpt of a config file): escaping the
+/// whole line here covers every error, whichever layer wrapped the foreign text.
+fn print_error(message: &str) {
+    errln!("error: {}", Clean(message));
 }

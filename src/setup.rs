@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use crate::auth::store::create_private_dir;
+use crate::terminal::{errln, outln};
 
 /// The MCP hosts we know how to configure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -204,11 +205,11 @@ pub fn run(host: Host, print: bool, profile: Option<&str>) -> Result<(), String>
     let path = host.config_path()?;
     if print {
         let snippet = json!({ host.servers_key(): { name: value } });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&snippet).map_err(|e| e.to_string())?
         );
-        eprintln!("Add this to {} ({}).", path.display(), host.name());
+        errln!("Add this to {} ({}).", path.display(), host.name());
         return Ok(());
     }
     let applied = apply(&path, host.servers_key(), &name, &value)?;
@@ -230,9 +231,9 @@ pub fn run(host: Host, print: bool, profile: Option<&str>) -> Result<(), String>
             path.display()
         ),
     };
-    println!("{what}");
-    println!("Next: {}", host.next_step());
-    println!("Sign in first if you have not: `digiusher-mcp login`.");
+    outln!("{what}");
+    outln!("Next: {}", host.next_step());
+    outln!("Sign in first if you have not: `digiusher-mcp login`.");
     Ok(())
 }
 

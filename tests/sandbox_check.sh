@@ -5,6 +5,8 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 work="$(mktemp -d)"
+# Build first, so the wait below measures the sandbox starting, not a compiler.
+cargo build -q -p digiusher-sim -p digiusher-mcp || { echo "0 passed, 1 failed"; exit 1; }
 log="$work/sandbox.log"
 tests/sandbox --api-port 0 --idp-port 0 >"$log" 2>&1 &
 sandbox=$!

@@ -3,6 +3,7 @@
 
 mod body;
 mod error;
+mod proxy;
 mod retry;
 
 use std::sync::{Arc, OnceLock};
@@ -16,6 +17,7 @@ use crate::config::Settings;
 
 pub use body::ApiResponse;
 pub use error::{ApiError, ErrorBody, transport_cause};
+pub use proxy::env_proxies;
 
 /// Sent with every request so DigiUsher can tell our traffic apart.
 pub const USER_AGENT: &str = concat!("digiusher-mcp/", env!("CARGO_PKG_VERSION"));
@@ -288,11 +290,11 @@ fn content_type(headers: &HeaderMap) -> String {
 }
 
 /// rustls with the platform's trust store (corporate CAs work), `HTTP(S)_PROXY`
-/// honoured, gzip, connection reuse.
+/// honoured except for loopback, gzip, connection reuse.
 fn build_http_client(timeout: Duration) -> Result<reqwest::Client, String> {
     // Installing fails only when a provider is already installed, which is fine.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    env_proxies(reqwest::Client::builder())
         .user_agent(USER_AGENT)
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(10).min(timeout))

@@ -20,7 +20,7 @@ pub struct OAuthHttp(reqwest::Client);
 impl OAuthHttp {
     pub fn new() -> Result<OAuthHttp, HttpError> {
         let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::builder()
+        crate::api::env_proxies(reqwest::Client::builder())
             .user_agent(crate::api::USER_AGENT)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))

@@ -1,14 +1,14 @@
 //! Dynamic client registration (RFC 7591) of a public native client, cached per
 //! issuer so that every sign-in reuses the same client id.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::http::{OAuthHttp, read_body, transport};
-use super::store::write_private_file;
+use super::store::{OnDamage, SharedFile};
+use crate::config::secure_url;
 use crate::secret::Secret;
 
 /// The redirect URI registered: loopback, any port (RFC 8252 section 7.3).
@@ -32,46 +32,45 @@ pub enum RegistrationError {
     NotOffered,
     #[error("client registration failed: {0}")]
     Failed(String),
+    #[error("refusing the registration_client_uri sent by {from}: it {source}")]
+    Refused {
+        from: String,
+        source: crate::config::UrlError,
+    },
 }
 
-/// Cached registrations, by issuer, in the config folder.
+/// Cached registrations, by issuer, in the config folder. A damaged cache is only
+/// a cache: it reads as empty and is dropped at the next change.
 pub struct RegistrationCache {
-    path: PathBuf,
+    file: SharedFile,
 }
 
 impl RegistrationCache {
     pub fn new(path: PathBuf) -> RegistrationCache {
-        RegistrationCache { path }
-    }
-
-    fn read(&self) -> BTreeMap<String, Registration> {
-        std::fs::read_to_string(&self.path)
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
+        RegistrationCache {
+            file: SharedFile::new(path),
+        }
     }
 
     pub fn get(&self, issuer: &str) -> Option<Registration> {
-        self.read().remove(issuer)
+        self.file.get(issuer).ok().flatten()
     }
 
     pub fn put(&self, issuer: &str, registration: &Registration) -> Result<(), String> {
-        let mut all = self.read();
-        all.insert(issuer.to_string(), registration.clone());
-        write_json(&self.path, &all)
+        let value = serde_json::to_value(registration).map_err(|e| e.to_string())?;
+        self.file
+            .update(OnDamage::Remove, |all| {
+                all.insert(issuer.to_string(), value);
+            })
+            .map(drop)
+            .map_err(|e| e.to_string())
     }
 
     pub fn forget(&self, issuer: &str) {
-        let mut all = self.read();
-        if all.remove(issuer).is_some() {
-            let _ = write_json(&self.path, &all);
-        }
+        let _ = self.file.update(OnDamage::Remove, |all| {
+            all.remove(issuer);
+        });
     }
-}
-
-fn write_json(path: &Path, all: &BTreeMap<String, Registration>) -> Result<(), String> {
-    let bytes = serde_json::to_vec_pretty(all).map_err(|e| e.to_string())?;
-    write_private_file(path, &bytes).map_err(|e| e.to_string())
 }
 
 /// Register a public native client.
@@ -121,12 +120,22 @@ pub async fn register(
         .get("client_id")
         .and_then(|v| v.as_str())
         .ok_or_else(|| RegistrationError::Failed("the response has no client_id".into()))?;
+    // The management URI is later sent the registration access token.
+    let registration_client_uri = doc
+        .get("registration_client_uri")
+        .and_then(|v| v.as_str())
+        .map(|uri| {
+            secure_url(uri)
+                .map(String::from)
+                .map_err(|source| RegistrationError::Refused {
+                    from: endpoint.to_string(),
+                    source,
+                })
+        })
+        .transpose()?;
     Ok(Registration {
         client_id: client_id.to_string(),
-        registration_client_uri: doc
-            .get("registration_client_uri")
-            .and_then(|v| v.as_str())
-            .map(str::to_string),
+        registration_client_uri,
         registration_access_token: doc
             .get("registration_access_token")
             .and_then(|v| v.as_str())
@@ -143,6 +152,12 @@ pub async fn still_valid(http: &OAuthHttp, registration: &Registration) -> bool 
     ) else {
         return true;
     };
+    // A cached URI that breaks the rule (an edited file) is not sent the token; a
+    // fresh registration replaces it.
+    if let Err(e) = secure_url(uri) {
+        tracing::warn!("not checking the cached client registration: its URI {e}");
+        return false;
+    }
     match http
         .client()
         .get(uri)

@@ -2,7 +2,6 @@
 //! tool call), refreshes 60 s before expiry or after a 401, one refresh at a time
 //! in this process and, through a file lock, across processes.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::AuthError;
 use super::http::{OAuthHttp, read_body, transport};
-use super::store::{Credential, CredentialStore, StoreKind, write_private_file};
+use super::store::{
+    Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreError, StoreKind,
+};
 use crate::secret::Secret;
 
 /// Refresh this long before the access token expires.
@@ -63,38 +64,50 @@ impl AuthPaths {
         }
     }
 
-    pub fn read_accounts(&self) -> Result<BTreeMap<String, Account>, AuthError> {
-        match std::fs::read_to_string(&self.accounts) {
-            Ok(text) => serde_json::from_str(&text).map_err(|e| {
-                AuthError::Store(format!(
-                    "{} is damaged ({e}); run `digiusher-mcp login` again",
-                    self.accounts.display()
-                ))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-            Err(e) => Err(AuthError::Store(format!(
-                "cannot read {}: {e}",
-                self.accounts.display()
-            ))),
-        }
+    fn accounts_file(&self) -> SharedFile {
+        SharedFile::new(self.accounts.clone())
     }
 
+    /// The profile's account; an error only when its entry (or the whole file)
+    /// cannot be read.
     pub fn account(&self, profile: &str) -> Result<Option<Account>, AuthError> {
-        Ok(self.read_accounts()?.remove(profile))
+        self.account_entry(profile)
+            .map_err(|e| AuthError::Store(e.to_string()))
     }
 
-    pub fn set_account(&self, profile: &str, account: Option<&Account>) -> Result<(), AuthError> {
-        let mut all = self.read_accounts()?;
-        match account {
-            Some(a) => {
-                all.insert(profile.to_string(), a.clone());
-            }
-            None => {
-                all.remove(profile);
-            }
-        }
-        let bytes = serde_json::to_vec_pretty(&all).map_err(|e| AuthError::Store(e.to_string()))?;
-        write_private_file(&self.accounts, &bytes).map_err(|e| AuthError::Store(e.to_string()))
+    /// [`AuthPaths::account`] with the store's own error, to act on damage.
+    pub fn account_entry(&self, profile: &str) -> Result<Option<Account>, StoreError> {
+        self.accounts_file().get(profile)
+    }
+
+    /// Record (or with `None`, forget) the profile's account, re-reading the file
+    /// under its lock so that other profiles' entries are kept as they are now. A
+    /// file too damaged to read is set aside on record and removed on forget.
+    pub fn set_account(
+        &self,
+        profile: &str,
+        account: Option<&Account>,
+    ) -> Result<Option<Replaced>, AuthError> {
+        let value = account
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| AuthError::Store(e.to_string()))?;
+        let on_damage = if value.is_some() {
+            OnDamage::SetAside
+        } else {
+            OnDamage::Remove
+        };
+        self.accounts_file()
+            .update(on_damage, |all| match value {
+                Some(v) => {
+                    all.insert(profile.to_string(), v);
+                }
+                None => {
+                    all.remove(profile);
+                }
+            })
+            .map(|((), replaced)| replaced)
+            .map_err(|e| AuthError::Store(e.to_string()))
     }
 
     fn lock_file(&self, profile: &str) -> PathBuf {
@@ -394,6 +407,14 @@ impl Session {
                 "the access token expired and there is no refresh token".into(),
             )
         })?;
+        // accounts.json is a plain file: an edited token endpoint must not receive
+        // the refresh token in clear text.
+        crate::config::secure_url(&loaded.account.token_endpoint).map_err(|e| {
+            AuthError::Store(format!(
+                "the token endpoint in {} {e}; run `digiusher-mcp login` again",
+                self.paths.accounts.display()
+            ))
+        })?;
         tracing::info!("refreshing the DigiUsher access token");
         match refresh_grant(
             self.http()?,
@@ -406,12 +427,16 @@ impl Session {
             Ok(fresh) => {
                 let store = loaded.store.clone();
                 let saved = fresh.clone();
-                blocking(move || {
+                let credentials = self.paths.credentials.clone();
+                let replaced = blocking(move || {
                     store
                         .save(&key, &saved)
                         .map_err(|e| AuthError::Store(e.to_string()))
                 })
                 .await?;
+                if let Some(r) = replaced {
+                    tracing::warn!("{}", r.describe(&credentials));
+                }
                 loaded.credential = fresh;
                 Ok(loaded.credential.access_token.clone())
             }
@@ -421,7 +446,7 @@ impl Session {
                 let profile = self.profile.clone();
                 blocking(move || {
                     let _ = store.delete(&key);
-                    paths.set_account(&profile, None)
+                    paths.set_account(&profile, None).map(drop)
                 })
                 .await?;
                 Err(AuthError::SignInExpired(

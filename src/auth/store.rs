@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
@@ -85,8 +87,20 @@ pub enum StoreError {
     Keychain(String),
     #[error("cannot use the credential file {path}: {message}")]
     File { path: PathBuf, message: String },
-    #[error("the stored credential is damaged ({0}); run `digiusher-mcp login` again")]
-    Damaged(String),
+    #[error(
+        "{what} is damaged ({reason}); run `digiusher-mcp login` to replace it, or `digiusher-mcp logout` to remove it"
+    )]
+    Damaged { what: String, reason: String },
+}
+
+impl StoreError {
+    /// "WHAT is damaged (REASON)" without the advice, for callers that act on it.
+    pub fn damage(&self) -> Option<String> {
+        match self {
+            StoreError::Damaged { what, reason } => Some(format!("{what} is damaged ({reason})")),
+            _ => None,
+        }
+    }
 }
 
 /// A place to keep credentials.
@@ -99,7 +113,7 @@ pub struct CredentialStore {
 #[derive(Clone)]
 enum Backend {
     Keychain(Arc<keyring_core::CredentialStore>),
-    File(PathBuf),
+    File(SharedFile),
 }
 
 impl std::fmt::Debug for CredentialStore {
@@ -157,7 +171,7 @@ impl CredentialStore {
     pub fn file(path: PathBuf) -> CredentialStore {
         CredentialStore {
             kind: StoreKind::File,
-            backend: Backend::File(path),
+            backend: Backend::File(SharedFile::new(path)),
         }
     }
 
@@ -169,31 +183,34 @@ impl CredentialStore {
     }
 
     pub fn load(&self, key: &str) -> Result<Option<Credential>, StoreError> {
-        let text = match &self.backend {
-            Backend::Keychain(store) => {
-                let entry = keyring_core::Entry::new_in_store(store, SERVICE, key)
-                    .map_err(|e| StoreError::Keychain(describe_keyring(&e)))?;
-                match entry.get_password() {
-                    Ok(text) => text,
-                    Err(keyring_core::Error::NoEntry) => return Ok(None),
-                    Err(e) => return Err(StoreError::Keychain(describe_keyring(&e))),
-                }
-            }
-            Backend::File(path) => {
-                let mut records = read_file(path)?;
-                return Ok(records.remove(key));
-            }
+        let store = match &self.backend {
+            Backend::Keychain(store) => store,
+            Backend::File(file) => return file.get(key),
+        };
+        let entry = keyring_core::Entry::new_in_store(store, SERVICE, key)
+            .map_err(|e| StoreError::Keychain(describe_keyring(&e)))?;
+        let text = match entry.get_password() {
+            Ok(text) => text,
+            Err(keyring_core::Error::NoEntry) => return Ok(None),
+            Err(e) => return Err(StoreError::Keychain(describe_keyring(&e))),
         };
         serde_json::from_str(&text)
             .map(Some)
-            .map_err(|e| StoreError::Damaged(format!("keychain entry {key}: {e}")))
+            .map_err(|e| StoreError::Damaged {
+                what: format!("the keychain entry {key}"),
+                reason: e.to_string(),
+            })
     }
 
-    pub fn save(&self, key: &str, credential: &Credential) -> Result<(), StoreError> {
+    /// Save one record. A credential file too damaged to read is set aside (the
+    /// copy is returned) rather than blocking the save.
+    pub fn save(&self, key: &str, credential: &Credential) -> Result<Option<Replaced>, StoreError> {
         match &self.backend {
             Backend::Keychain(store) => {
-                let text = serde_json::to_string(credential)
-                    .map_err(|e| StoreError::Damaged(e.to_string()))?;
+                let text = serde_json::to_string(credential).map_err(|e| StoreError::Damaged {
+                    what: "the credential".into(),
+                    reason: e.to_string(),
+                })?;
                 let entry = keyring_core::Entry::new_in_store(store, SERVICE, key)
                     .map_err(|e| StoreError::Keychain(describe_keyring(&e)))?;
                 entry.set_password(&text).map_err(|e| match e {
@@ -202,17 +219,21 @@ impl CredentialStore {
                         StoreError::KeychainUnavailable(describe_keyring(&e))
                     }
                     other => StoreError::Keychain(describe_keyring(&other)),
-                })
+                })?;
+                Ok(None)
             }
-            Backend::File(path) => {
-                let mut records = read_file(path)?;
-                records.insert(key.to_string(), credential.clone());
-                write_file(path, &records)
+            Backend::File(file) => {
+                let value = serde_json::to_value(credential).map_err(|e| file.error(e))?;
+                let ((), replaced) = file.update(OnDamage::SetAside, |all| {
+                    all.insert(key.to_string(), value);
+                })?;
+                Ok(replaced)
             }
         }
     }
 
-    /// Remove a record; `Ok(false)` when there was none.
+    /// Remove a record; `Ok(false)` when there was none. A credential file too
+    /// damaged to read is removed with it: nothing in it can be used.
     pub fn delete(&self, key: &str) -> Result<bool, StoreError> {
         match &self.backend {
             Backend::Keychain(store) => {
@@ -224,15 +245,201 @@ impl CredentialStore {
                     Err(e) => Err(StoreError::Keychain(describe_keyring(&e))),
                 }
             }
-            Backend::File(path) => {
-                let mut records = read_file(path)?;
-                let had = records.remove(key).is_some();
-                if had {
-                    write_file(path, &records)?;
-                }
-                Ok(had)
+            Backend::File(file) => {
+                let (had, replaced) =
+                    file.update(OnDamage::Remove, |all| all.remove(key).is_some())?;
+                Ok(had || replaced.is_some())
             }
         }
+    }
+}
+
+/// What a writer does with a file it finds too damaged to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnDamage {
+    /// Keep the damaged copy beside it (a sign-in being saved may want it back).
+    SetAside,
+    /// Delete it (the user asked to forget the sign-in).
+    Remove,
+}
+
+/// A damaged file that a writer replaced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replaced {
+    /// Moved aside to this path.
+    KeptAs(PathBuf),
+    Removed,
+}
+
+impl Replaced {
+    /// One sentence for the user about `file`.
+    pub fn describe(&self, file: &Path) -> String {
+        match self {
+            Replaced::KeptAs(copy) => format!(
+                "{} was damaged and has been replaced; the damaged copy is kept as {}",
+                file.display(),
+                copy.display()
+            ),
+            Replaced::Removed => format!("{} was damaged and has been removed", file.display()),
+        }
+    }
+}
+
+/// How long a writer waits for another process to finish its change of a shared file.
+const FILE_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// A JSON object file shared by every profile and every process (`credentials.json`,
+/// `accounts.json`, `registrations.json`). Each entry is parsed on its own, so one
+/// damaged entry takes only itself down. Every change re-reads the file under an
+/// exclusive lock, so that a writer never puts back what another has just replaced
+/// (a used refresh token, which the provider treats as theft and revokes the grant).
+#[derive(Debug, Clone)]
+pub struct SharedFile {
+    path: PathBuf,
+}
+
+type Entries = BTreeMap<String, serde_json::Value>;
+
+impl SharedFile {
+    pub fn new(path: PathBuf) -> SharedFile {
+        SharedFile { path }
+    }
+
+    fn error(&self, message: impl std::fmt::Display) -> StoreError {
+        file_error(&self.path, message)
+    }
+
+    /// Every entry, unparsed; `Damaged` when the file is not a JSON object. Readers
+    /// take no lock: writers replace the file atomically.
+    pub fn entries(&self) -> Result<Entries, StoreError> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
+            Err(e) => return Err(self.error(e)),
+        };
+        warn_if_readable_by_others(&self.path);
+        parse_entries(&bytes).map_err(|reason| StoreError::Damaged {
+            what: self.path.display().to_string(),
+            reason,
+        })
+    }
+
+    /// One entry; `Damaged` when the file or this entry cannot be read.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        let Some(value) = self.entries()?.remove(key) else {
+            return Ok(None);
+        };
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| StoreError::Damaged {
+                what: format!("the entry {key:?} in {}", self.path.display()),
+                reason: e.to_string(),
+            })
+    }
+
+    /// Change the entries under the lock: re-read, apply `change`, write back
+    /// atomically when anything changed. A file too damaged to read is handled as
+    /// `on_damage` says and the change applies to an empty file.
+    pub fn update<R>(
+        &self,
+        on_damage: OnDamage,
+        change: impl FnOnce(&mut Entries) -> R,
+    ) -> Result<(R, Option<Replaced>), StoreError> {
+        let _lock = self.lock()?;
+        let (mut entries, replaced) = match self.entries() {
+            Ok(entries) => (entries, None),
+            Err(StoreError::Damaged { reason, .. }) => {
+                tracing::debug!("{} is damaged: {reason}", self.path.display());
+                (Entries::new(), Some(self.replace_damaged(on_damage)?))
+            }
+            Err(e) => return Err(e),
+        };
+        let before = entries.clone();
+        let result = change(&mut entries);
+        if entries != before {
+            let bytes = serde_json::to_vec_pretty(&entries).map_err(|e| self.error(e))?;
+            write_private_file(&self.path, &bytes)?;
+        }
+        Ok((result, replaced))
+    }
+
+    fn replace_damaged(&self, on_damage: OnDamage) -> Result<Replaced, StoreError> {
+        match on_damage {
+            OnDamage::Remove => {
+                std::fs::remove_file(&self.path).map_err(|e| self.error(e))?;
+                Ok(Replaced::Removed)
+            }
+            OnDamage::SetAside => {
+                let name = self
+                    .path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("file");
+                let copy = self.path.with_file_name(format!(
+                    "{name}.damaged-{}-{}",
+                    crate::auth::session::now(),
+                    std::process::id()
+                ));
+                std::fs::rename(&self.path, &copy).map_err(|e| self.error(e))?;
+                Ok(Replaced::KeptAs(copy))
+            }
+        }
+    }
+
+    /// Hold the file's exclusive lock (on a sidecar file: the data file itself is
+    /// replaced by rename) until the returned file is dropped.
+    fn lock(&self) -> Result<std::fs::File, StoreError> {
+        let dir = self
+            .path
+            .parent()
+            .ok_or_else(|| self.error("no parent folder"))?;
+        create_private_dir(dir).map_err(|e| file_error(dir, e))?;
+        let name = self
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("file");
+        let path = dir.join(format!(".{name}.lock"));
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path).map_err(|e| file_error(&path, e))?;
+        let started = std::time::Instant::now();
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < FILE_LOCK_WAIT => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(file_error(
+                        &path,
+                        format!(
+                            "another digiusher-mcp process has held it for {} s",
+                            FILE_LOCK_WAIT.as_secs()
+                        ),
+                    ));
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(file_error(&path, e)),
+            }
+        }
+    }
+}
+
+/// The entries of a file's bytes, or why they are not a JSON object, in words.
+fn parse_entries(bytes: &[u8]) -> Result<Entries, String> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err("the file is empty".into());
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(map)) => Ok(map.into_iter().collect()),
+        Ok(_) => Err("not a JSON object".into()),
+        Err(e) if e.is_eof() => Err(format!("cut short: {e}")),
+        Err(e) => Err(format!("not valid JSON: {e}")),
     }
 }
 
@@ -241,16 +448,6 @@ fn file_error(path: &Path, message: impl std::fmt::Display) -> StoreError {
         path: path.to_path_buf(),
         message: message.to_string(),
     }
-}
-
-fn read_file(path: &Path) -> Result<BTreeMap<String, Credential>, StoreError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(e) => return Err(file_error(path, e)),
-    };
-    warn_if_readable_by_others(path);
-    serde_json::from_str(&text).map_err(|e| StoreError::Damaged(format!("{}: {e}", path.display())))
 }
 
 #[cfg(unix)]
@@ -277,12 +474,13 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         .ok_or_else(|| file_error(path, "no parent folder"))?;
     create_private_dir(dir).map_err(|e| file_error(dir, e))?;
     let tmp = dir.join(format!(
-        ".{}.{}.tmp",
+        ".{}.{}.{}.tmp",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id()
+        std::process::id(),
+        fastrand::u32(..)
     ));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -298,11 +496,6 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(|e| file_error(path, e))
-}
-
-fn write_file(path: &Path, records: &BTreeMap<String, Credential>) -> Result<(), StoreError> {
-    let text = serde_json::to_vec_pretty(records).map_err(|e| file_error(path, e))?;
-    write_private_file(path, &text)
 }
 
 /// Create a folder (and parents) readable only by the user.
@@ -376,6 +569,101 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        std::env::temp_dir().join(format!(
+            "dmcp-{tag}-{}-{}",
+            std::process::id(),
+            fastrand::u32(..)
+        ))
+    }
+
+    #[test]
+    fn concurrent_updates_of_a_shared_file_lose_nothing() {
+        let dir = temp_dir("shared");
+        let path = dir.join("credentials.json");
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let store = CredentialStore::file(path.clone());
+                std::thread::spawn(move || {
+                    for i in 0..20 {
+                        let mut c = sample();
+                        c.client_id = format!("{t}-{i}");
+                        store.save(&format!("p{t}|{i}"), &c).unwrap();
+                        if i % 5 == 0 {
+                            assert!(store.delete(&format!("p{t}|{i}")).unwrap());
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let all = SharedFile::new(path).entries().unwrap();
+        assert_eq!(all.len(), 4 * 16, "every save and delete is kept");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn empty_truncated_and_binary_files_are_damaged() {
+        for bytes in [
+            &b""[..],
+            b"  \n",
+            b"{\"a\": {\"iss",
+            b"\x00\xff\xfe",
+            b"[1]",
+            b"null",
+        ] {
+            assert!(parse_entries(bytes).is_err(), "{bytes:?}");
+        }
+        assert!(parse_entries(b"{}").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_damaged_file_is_set_aside_on_save_and_removed_on_delete() {
+        let dir = temp_dir("damaged");
+        let path = dir.join("credentials.json");
+        let store = CredentialStore::file(path.clone());
+        create_private_dir(&dir).unwrap();
+        std::fs::write(&path, b"{\"a\": ").unwrap();
+        assert!(matches!(store.load("a"), Err(StoreError::Damaged { .. })));
+        let Some(Replaced::KeptAs(copy)) = store.save("a", &sample()).unwrap() else {
+            panic!("the damaged file is kept aside");
+        };
+        assert_eq!(std::fs::read(&copy).unwrap(), b"{\"a\": ");
+        assert_eq!(store.load("a").unwrap(), Some(sample()));
+        assert_eq!(store.save("a", &sample()).unwrap(), None);
+
+        std::fs::write(&path, b"\x00\x01").unwrap();
+        assert!(store.delete("a").unwrap());
+        assert!(!path.exists());
+        assert!(!store.delete("a").unwrap());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_damaged_entry_takes_only_itself_down() {
+        let dir = temp_dir("entry");
+        let path = dir.join("credentials.json");
+        let store = CredentialStore::file(path.clone());
+        store.save("good", &sample()).unwrap();
+        SharedFile::new(path.clone())
+            .update(OnDamage::SetAside, |all| {
+                all.insert("bad".into(), serde_json::json!({"issuer": 1}));
+            })
+            .unwrap();
+        assert!(matches!(store.load("bad"), Err(StoreError::Damaged { .. })));
+        assert_eq!(store.load("good").unwrap(), Some(sample()));
+        let mut other = sample();
+        other.client_id = "other".into();
+        store.save("more", &other).unwrap();
+        // Another profile's damaged entry is kept as it is, not dropped.
+        assert!(matches!(store.load("bad"), Err(StoreError::Damaged { .. })));
+        store.save("bad", &sample()).unwrap();
+        assert_eq!(store.load("bad").unwrap(), Some(sample()));
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::api::ApiClient;
 use crate::auth::TokenSource;
 use crate::config::Settings;
+use crate::terminal::{Clean, errln, json_for_terminal, outln};
 use crate::tools::{self, CallContext, Progress};
 
 /// Exit 0 on success, 1 when the tool reports an error, 2 for a bad command line.
@@ -24,13 +25,13 @@ pub async fn run(settings: Settings, tool: &str, args: Option<&str>) -> ExitCode
         } else {
             format!(" Did you mean {}?", similar.join(", "))
         };
-        eprintln!("error: unknown tool {tool:?}.{hint} Run `digiusher-mcp tools` to list them.");
+        errln!("error: unknown tool {tool:?}.{hint} Run `digiusher-mcp tools` to list them.");
         return ExitCode::from(2);
     };
     let arguments = match parse_args(args) {
         Ok(a) => a,
         Err(message) => {
-            eprintln!("error: {message}");
+            errln!("error: {}", Clean(message));
             return ExitCode::from(2);
         }
     };
@@ -40,22 +41,33 @@ pub async fn run(settings: Settings, tool: &str, args: Option<&str>) -> ExitCode
         progress: Progress::default(),
     };
     let result = tools::call(found, Some(arguments), cx, settings.max_result_chars).await;
+    // Error messages and notes quote API error bodies: escaped like any server text.
     if result.is_error {
-        eprintln!("error: {}", result.text);
+        errln!("error: {}", Clean(&result.text));
         return ExitCode::from(1);
     }
-    let pretty = std::io::stdout().is_terminal();
-    match serde_json::from_str::<Value>(&result.text) {
-        Ok(v) if pretty => println!(
-            "{}",
-            serde_json::to_string_pretty(&v).unwrap_or(result.text)
-        ),
-        _ => println!("{}", result.text),
-    }
+    print_result(&result.text);
     for note in &result.notes {
-        eprintln!("{note}");
+        errln!("{}", Clean(note));
     }
     ExitCode::SUCCESS
+}
+
+/// The tool's JSON, pretty on a terminal. JSON escapes C0 controls itself; the
+/// rest (DEL, C1, bidi overrides) are written as `\u` escapes, which keeps the
+/// value the same for `jq` and the like.
+fn print_result(text: &str) {
+    let Ok(value) = serde_json::from_str::<Value>(text) else {
+        outln!("{}", Clean(text));
+        return;
+    };
+    if std::io::stdout().is_terminal()
+        && let Ok(pretty) = serde_json::to_string_pretty(&value)
+    {
+        outln!("{}", json_for_terminal(&pretty));
+    } else {
+        outln!("{}", json_for_terminal(text));
+    }
 }
 
 fn parse_args(args: Option<&str>) -> Result<Map<String, Value>, String> {

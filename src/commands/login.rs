@@ -2,23 +2,23 @@
 
 use std::time::Duration;
 
-use crate::auth::login::{self, LoginOptions};
+use crate::auth::login::{
+    BrowserAttempt, DeviceAttempt, Flow, LoginError, LoginOptions, LoginOutcome, Provider,
+};
 use crate::config::Settings;
+use crate::terminal::{Clean, errln, outln};
 use crate::time::rfc3339;
 
 pub async fn run(settings: Settings, opts: LoginOptions) -> Result<(), String> {
     if settings.env_token.is_some() {
-        eprintln!(
-            "Note: DIGIUSHER_TOKEN is set and wins over a stored sign-in until you unset it."
-        );
+        errln!("Note: DIGIUSHER_TOKEN is set and wins over a stored sign-in until you unset it.");
     }
     let outcome = tokio::select! {
-        r = login::login(&settings, &opts) => r.map_err(|e| format!("sign-in failed: {e}"))?,
+        r = sign_in(&settings, &opts) => r.map_err(|e| format!("sign-in failed: {e}"))?,
         _ = tokio::signal::ctrl_c() => return Err("sign-in cancelled".into()),
     };
     if let Some(note) = &outcome.store_note {
-        tracing::warn!("{note}");
-        eprintln!("Warning: {note}");
+        errln!("Warning: {}", Clean(note));
     }
     let who = match (&outcome.identity.name, &outcome.identity.email) {
         (Some(n), Some(e)) => format!("{n} <{e}>"),
@@ -30,19 +30,90 @@ pub async fn run(settings: Settings, opts: LoginOptions) -> Result<(), String> {
         crate::auth::store::StoreKind::Keychain => "the OS keychain".to_string(),
         crate::auth::store::StoreKind::File => settings.paths.credentials.display().to_string(),
     };
-    println!("Signed in to DigiUsher as {who}.");
-    eprintln!(
+    // The name and email come from the ID token, the issuer from discovery.
+    outln!("Signed in to DigiUsher as {}.", Clean(who));
+    errln!(
         "Issuer {}; profile {}; credential kept in {kept}; access token valid until {}.",
-        outcome.issuer,
+        Clean(&outcome.issuer),
         settings.profile,
         rfc3339(outcome.expires_at)
     );
     if !outcome.has_refresh_token {
-        eprintln!(
+        errln!(
             "Warning: the identity provider issued no refresh token, so you will have to sign in again when the access token expires."
         );
     }
     Ok(())
+}
+
+/// Run the sign-in steps, telling the terminal what happens.
+async fn sign_in(settings: &Settings, opts: &LoginOptions) -> Result<LoginOutcome, LoginError> {
+    if settings.issuer.is_none() {
+        errln!("Looking up the sign-in provider of {} …", settings.api_base);
+    }
+    if opts.device {
+        let provider = Provider::discover(settings, Flow::Device).await?;
+        device(DeviceAttempt::start(provider).await?, opts).await
+    } else {
+        browser(
+            BrowserAttempt::prepare(settings, opts.callback_port).await?,
+            opts,
+        )
+        .await
+    }
+}
+
+async fn browser(attempt: BrowserAttempt, opts: &LoginOptions) -> Result<LoginOutcome, LoginError> {
+    let url = attempt.url();
+    errln!(
+        "Sign in to DigiUsher in your browser (identity provider {}):\n\n    {url}\n",
+        Clean(attempt.issuer())
+    );
+    if opts.no_browser {
+        errln!(
+            "Open the URL above in a browser on this machine (--no-browser: none was launched)."
+        );
+    } else {
+        match crate::auth::browser::open(url) {
+            Ok(how) => errln!("The sign-in page was {how}."),
+            Err(why) => errln!("No browser was launched ({why}); open the URL above yourself."),
+        }
+    }
+    if !crate::terminal::live_stderr() {
+        errln!(
+            "Waiting for the sign-in to complete (up to {} s; Ctrl-C to cancel)…",
+            opts.timeout.as_secs()
+        );
+    }
+    crate::terminal::with_countdown(
+        "Waiting for the sign-in in the browser…",
+        opts.timeout,
+        attempt.finish(opts.timeout),
+    )
+    .await
+}
+
+async fn device(attempt: DeviceAttempt, opts: &LoginOptions) -> Result<LoginOutcome, LoginError> {
+    errln!(
+        "To sign in, open {} on any device and enter the code {}",
+        Clean(attempt.verification_uri()),
+        Clean(attempt.user_code())
+    );
+    if let Some(complete) = attempt.verification_uri_complete() {
+        errln!("(or open {} directly)", Clean(complete));
+    }
+    if !crate::terminal::live_stderr() {
+        errln!(
+            "Waiting for you to approve (up to {} s; Ctrl-C to cancel)…",
+            opts.timeout.as_secs()
+        );
+    }
+    crate::terminal::with_countdown(
+        "Waiting for the approval…",
+        opts.timeout,
+        attempt.finish(opts.timeout),
+    )
+    .await
 }
 
 pub fn options(no_browser: bool, device: bool, timeout: u64, callback_port: u16) -> LoginOptions {

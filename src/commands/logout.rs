@@ -2,37 +2,56 @@
 //! whatever the revocation's outcome.
 
 use crate::auth::http::{OAuthHttp, transport};
-use crate::auth::session::Account;
-use crate::auth::store::CredentialStore;
+use crate::auth::session::{Account, AuthPaths};
+use crate::auth::store::{Credential, CredentialStore, OnDamage, SharedFile};
 use crate::config::Settings;
 use crate::secret::Secret;
+use crate::terminal::{Clean, errln, outln};
 
 pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
     if settings.env_token.is_some() {
-        eprintln!("Note: DIGIUSHER_TOKEN is set; logout does not affect it. Unset it yourself.");
+        errln!("Note: DIGIUSHER_TOKEN is set; logout does not affect it. Unset it yourself.");
     }
     let paths = settings.paths.clone();
     let profile = settings.profile.clone();
     let loaded = tokio::task::spawn_blocking(move || {
-        let account = paths.account(&profile).map_err(|e| e.to_string())?;
+        let account = match paths.account_entry(&profile) {
+            Ok(account) => account,
+            Err(e) => match e.damage() {
+                Some(damage) => return forget_damaged_account(&paths, &profile, &damage),
+                None => return Err(format!("Cannot read the DigiUsher sign-in: {e}")),
+            },
+        };
         let Some(account) = account else {
-            return Ok(None);
+            return Ok(Found::Nothing);
         };
         let store = CredentialStore::open(account.store, paths.credentials.clone())
             .map_err(|e| e.to_string())?;
-        let credential = store
-            .load(&account.key(&profile))
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>(Some((account, store, credential)))
+        // A damaged credential has nothing to revoke, and is removed below.
+        let credential = match store.load(&account.key(&profile)) {
+            Ok(credential) => credential,
+            Err(e) => match e.damage() {
+                Some(damage) => {
+                    errln!("Note: {damage}; it is removed.");
+                    None
+                }
+                None => return Err(e.to_string()),
+            },
+        };
+        Ok::<_, String>(Found::SignIn(Box::new((account, store, credential))))
     })
     .await
     .map_err(|e| e.to_string())??;
-    let Some((account, store, credential)) = loaded else {
-        println!(
-            "Not signed in (profile {}); nothing to do.",
-            settings.profile
-        );
-        return Ok(());
+    let (account, store, credential) = match loaded {
+        Found::SignIn(found) => *found,
+        Found::Forgotten => return Ok(()),
+        Found::Nothing => {
+            outln!(
+                "Not signed in (profile {}); nothing to do.",
+                settings.profile
+            );
+            return Ok(());
+        }
     };
 
     let revocation = match (&credential, local_only, &account.revocation_endpoint) {
@@ -67,11 +86,40 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
     })
     .await
     .map_err(|e| e.to_string())??;
-    println!(
-        "Signed out of DigiUsher (profile {}): token {revocation}; local credential deleted.",
-        settings.profile
+    outln!(
+        "Signed out of DigiUsher (profile {}): token {}; local credential deleted.",
+        settings.profile,
+        Clean(revocation)
     );
     Ok(())
+}
+
+/// What logout found of the profile's sign-in.
+enum Found {
+    Nothing,
+    /// A damaged record, already removed.
+    Forgotten,
+    SignIn(Box<(Account, CredentialStore, Option<Credential>)>),
+}
+
+/// The profile's entry in `accounts.json` cannot be read, so where its credential
+/// is is unknown: forget the entry and any credential of the profile in the file
+/// store. Nothing can be revoked. Says what it did.
+fn forget_damaged_account(paths: &AuthPaths, profile: &str, damage: &str) -> Result<Found, String> {
+    errln!("Note: {damage}; the profile's record is removed.");
+    let prefix = format!("{profile}|");
+    SharedFile::new(paths.credentials.clone())
+        .update(OnDamage::Remove, |all| {
+            all.retain(|key, _| !key.starts_with(&prefix))
+        })
+        .map_err(|e| e.to_string())?;
+    paths
+        .set_account(profile, None)
+        .map_err(|e| e.to_string())?;
+    outln!(
+        "Signed out of DigiUsher (profile {profile}): its damaged record was removed locally; nothing was revoked at the identity provider."
+    );
+    Ok(Found::Forgotten)
 }
 
 /// RFC 7009 revocation as a public client.
@@ -82,6 +130,8 @@ async fn revoke(
     token: &Secret,
     hint: &str,
 ) -> Result<(), String> {
+    // The endpoint was stored in accounts.json, which anyone can edit.
+    crate::config::secure_url(endpoint).map_err(|e| format!("the revocation endpoint {e}"))?;
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("token", token.expose())
         .append_pair("token_type_hint", hint)

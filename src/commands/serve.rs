@@ -9,11 +9,12 @@ use tokio::sync::Notify;
 
 use crate::config::Settings;
 use crate::server::DigiUsherServer;
+use crate::terminal::errln;
 use crate::transport::Stdio;
 
 pub async fn run(settings: Result<Settings, String>) -> Result<(), String> {
     if std::io::stdin().is_terminal() {
-        eprintln!(
+        errln!(
             "digiusher-mcp is an MCP server: an MCP host (Claude Desktop, Cursor, Claude Code, …) starts it \
 and talks to it over stdin/stdout. It is waiting for JSON-RPC now; press Ctrl-D to quit.\n\
 To try a tool from this terminal, run `digiusher-mcp call list_organizations`; see `digiusher-mcp --help`."

@@ -9,16 +9,15 @@ use serde_json::{Value, json};
 use crate::auth::session::{is_fresh, now};
 use crate::auth::store::CredentialStore;
 use crate::config::Settings;
+use crate::terminal::{Clean, json_for_terminal, outln};
 use crate::time::rfc3339;
 
 pub async fn run(settings: Settings, as_json: bool) -> ExitCode {
     let status = gather(&settings).await;
     let usable = status["signed_in"] == Value::Bool(true);
     if as_json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&status).unwrap_or_default()
-        );
+        let text = serde_json::to_string_pretty(&status).unwrap_or_default();
+        outln!("{}", json_for_terminal(&text));
     } else {
         print_human(&status);
     }
@@ -101,6 +100,8 @@ async fn gather(settings: &Settings) -> Value {
     status
 }
 
+/// Values come from the ID token (name, email) and from the provider (issuer),
+/// so each is escaped; the colours are ours.
 fn print_human(s: &Value) {
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let paint = |code: &str, text: &str| {
@@ -110,18 +111,15 @@ fn print_human(s: &Value) {
             text.to_string()
         }
     };
-    let text = |v: &Value| v.as_str().map(str::to_string).unwrap_or_else(|| "-".into());
+    let text = |v: &Value| Clean(v.as_str().unwrap_or("-").to_string());
     if s["signed_in"] == Value::Bool(true) {
-        let who = &s["identity"];
-        let name = match (who["name"].as_str(), who["email"].as_str()) {
-            (Some(n), Some(e)) => format!("{n} <{e}>"),
-            (Some(n), None) => n.to_string(),
-            (None, Some(e)) => e.to_string(),
-            (None, None) => who["sub"].as_str().unwrap_or("a static token").to_string(),
-        };
-        println!("{} {name}", paint("32", "Signed in:"));
+        outln!(
+            "{} {}",
+            paint("32", "Signed in:"),
+            Clean(who(&s["identity"]))
+        );
     } else {
-        println!("{} {}", paint("31", "Not signed in:"), text(&s["error"]));
+        outln!("{} {}", paint("31", "Not signed in:"), text(&s["error"]));
     }
     for (label, key) in [
         ("Profile", "profile"),
@@ -131,15 +129,28 @@ fn print_human(s: &Value) {
         ("Stored in", "store"),
         ("Expires", "expires_at"),
     ] {
-        println!("  {label:<10} {}", text(&s[key]));
+        outln!("  {label:<10} {}", text(&s[key]));
     }
     if let Some(scopes) = s["scopes"].as_array() {
         let list: Vec<&str> = scopes.iter().filter_map(Value::as_str).collect();
-        println!("  {:<10} {}", "Scopes", list.join(" "));
+        outln!("  {:<10} {}", "Scopes", Clean(list.join(" ")));
     }
     for key in ["warning", "note"] {
         if let Some(w) = s[key].as_str() {
-            println!("  {}", paint("33", w));
+            outln!("  {}", paint("33", &Clean(w).to_string()));
         }
+    }
+}
+
+/// "Name <email>", or whichever of them the ID token had.
+fn who(identity: &Value) -> String {
+    match (identity["name"].as_str(), identity["email"].as_str()) {
+        (Some(n), Some(e)) => format!("{n} <{e}>"),
+        (Some(n), None) => n.to_string(),
+        (None, Some(e)) => e.to_string(),
+        (None, None) => identity["sub"]
+            .as_str()
+            .unwrap_or("a static token")
+            .to_string(),
     }
 }

@@ -2,12 +2,13 @@
 
 use crate::auth::TokenSource;
 use crate::config::Settings;
+use crate::terminal::outln;
 
 pub async fn run(settings: Settings) -> Result<(), String> {
     let token = TokenSource::from_settings(&settings)
         .access_token()
         .await
         .map_err(|e| e.to_string())?;
-    println!("{}", token.secret.expose());
+    outln!("{}", token.secret.expose());
     Ok(())
 }

@@ -6,6 +6,8 @@
 mod allocation;
 mod anomalies;
 pub mod args;
+#[cfg(test)]
+mod arguments_proptest;
 pub mod date;
 mod discovery;
 mod errors;
