@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod config;
 mod logging;
+mod prompts;
 mod secret;
 mod server;
 mod setup;

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
     ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
     ServerConfig, ToolAnnotations,
 };
@@ -19,6 +20,7 @@ use crate::api::ApiClient;
 use crate::auth::TokenSource;
 use crate::auth::signin::{self, SignIn};
 use crate::config::Settings;
+use crate::prompts::{self, Lookup};
 use crate::tools::{self, CallContext, Progress, ToolResult};
 use crate::transport::STRUCTURED_FROM_TEXT;
 
@@ -42,6 +44,8 @@ enum Backend {
 #[derive(Clone)]
 pub struct DigiUsherServer {
     backend: Arc<Backend>,
+    /// Names for prompt arguments; shares the API client, never signs in.
+    lookup: Arc<Lookup>,
 }
 
 impl DigiUsherServer {
@@ -59,8 +63,13 @@ impl DigiUsherServer {
             }
             Err(message) => Backend::Misconfigured(message),
         };
+        let api = match &backend {
+            Backend::Ready { api, .. } => Some(api.clone()),
+            Backend::Misconfigured(_) => None,
+        };
         DigiUsherServer {
             backend: Arc::new(backend),
+            lookup: Arc::new(Lookup::new(api)),
         }
     }
 }
@@ -137,14 +146,22 @@ fn progress_for(
 
 impl ServerHandler for DigiUsherServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(
-                Implementation::new("digiusher-mcp", env!("CARGO_PKG_VERSION"))
-                    .with_title("DigiUsher")
-                    .with_description("Read-only DigiUsher FinOps tools: cloud cost, budgets, recommendations, KPIs")
-                    .with_website_url("https://app.digiusher.com"),
-            )
-            .with_instructions(INSTRUCTIONS)
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .enable_completions()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("digiusher-mcp", env!("CARGO_PKG_VERSION"))
+                .with_title("DigiUsher")
+                .with_description(
+                    "Read-only DigiUsher FinOps tools: cloud cost, budgets, recommendations, KPIs",
+                )
+                .with_website_url("https://app.digiusher.com"),
+        )
+        .with_instructions(INSTRUCTIONS)
     }
 
     async fn list_tools(
@@ -153,6 +170,30 @@ impl ServerHandler for DigiUsherServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         Ok(ListToolsResult::with_all_items(tool_definitions().to_vec()))
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        Ok(prompts::get(&self.lookup, request).await?.into())
+    }
+
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
+        prompts::complete(&self.lookup, request).await
     }
 
     async fn call_tool(
