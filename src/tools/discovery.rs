@@ -390,19 +390,30 @@ const SEARCH_KEYS: &[&str] = &["service_name", "region_id", "provider", "resourc
 pub const QUERY_EXPENSES_WITH_DISCOVERY: Tool = Tool {
     name: "query_expenses_with_discovery",
     title: "Query expenses with value discovery and names",
-    description: "One-step expense query for user-facing answers: finds the exact filter values that match loose search terms (service, region, provider, resource type), adds any data source ids you give, runs the expense query and writes data source and pool names into every row. Prefer it over get_expenses unless you already hold exact filter values and need no names.",
+    description: "One-step expense query for user-facing answers: turns loose search terms (service, region, provider, resource type) into exact filter values, runs the expense query (same inputs as get_expenses) and writes data source and pool names into every row. Prefer it over get_expenses unless you already hold exact filter values and need no names.",
     input_schema: || {
         let mut props = expenses::expense_query_schema();
+        // The long shapes are in get_expenses, which is always listed beside this
+        // tool; repeating them here would double their cost in every conversation.
+        for (key, schema) in props.iter_mut() {
+            if let Some(kind) = match *key {
+                "group_by" | "metrics" | "order_by" => Some("array"),
+                "filters" => Some("object"),
+                _ => None,
+            } {
+                *schema = json!({"type": kind, "description": "As in get_expenses."});
+            }
+        }
         props.push((
             "discover_filters",
             s::described_object(
-                "Loose search terms turned into exact filter values before the query, e.g. {\"service_name\": \"ec2\", \"region_id\": \"eu-\"}; data_source_id takes ids as they are.",
+                "Loose search terms turned into exact filter values before the query, e.g. {\"service_name\": \"ec2\", \"region_id\": \"eu-\", \"provider\": \"aws\", \"resource_type\": \"instance\"}; data_source_id takes a list of ids, used as given.",
                 vec![
-                    ("service_name", s::string("Search text for services, e.g. ec2, storage.", 1, 100)),
-                    ("region_id", s::string("Search text for regions, e.g. us-east, europe.", 1, 100)),
-                    ("provider", s::string("Search text for providers, e.g. aws, azure.", 1, 100)),
-                    ("resource_type", s::string("Search text for resource types, e.g. instance, bucket.", 1, 100)),
-                    ("data_source_id", s::array("Data source ids to filter on, used as given.", s::uuid("Data source id."), 1, 100, false)),
+                    ("service_name", s::bare_string(1, 100)),
+                    ("region_id", s::bare_string(1, 100)),
+                    ("provider", s::bare_string(1, 100)),
+                    ("resource_type", s::bare_string(1, 100)),
+                    ("data_source_id", s::bare_array(s::bare_uuid(), 1, 100)),
                 ],
                 &[],
             ),
@@ -410,7 +421,7 @@ pub const QUERY_EXPENSES_WITH_DISCOVERY: Tool = Tool {
         props.push((
             "include_lookups",
             s::boolean(
-                "Fetch data source and pool names and write them into the rows.",
+                "Write names into the rows.",
                 Some(true),
             ),
         ));

@@ -13,7 +13,7 @@ use crate::api::ApiRequest;
 pub const GET_EXPENSES: Tool = Tool {
     name: "get_expenses",
     title: "Query expenses",
-    description: "Returns aggregated cloud cost for a date range at day, week, month, year or total granularity, grouped by up to three dimensions or tags, with the chosen FOCUS metrics (billed, effective and list cost, consumed quantity). Filter values must match exactly: get them from get_dimension_values or discover_expense_filters first, never guess. Rows carry data_source_id and pool_id; when you need names, use query_expenses_with_discovery instead (or get_dimension_lookups afterwards).",
+    description: "Returns aggregated cloud cost for a date range by day, week, month, year or in total, grouped by up to three dimensions or tags, with FOCUS metrics (billed, effective and list cost, consumed quantity). Filter values must match exactly: get them from get_dimension_values or discover_expense_filters first, never guess. Rows carry data_source_id and pool_id; for names use query_expenses_with_discovery (or get_dimension_lookups).",
     input_schema: || {
         s::object(
             expense_query_schema(),
@@ -125,7 +125,7 @@ pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
         (
             "granularity",
             s::one_of(
-                "Time bucket of the rows: day, week, month, year, or total for one row per group.",
+                "Time bucket; total gives one row per group.",
                 vocab::GRANULARITIES,
             ),
         ),
@@ -135,7 +135,7 @@ pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
         ("order_by", vocab::order_by_schema()),
         (
             "limit",
-            s::integer("Maximum number of rows.", 1, 10_000, None),
+            s::integer("Maximum rows.", 1, 10_000, None),
         ),
     ]
 }
@@ -165,14 +165,14 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
                 (
                     "search",
                     s::string(
-                        "Partial match to narrow the values, e.g. us-, prod, EC2.",
+                        "Partial match, e.g. us-, prod, EC2.",
                         1,
                         100,
                     ),
                 ),
                 (
                     "limit",
-                    s::integer("Maximum number of values.", 1, 1_000_000, Some(100)),
+                    s::integer("Maximum values.", 1, 1_000_000, Some(100)),
                 ),
             ],
             &["organization_id", "dimension"],
@@ -192,33 +192,33 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
 
 fn dimension_schema() -> Value {
     s::described_object(
-        "What to list: {\"dimension_type\": \"standard\", \"name\": \"service_name\"}, {\"dimension_type\": \"tag\", \"tag_type\": \"keys\"} for tag keys, or {\"dimension_type\": \"tag\", \"tag_type\": \"values\", \"key\": \"Environment\"} for one tag's values.",
+        "{\"dimension_type\": \"standard\", \"name\": \"service_name\"}, {\"dimension_type\": \"tag\", \"tag_type\": \"keys\"} for tag keys, or {\"dimension_type\": \"tag\", \"tag_type\": \"values\", \"key\": \"Environment\"} for one tag's values.",
         vec![
             (
                 "dimension_type",
                 s::one_of(
-                    "standard for a built-in dimension, tag for tags.",
+                    "standard or tag.",
                     &["standard", "tag"],
                 ),
             ),
             (
                 "name",
                 s::one_of(
-                    "The standard dimension (dimension_type standard only).",
+                    "For standard.",
                     vocab::STANDARD_DIMENSIONS,
                 ),
             ),
             (
                 "tag_type",
                 s::one_of(
-                    "keys lists tag keys; values lists the values of key (dimension_type tag only).",
+                    "For tag.",
                     &["keys", "values"],
                 ),
             ),
             (
                 "key",
                 s::string(
-                    "Tag key whose values to list, e.g. Environment, Owner, CostCenter (tag_type values only).",
+                    "For tag_type values.",
                     1,
                     256,
                 ),

@@ -4,6 +4,8 @@
 //! or, for the two composite tools, a short async job ([`Run::Composite`]).
 
 mod allocation;
+#[cfg(test)]
+mod definitions;
 mod anomalies;
 pub mod args;
 pub mod date;

@@ -44,7 +44,7 @@ const DIRECTIONS: &[&str] = &["asc", "desc"];
 pub const LIST_RECOMMENDATIONS: Tool = Tool {
     name: "list_recommendations",
     title: "List cost-saving recommendations",
-    description: "Lists DigiUsher's cost optimization recommendations (idle, oversized, orphaned or outdated resources and more) with current and target cost, monthly and annual savings, severity, status and evidence; filter by scenario, tag, status, severity, data source, assignee, resource type, region, service or resource tags, sort, and page with offset/limit. Examples: open quick wins = status [\"open\"] + scenario_tags [\"quick_win\"]; biggest savings = sort_by \"annual_savings\", sort_direction \"desc\".",
+    description: "Lists DigiUsher's cost optimization recommendations (idle, oversized, orphaned or outdated resources and more) with current and target cost, monthly and annual savings, severity, status and evidence; filter, sort and page with offset/limit. Examples: open quick wins = status [\"open\"] + scenario_tags [\"quick_win\"]; biggest savings = sort_by \"annual_savings\".",
     input_schema: || {
         let strings = |d: &str, max: usize| {
             s::array(d, json!({"type": "string", "minLength": 1}), 1, max, false)
@@ -109,22 +109,8 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                 (
                     "resource_tags",
                     s::array(
-                        "Resource tag filters.",
-                        s::object(
-                            vec![
-                                ("key", s::string("Tag key.", 1, 256)),
-                                ("include", strings("Tag values to include.", 1000)),
-                                ("exclude", strings("Tag values to exclude.", 1000)),
-                                (
-                                    "exists",
-                                    s::boolean(
-                                        "Whether the tag must be set (true) or missing (false).",
-                                        None,
-                                    ),
-                                ),
-                            ],
-                            &["key"],
-                        ),
+                        "[{\"key\": \"Env\", \"include\": [...], \"exclude\": [...], \"exists\": true}]; exists false: tag missing.",
+                        json!({"type": "object", "required": ["key"]}),
                         1,
                         20,
                         false,
@@ -132,19 +118,19 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                 ),
                 (
                     "offset",
-                    s::integer("Items to skip, for paging.", 0, 1_000_000_000, Some(0)),
+                    s::integer("Items to skip.", 0, 1_000_000_000, Some(0)),
                 ),
                 ("limit", s::integer("Items per page.", 1, 500, Some(50))),
                 (
                     "sort_by",
                     s::one_of(
-                        "Sort field (the API sorts by annual_savings by default).",
+                        "Default annual_savings.",
                         SORT_BY,
                     ),
                 ),
                 (
                     "sort_direction",
-                    s::one_of("Sort direction (the API uses desc by default).", DIRECTIONS),
+                    s::one_of("Default desc.", DIRECTIONS),
                 ),
             ],
             &["organization_id"],

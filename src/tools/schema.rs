@@ -3,8 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
-const UUID_PATTERN: &str =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+/// Short on purpose: it is repeated in many tools, and the reader checks the exact
+/// form with a message that gives an example.
+const UUID_PATTERN: &str = "^[0-9a-fA-F-]{36}$";
 
 /// An object schema from `(name, schema)` pairs; `required` names the required ones.
 pub fn object(properties: Vec<(&str, Value)>, required: &[&str]) -> Value {
@@ -32,6 +33,20 @@ pub fn described_object(
     let mut schema = object(properties, required);
     schema["description"] = json!(description);
     schema
+}
+
+/// A property whose name says enough: bounds only, no description.
+pub fn bare_string(min: usize, max: usize) -> Value {
+    json!({"type": "string", "minLength": min, "maxLength": max})
+}
+
+pub fn bare_uuid() -> Value {
+    json!({"type": "string", "pattern": UUID_PATTERN})
+}
+
+/// A list of `min..=max` items, without a description of its own.
+pub fn bare_array(items: Value, min: usize, max: usize) -> Value {
+    json!({"type": "array", "items": items, "minItems": min, "maxItems": max})
 }
 
 pub fn uuid(description: &str) -> Value {
@@ -67,7 +82,13 @@ pub fn boolean(description: &str, default: Option<bool>) -> Value {
     schema
 }
 
-pub fn array(description: &str, items: Value, min: usize, max: usize, unique: bool) -> Value {
+/// A list; a scalar item's own description is dropped, as the list's says it all.
+pub fn array(description: &str, mut items: Value, min: usize, max: usize, unique: bool) -> Value {
+    if items["type"] != "object" {
+        if let Some(m) = items.as_object_mut() {
+            m.remove("description");
+        }
+    }
     let mut schema = json!({
         "type": "array",
         "items": items,
