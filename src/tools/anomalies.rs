@@ -21,8 +21,8 @@ const UNAVAILABLE: &str = "Cost anomalies are not available on this deployment; 
 
 pub const LIST_ANOMALIES: Tool = Tool {
     name: "list_anomalies",
-    title: "List anomaly detectors, budgets, quotas and tagging policies",
-    description: "Lists the organization's anomaly detectors and policies (by default the expense and resource-count anomaly detectors; on request also recurring and expiring budgets, resource quotas and tagging policies), each with its definition, filters, latest evaluation and its violations in the last hit_days days. An anomaly fires when today's value exceeds the average of the previous threshold_days days by more than threshold percent. Use it for \"any cost anomalies lately?\" or \"are we within our budgets?\".",
+    title: "List anomaly detectors and policies",
+    description: "Lists anomaly detectors (expense and resource count by default) and, on request, budgets, quotas and tagging policies, each with its definition, filters, latest evaluation and violations in the last hit_days days. An anomaly fires when today's value exceeds the average of the previous threshold_days days by more than threshold percent. For \"any cost anomalies lately?\" or \"are we within budget?\".",
     input_schema: || {
         s::object(
             vec![

@@ -20,8 +20,8 @@ const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
 
 pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
     name: "discover_expense_filters",
-    title: "Discover filter values and build an expense filter",
-    description: "Looks up the real values of several dimensions or tag keys at once (each optionally narrowed by a search string) and returns them with a ready-to-use `filters` object for get_expenses or query_expenses_with_discovery. Use it when the user names services, regions, providers or tag values loosely (\"EC2\", \"Frankfurt\", \"prod\").",
+    title: "Discover expense filter values",
+    description: "Looks up the real values of several dimensions or tag keys at once (each optionally narrowed by a search) and returns a ready-to-use `filters` object for get_expenses or query_expenses_with_discovery. Use it when the user names services, regions, providers or tag values loosely (\"EC2\", \"Frankfurt\", \"prod\").",
     input_schema: || {
         s::object(
             vec![
@@ -389,7 +389,7 @@ const SEARCH_KEYS: &[&str] = &["service_name", "region_id", "provider", "resourc
 
 pub const QUERY_EXPENSES_WITH_DISCOVERY: Tool = Tool {
     name: "query_expenses_with_discovery",
-    title: "Query expenses with value discovery and names",
+    title: "Query expenses with discovery and names",
     description: "One-step expense query for user-facing answers: turns loose search terms (service, region, provider, resource type) into exact filter values, runs the expense query (same inputs as get_expenses) and writes data source and pool names into every row. Prefer it over get_expenses unless you already hold exact filter values and need no names.",
     input_schema: || {
         let mut props = expenses::expense_query_schema();
@@ -397,33 +397,35 @@ pub const QUERY_EXPENSES_WITH_DISCOVERY: Tool = Tool {
         // tool; repeating them here would double their cost in every conversation.
         for (key, schema) in props.iter_mut() {
             if let Some(kind) = match *key {
-                "group_by" | "metrics" | "order_by" => Some("array"),
-                "filters" => Some("object"),
+                "group_by" | "metrics" | "order_by" => Some(json!({"type": "array"})),
+                // Untyped: an object schema would have to list every key again.
+                "filters" => Some(json!({})),
                 _ => None,
             } {
-                *schema = json!({"type": kind, "description": "As in get_expenses."});
+                *schema = kind;
+                schema["description"] = json!("As in get_expenses.");
             }
         }
         props.push((
             "discover_filters",
             s::described_object(
-                "Loose search terms turned into exact filter values before the query, e.g. {\"service_name\": \"ec2\", \"region_id\": \"eu-\", \"provider\": \"aws\", \"resource_type\": \"instance\"}; data_source_id takes a list of ids, used as given.",
+                "Loose search terms turned into exact filter values before the query.",
                 vec![
-                    ("service_name", s::bare_string(1, 100)),
-                    ("region_id", s::bare_string(1, 100)),
-                    ("provider", s::bare_string(1, 100)),
-                    ("resource_type", s::bare_string(1, 100)),
-                    ("data_source_id", s::bare_array(s::bare_uuid(), 1, 100)),
+                    ("service_name", s::string("e.g. ec2.", 1, 100)),
+                    ("region_id", s::string("e.g. eu-.", 1, 100)),
+                    ("provider", s::string("e.g. aws.", 1, 100)),
+                    ("resource_type", s::string("e.g. instance.", 1, 100)),
+                    (
+                        "data_source_id",
+                        s::array("Ids, used as given.", s::bare_uuid(), 1, 100, false),
+                    ),
                 ],
                 &[],
             ),
         ));
         props.push((
             "include_lookups",
-            s::boolean(
-                "Write names into the rows.",
-                Some(true),
-            ),
+            s::boolean("Write names into the rows.", Some(true)),
         ));
         s::object(props, &["organization_id", "start_date", "end_date"])
     },

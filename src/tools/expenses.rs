@@ -13,7 +13,7 @@ use crate::api::ApiRequest;
 pub const GET_EXPENSES: Tool = Tool {
     name: "get_expenses",
     title: "Query expenses",
-    description: "Returns aggregated cloud cost for a date range by day, week, month, year or in total, grouped by up to three dimensions or tags, with FOCUS metrics (billed, effective and list cost, consumed quantity). Filter values must match exactly: get them from get_dimension_values or discover_expense_filters first, never guess. Rows carry data_source_id and pool_id; for names use query_expenses_with_discovery (or get_dimension_lookups).",
+    description: "Returns cloud cost for a date range by day, week, month, year or in total, grouped by up to three dimensions or tags, with FOCUS metrics. Filter values must match exactly: take them from get_dimension_values or discover_expense_filters. For data source and pool names, use query_expenses_with_discovery.",
     input_schema: || {
         s::object(
             expense_query_schema(),
@@ -124,19 +124,13 @@ pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
         ("currency", vocab::currency_schema()),
         (
             "granularity",
-            s::one_of(
-                "Time bucket; total gives one row per group.",
-                vocab::GRANULARITIES,
-            ),
+            s::one_of("total: one row per group.", vocab::GRANULARITIES),
         ),
         ("group_by", vocab::group_by_schema()),
         ("filters", vocab::expense_filters_schema()),
         ("metrics", vocab::metrics_schema()),
         ("order_by", vocab::order_by_schema()),
-        (
-            "limit",
-            s::integer("Maximum rows.", 1, 10_000, None),
-        ),
+        ("limit", s::integer("Maximum rows.", 1, 10_000, None)),
     ]
 }
 
@@ -156,7 +150,7 @@ fn get_expenses(a: &mut Reader) -> Option<Plan> {
 pub const GET_DIMENSION_VALUES: Tool = Tool {
     name: "get_dimension_values",
     title: "List valid values of a dimension or tag",
-    description: "Lists the values that actually occur in the organization's cost data for one standard dimension (such as service_name, region_id, provider or data_source_id), or for tags (all tag keys, or the values of one tag key), optionally narrowed by a partial-match search. Use it before filtering get_expenses, because filter values must match exactly; for tags, list the keys first, then the values of the key you need.",
+    description: "Lists the values that occur in the organization's cost data for one standard dimension (service_name, region_id, provider, data_source_id…) or for tags (the keys, or one key's values), optionally narrowed by a partial-match search. Use it before filtering get_expenses, as filter values must match exactly; for tags, list keys first.",
     input_schema: || {
         s::object(
             vec![
@@ -164,11 +158,7 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
                 ("dimension", dimension_schema()),
                 (
                     "search",
-                    s::string(
-                        "Partial match, e.g. us-, prod, EC2.",
-                        1,
-                        100,
-                    ),
+                    s::string("Partial match, e.g. us-, prod, EC2.", 1, 100),
                 ),
                 (
                     "limit",
@@ -196,33 +186,14 @@ fn dimension_schema() -> Value {
         vec![
             (
                 "dimension_type",
-                s::one_of(
-                    "standard or tag.",
-                    &["standard", "tag"],
-                ),
+                s::one_of("standard or tag.", &["standard", "tag"]),
             ),
             (
                 "name",
-                s::one_of(
-                    "For standard.",
-                    vocab::STANDARD_DIMENSIONS,
-                ),
+                json!({"type": "string", "description": "For standard: a get_expenses group_by dimension."}),
             ),
-            (
-                "tag_type",
-                s::one_of(
-                    "For tag.",
-                    &["keys", "values"],
-                ),
-            ),
-            (
-                "key",
-                s::string(
-                    "For tag_type values.",
-                    1,
-                    256,
-                ),
-            ),
+            ("tag_type", s::one_of("For tag.", &["keys", "values"])),
+            ("key", s::string("For tag_type values.", 1, 256)),
         ],
         &["dimension_type"],
     )
@@ -306,8 +277,8 @@ fn get_dimension_values(a: &mut Reader) -> Option<Plan> {
 
 pub const GET_DIMENSION_LOOKUPS: Tool = Tool {
     name: "get_dimension_lookups",
-    title: "Look up names for data source and pool ids",
-    description: "Returns tables that map each data_source_id to the data source's name and provider, and each pool_id to the pool's name, so that expense results can be shown with names instead of UUIDs. Not needed after query_expenses_with_discovery, which writes the names into its rows itself.",
+    title: "Names for data source and pool ids",
+    description: "Returns tables mapping each data_source_id to its name and provider and each pool_id to its name, to show expense results with names instead of UUIDs. Not needed after query_expenses_with_discovery, which writes names into its rows.",
     input_schema: || {
         s::object(
             vec![
@@ -374,17 +345,15 @@ const BREAKDOWN_BY: &[&str] = &[
 
 pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
     name: "get_expenses_breakdown",
-    title: "Cost breakdown by dimension with previous-period comparison",
-    description: "Returns cost for a date range of up to 365 days split by one dimension (service, pool, owner, data source, region, resource type, or Kubernetes node, namespace or service), with each value's total next to its total in the previous period of equal length. Use it to answer \"what changed, and where\"; set include_daily for day-by-day figures. Amounts are in the organization's currency; totals may differ slightly from get_expenses, which uses FOCUS cost columns.",
+    title: "Cost breakdown with previous period",
+    description: "Returns cost for up to 365 days split by one dimension (service, pool, owner, data source, region, resource type, Kubernetes node, namespace or service), each value's total next to its total in the previous period of equal length: \"what changed, and where\". Filters as in list_resources. Amounts in the organization's currency; may differ slightly from get_expenses (FOCUS columns).",
     input_schema: || {
         let mut props = vec![
             ("organization_id", organization_id_schema()),
             ("start_date", vocab::start_date_schema()),
             (
                 "end_date",
-                s::date(
-                    "Last day of the range, YYYY-MM-DD (UTC), inclusive; at most 365 days after start_date counting both ends.",
-                ),
+                s::date("Last day, inclusive (UTC); at most 365 days from start_date."),
             ),
             (
                 "breakdown_by",
@@ -394,7 +363,13 @@ pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
                 ),
             ),
         ];
-        props.extend(vocab::resource_filter_schema());
+        // The filter set is described in list_resources, which is always listed too.
+        props.extend(vocab::resource_filter_schema().into_iter().map(|(k, v)| {
+            (
+                k,
+                json!({"type": v["type"], "description": "As in list_resources."}),
+            )
+        }));
         props.push((
             "include_daily",
             s::boolean("Keep the day-by-day breakdown map (large).", Some(false)),

@@ -4,11 +4,11 @@
 //! or, for the two composite tools, a short async job ([`Run::Composite`]).
 
 mod allocation;
-#[cfg(test)]
-mod definitions;
 mod anomalies;
 pub mod args;
 pub mod date;
+#[cfg(test)]
+mod definitions;
 mod discovery;
 mod errors;
 mod expenses;

@@ -44,7 +44,7 @@ const DIRECTIONS: &[&str] = &["asc", "desc"];
 pub const LIST_RECOMMENDATIONS: Tool = Tool {
     name: "list_recommendations",
     title: "List cost-saving recommendations",
-    description: "Lists DigiUsher's cost optimization recommendations (idle, oversized, orphaned or outdated resources and more) with current and target cost, monthly and annual savings, severity, status and evidence; filter, sort and page with offset/limit. Examples: open quick wins = status [\"open\"] + scenario_tags [\"quick_win\"]; biggest savings = sort_by \"annual_savings\".",
+    description: "Lists cost optimization recommendations (idle, oversized, orphaned or outdated resources…) with current and target cost, savings, severity, status and evidence. Open quick wins: status [\"open\"] + scenario_tags [\"quick_win\"]; biggest savings: sort_by \"annual_savings\".",
     input_schema: || {
         let strings = |d: &str, max: usize| {
             s::array(d, json!({"type": "string", "minLength": 1}), 1, max, false)
@@ -52,10 +52,7 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
         s::object(
             vec![
                 ("organization_id", organization_id_schema()),
-                (
-                    "scenario_id",
-                    strings("Scenario ids, from list_scenarios.", 50),
-                ),
+                ("scenario_id", strings("From list_scenarios.", 50)),
                 (
                     "scenario_tags",
                     s::array(
@@ -98,19 +95,24 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                 ),
                 (
                     "assignee_id",
-                    s::array("Assignee user ids.", s::uuid("User id."), 1, 100, false),
+                    s::array("User ids.", s::uuid("User id."), 1, 100, false),
                 ),
-                (
-                    "resource_type",
-                    strings("Resource types, e.g. EC2, RDS.", 100),
-                ),
-                ("region", strings("Regions, e.g. us-east-1.", 100)),
-                ("service", strings("Services, e.g. AmazonEC2.", 100)),
+                ("resource_type", strings("e.g. EC2, RDS.", 100)),
+                ("region", strings("e.g. us-east-1.", 100)),
+                ("service", strings("e.g. AmazonEC2.", 100)),
                 (
                     "resource_tags",
                     s::array(
-                        "[{\"key\": \"Env\", \"include\": [...], \"exclude\": [...], \"exists\": true}]; exists false: tag missing.",
-                        json!({"type": "object", "required": ["key"]}),
+                        "Resource tag filters.",
+                        s::object(
+                            vec![
+                                ("key", s::string("Tag key.", 1, 256)),
+                                ("include", strings("Values.", 1000)),
+                                ("exclude", strings("Values.", 1000)),
+                                ("exists", s::boolean("Tag set (true) or not.", None)),
+                            ],
+                            &["key"],
+                        ),
                         1,
                         20,
                         false,
@@ -120,18 +122,9 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                     "offset",
                     s::integer("Items to skip.", 0, 1_000_000_000, Some(0)),
                 ),
-                ("limit", s::integer("Items per page.", 1, 500, Some(50))),
-                (
-                    "sort_by",
-                    s::one_of(
-                        "Default annual_savings.",
-                        SORT_BY,
-                    ),
-                ),
-                (
-                    "sort_direction",
-                    s::one_of("Default desc.", DIRECTIONS),
-                ),
+                ("limit", s::integer("Page size.", 1, 500, Some(50))),
+                ("sort_by", s::one_of("Default annual_savings.", SORT_BY)),
+                ("sort_direction", s::one_of("Default desc.", DIRECTIONS)),
             ],
             &["organization_id"],
         )
@@ -262,7 +255,7 @@ fn resource_tag() -> impl super::args::Parse<Value> {
 pub const LIST_SCENARIOS: Tool = Tool {
     name: "list_scenarios",
     title: "List optimization scenarios",
-    description: "Lists the recommendation scenarios DigiUsher evaluates: what each detects, its severity, resource type, tags, configurable thresholds with their defaults, and a documentation link, optionally for one cloud provider. Use it to explain a recommendation's scenario or to choose scenario_id / scenario_tags filters for list_recommendations.",
+    description: "Lists the recommendation scenarios DigiUsher evaluates: what each detects, severity, resource type, tags, thresholds with defaults and a documentation link, optionally for one cloud provider. Use it to explain a recommendation or to choose scenario_id / scenario_tags for list_recommendations.",
     input_schema: || {
         s::object(
             vec![
@@ -301,7 +294,7 @@ fn list_scenarios(a: &mut Reader) -> Option<Plan> {
 pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
     name: "get_optimizations_summary",
     title: "Savings overview by optimization module",
-    description: "Returns the total possible monthly saving and, for each optimization module (rightsizing, instances to shut down, unattached volumes, obsolete snapshots and images, reserved instances and more), the number of findings and their saving; with types set, also the top items of those modules. Use it for a quick \"how much could we save and where\" overview; use list_recommendations for filtered, paged detail (the two come from different engines and may disagree). Amounts are in the organization's currency.",
+    description: "Returns the total possible monthly saving and, per optimization module (rightsizing, instances to shut down, unattached volumes, obsolete snapshots, reserved instances…), the findings and their saving; with types, also those modules' top items. For \"how much could we save and where\"; list_recommendations gives filtered detail from another engine (may disagree).",
     input_schema: || {
         s::object(
             vec![

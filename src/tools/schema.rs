@@ -3,10 +3,6 @@
 
 use serde_json::{Map, Value, json};
 
-/// Short on purpose: it is repeated in many tools, and the reader checks the exact
-/// form with a message that gives an example.
-const UUID_PATTERN: &str = "^[0-9a-fA-F-]{36}$";
-
 /// An object schema from `(name, schema)` pairs; `required` names the required ones.
 pub fn object(properties: Vec<(&str, Value)>, required: &[&str]) -> Value {
     let props: Map<String, Value> = properties
@@ -40,17 +36,14 @@ pub fn bare_string(min: usize, max: usize) -> Value {
     json!({"type": "string", "minLength": min, "maxLength": max})
 }
 
+/// Ids carry no pattern: it only validates, costs bytes in every tool that takes an
+/// id, and the reader's message shows a valid example and where to get one.
 pub fn bare_uuid() -> Value {
-    json!({"type": "string", "pattern": UUID_PATTERN})
-}
-
-/// A list of `min..=max` items, without a description of its own.
-pub fn bare_array(items: Value, min: usize, max: usize) -> Value {
-    json!({"type": "array", "items": items, "minItems": min, "maxItems": max})
+    json!({"type": "string"})
 }
 
 pub fn uuid(description: &str) -> Value {
-    json!({"type": "string", "pattern": UUID_PATTERN, "description": description})
+    json!({"type": "string", "description": description})
 }
 
 pub fn date(description: &str) -> Value {
@@ -87,6 +80,9 @@ pub fn array(description: &str, mut items: Value, min: usize, max: usize, unique
     if items["type"] != "object" {
         if let Some(m) = items.as_object_mut() {
             m.remove("description");
+            // Item lengths only validate; the reader checks them with a clear message.
+            m.remove("minLength");
+            m.remove("maxLength");
         }
     }
     let mut schema = json!({
@@ -106,9 +102,4 @@ pub fn array(description: &str, mut items: Value, min: usize, max: usize, unique
 pub fn with_default(mut schema: Value, default: Value) -> Value {
     schema["default"] = default;
     schema
-}
-
-/// One of several shapes, each described.
-pub fn any_of(description: &str, options: Vec<Value>) -> Value {
-    json!({"anyOf": options, "description": description})
 }

@@ -204,21 +204,13 @@ fn tag_filter() -> impl args::Parse<Value> {
     })
 }
 
-/// The filter object. Each kind of value (dimension, cost metric, tags) has its
-/// shape written once, not once per key; the description names the keys and the
-/// reader checks every detail with a message that says what to fix.
+/// The filter object, described rather than spelled out: written as properties,
+/// its 27 keys and three value shapes cost more than the rest of get_expenses. It
+/// has no `type`, so it needs no property list; the reader checks every key and
+/// value with a message that says what to fix.
 pub fn expense_filters_schema() -> Value {
-    let ranges = format!("^({})$", RANGE_FILTER_KEYS.join("|"));
-    let mut patterns = Map::new();
-    patterns.insert(
-        ranges,
-        json!({"type": "array", "minItems": 1, "maxItems": 4}),
-    );
     json!({
-        "type": "object",
-        "description": "Exact values (from get_dimension_values or discover_expense_filters). Keys: a group_by dimension (not rule_id) or sku_id, taking [values] or {\"include\": [...], \"exclude\": [...]}; billed_cost, effective_cost, list_cost, consumed_quantity, taking [{\"op\": \"gt|gte|lt|lte\", \"value\": 100}]; tags: [{\"key\": \"Env\", \"include\": [...], \"exclude\": [...], \"exists\": true}]. E.g. {\"service_name\": [\"AmazonEC2\"], \"region_id\": {\"exclude\": [\"us-west-2\"]}}.",
-        "properties": {"tags": {"type": "array", "minItems": 1, "maxItems": 20}},
-        "patternProperties": Value::Object(patterns),
+        "description": "Object of exact values. Keys: group_by dimensions (not rule_id), sku_id: [values] or {\"include\": [...], \"exclude\": [...]}; billed_cost, effective_cost, list_cost, consumed_quantity: [{\"op\": \"gt|gte|lt|lte\", \"value\": 1}]; tags: [{\"key\": \"Env\", \"include\": [...], \"exclude\": [...], \"exists\": true}].",
     })
 }
 
@@ -280,10 +272,16 @@ pub fn group_by() -> impl args::Parse<Vec<Value>> {
 pub fn group_by_schema() -> Value {
     json!({
         "type": "array",
-        "description": "A dimension, or {\"type\": \"values\", \"key\": \"Env\"} for one tag's values, or {\"type\": \"keys\"} for tag keys.",
+        "description": "A dimension, or a tag: {\"type\": \"values\", \"key\": \"Env\"} or {\"type\": \"keys\"}.",
         "items": {"anyOf": [
             {"type": "string", "enum": STANDARD_DIMENSIONS},
-            {"type": "object", "required": ["type"]},
+            s::object(
+                vec![
+                    ("type", s::one_of("values or keys.", &["values", "keys"])),
+                    ("key", s::string("Tag key, for values.", 1, 256)),
+                ],
+                &["type"],
+            ),
         ]},
         "minItems": 1,
         "maxItems": 3,
@@ -312,11 +310,14 @@ pub fn order_by() -> impl args::Parse<Vec<Value>> {
 pub fn order_by_schema() -> Value {
     json!({
         "type": "array",
-        "description": format!(
-            "Sort keys; default [{{\"field\": \"billed_cost\", \"direction\": \"desc\"}}]. field: {}; direction: asc or desc.",
-            ORDER_FIELDS.join(", ")
+        "description": "Default billed_cost desc.",
+        "items": s::object(
+            vec![
+                ("field", s::one_of("Field.", ORDER_FIELDS)),
+                ("direction", s::one_of("asc or desc.", DIRECTIONS)),
+            ],
+            &["field"],
         ),
-        "items": {"type": "object", "required": ["field"]},
         "minItems": 1,
         "maxItems": 3,
     })
@@ -333,7 +334,7 @@ pub fn metrics() -> impl args::Parse<Vec<&'static str>> {
 pub fn metrics_schema() -> Value {
     json!({
         "type": "array",
-        "description": "Default [\"effective_cost\", \"billed_cost\"].",
+        "description": "Default effective_cost, billed_cost.",
         "items": {"type": "string", "enum": METRICS},
         "minItems": 1,
         "maxItems": 4,
@@ -388,7 +389,7 @@ pub fn currency_schema() -> Value {
     json!({
         "type": "string",
         "pattern": "^[A-Z]{3}$",
-        "description": "ISO 4217 code to convert to, e.g. EUR.",
+        "description": "ISO 4217, e.g. EUR.",
     })
 }
 
@@ -557,7 +558,7 @@ fn like_pattern() -> impl args::Parse<String> {
 /// The resource filter set. Names that say enough go without a description;
 /// the reader's messages explain the forms it accepts.
 pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
-    let strings = |max: usize| s::bare_array(s::bare_string(1, 256), 1, max);
+    let strings = |d: &str, max: usize| s::array(d, s::bare_string(1, 256), 1, max, false);
     vec![
         (
             "data_source_ids",
@@ -566,7 +567,7 @@ pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
         (
             "pool_ids",
             s::array(
-                "From list_pools; \"<id>+\" includes sub-pools.",
+                "From list_pools; <id>+ adds sub-pools.",
                 json!({"type": "string", "minLength": 36, "maxLength": 37}),
                 1,
                 100,
@@ -576,37 +577,58 @@ pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
         (
             "owner_ids",
             s::array(
-                "Employee ids from list_employees; the nil UUID means no owner.",
+                "From list_employees; nil UUID: no owner.",
                 s::bare_uuid(),
                 1,
                 100,
                 false,
             ),
         ),
-        ("regions", strings(100)),
-        ("service_names", strings(100)),
+        ("regions", strings("Regions.", 100)),
+        ("service_names", strings("Services.", 100)),
         (
             "resource_types",
             s::array(
-                "<type>:<identity>, identity regular, cluster or environment, e.g. Instance:regular.",
+                "<type>:<regular|cluster|environment>, e.g. Instance:regular.",
                 json!({"type": "string", "minLength": 3}),
                 1,
                 100,
                 false,
             ),
         ),
-        ("tags", s::array("Tag keys the resource must have.", s::bare_string(1, 256), 1, 50, false)),
-        ("without_tags", s::array("Tag keys it must not have.", s::bare_string(1, 256), 1, 50, false)),
-        ("k8s_namespaces", strings(100)),
-        ("k8s_nodes", strings(100)),
-        ("k8s_services", strings(100)),
-        ("active", json!({"type": "boolean"})),
-        ("with_recommendations", json!({"type": "boolean"})),
-        ("constraint_violated", json!({"type": "boolean"})),
-        ("name_like", s::string("Name pattern; * and ? are wildcards.", 1, 256)),
+        (
+            "tags",
+            s::array(
+                "Tag keys it must have.",
+                s::bare_string(1, 256),
+                1,
+                50,
+                false,
+            ),
+        ),
+        (
+            "without_tags",
+            s::array("Tag keys it lacks.", s::bare_string(1, 256), 1, 50, false),
+        ),
+        ("k8s_namespaces", strings("Namespaces.", 100)),
+        ("k8s_nodes", strings("Nodes.", 100)),
+        ("k8s_services", strings("Services.", 100)),
+        ("active", s::boolean("Active now.", None)),
+        (
+            "with_recommendations",
+            s::boolean("Has recommendations.", None),
+        ),
+        (
+            "constraint_violated",
+            s::boolean("Violates a constraint.", None),
+        ),
+        (
+            "name_like",
+            json!({"type": "string", "description": "* and ? are wildcards."}),
+        ),
         (
             "cloud_resource_id_like",
-            s::string("Cloud id pattern (instance id, ARN…); * and ? are wildcards.", 1, 256),
+            json!({"type": "string", "description": "As name_like, on the cloud id."}),
         ),
     ]
 }
