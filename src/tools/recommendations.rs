@@ -109,7 +109,7 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                                 ("key", s::string("Tag key.", 1, 256)),
                                 ("include", strings("Values.", 1000)),
                                 ("exclude", strings("Values.", 1000)),
-                                ("exists", s::boolean("Tag set (true) or not.", None)),
+                                ("exists", s::boolean("Set (true) or not.", None)),
                             ],
                             &["key"],
                         ),
