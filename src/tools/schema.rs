@@ -77,13 +77,13 @@ pub fn boolean(description: &str, default: Option<bool>) -> Value {
 
 /// A list; a scalar item's own description is dropped, as the list's says it all.
 pub fn array(description: &str, mut items: Value, min: usize, max: usize, unique: bool) -> Value {
-    if items["type"] != "object" {
-        if let Some(m) = items.as_object_mut() {
-            m.remove("description");
-            // Item lengths only validate; the reader checks them with a clear message.
-            m.remove("minLength");
-            m.remove("maxLength");
-        }
+    if items["type"] != "object"
+        && let Some(m) = items.as_object_mut()
+    {
+        m.remove("description");
+        // Item lengths only validate; the reader checks them with a clear message.
+        m.remove("minLength");
+        m.remove("maxLength");
     }
     let mut schema = json!({
         "type": "array",
