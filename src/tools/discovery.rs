@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, integer, list, object, one_of, string, uuid};
+use super::args::{Reader, boolean, list, object, one_of, string, uuid};
 use super::expenses::{self, ExpenseQuery, dimension_query, lookups_request};
+use super::field::Int;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{CallContext, Endpoint, Job, Output, Run, Subject, Tool, ToolError};
@@ -17,6 +18,8 @@ const CONCURRENCY: usize = 4;
 const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
 
 // ---- discover_expense_filters ------------------------------------------------
+
+const ENTRY_LIMIT: Int = Int::new(1, 1000).or(100);
 
 pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
     name: "discover_expense_filters",
@@ -53,12 +56,7 @@ pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
                                 ),
                                 (
                                     "limit",
-                                    s::integer(
-                                        "Maximum values to take for this entry.",
-                                        1,
-                                        1000,
-                                        Some(100),
-                                    ),
+                                    ENTRY_LIMIT.schema("Maximum values to take for this entry."),
                                 ),
                             ],
                             &["dimension_type", "name"],
@@ -115,7 +113,7 @@ fn lookup() -> impl super::args::Parse<Lookup> {
             _ => r.required("name", string(1, 256)),
         };
         let search = r.optional("search", string(1, 100));
-        let limit = r.optional("limit", integer(1, 1000)).unwrap_or(100);
+        let limit = ENTRY_LIMIT.read(r, "limit").unwrap_or_default();
         Some(Lookup {
             tag: kind? == "tag",
             name: name?,

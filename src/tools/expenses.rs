@@ -2,13 +2,17 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, integer, one_of, string};
+use super::args::{Reader, boolean, one_of, string};
 use super::date::Date;
+use super::field::Int;
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+
+const ROW_LIMIT: Int = Int::new(1, 10_000);
+const VALUES_LIMIT: Int = Int::new(1, 1_000_000).or(100);
 
 pub const GET_EXPENSES: Tool = Tool {
     name: "get_expenses",
@@ -61,7 +65,7 @@ impl ExpenseQuery {
             .unwrap_or_default();
         let metrics = a.optional("metrics", vocab::metrics());
         let order_by = a.optional("order_by", vocab::order_by());
-        let limit = a.optional("limit", integer(1, 10_000));
+        let limit = ROW_LIMIT.read(a, "limit");
         let (start, end) = range?;
         Some(ExpenseQuery {
             organization_id: organization_id?,
@@ -130,7 +134,7 @@ pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
         ("filters", vocab::expense_filters_schema()),
         ("metrics", vocab::metrics_schema()),
         ("order_by", vocab::order_by_schema()),
-        ("limit", s::integer("Maximum rows.", 1, 10_000, None)),
+        ("limit", ROW_LIMIT.schema("Maximum rows.")),
     ]
 }
 
@@ -160,10 +164,7 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
                     "search",
                     s::string("Partial match, e.g. us-, prod, EC2.", 1, 100),
                 ),
-                (
-                    "limit",
-                    s::integer("Maximum values.", 1, 1_000_000, Some(100)),
-                ),
+                ("limit", VALUES_LIMIT.schema("Maximum values.")),
             ],
             &["organization_id", "dimension"],
         )
@@ -264,7 +265,7 @@ fn get_dimension_values(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let dimension = a.required("dimension", dimension());
     let search = a.optional("search", string(1, 100));
-    let limit = vocab::limit(a, 1, 1_000_000, 100);
+    let limit = VALUES_LIMIT.read(a, "limit").unwrap_or_default();
     Some(Plan::new(dimension_query(
         &org?,
         dimension?,

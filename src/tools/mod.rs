@@ -12,6 +12,7 @@ mod definitions;
 mod discovery;
 mod errors;
 mod expenses;
+mod field;
 mod kpis;
 mod organizations;
 mod peek;

@@ -3,14 +3,15 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, integer, list, object, one_of, string, uuid};
+use super::args::{Reader, list, object, one_of, string, uuid};
+use super::field::{Choices, Int};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 
-const SCENARIO_TAGS: &[&str] = &[
+const SCENARIO_TAGS: Choices = Choices(&[
     "delete",
     "resize",
     "migrate",
@@ -21,16 +22,19 @@ const SCENARIO_TAGS: &[&str] = &[
     "idle",
     "oversized",
     "outdated",
-];
-const STATUSES: &[&str] = &[
+]);
+const STATUSES: Choices = Choices(&[
     "open",
     "applied",
     "dismissed",
     "snoozed",
     "auto_resolved",
     "stale",
-];
-const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
+]);
+const SEVERITIES: Choices = Choices(&["low", "medium", "high", "critical"]);
+const OFFSET: Int = Int::new(0, 1_000_000_000).or(0);
+const LIMIT: Int = Int::new(1, 500).or(50);
+const SUMMARY_LIMIT: Int = Int::new(1, 100);
 const SORT_BY: &[&str] = &[
     "annual_savings",
     "monthly_savings",
@@ -53,36 +57,9 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
             vec![
                 ("organization_id", organization_id_schema()),
                 ("scenario_id", strings("From list_scenarios.", 50)),
-                (
-                    "scenario_tags",
-                    s::array(
-                        "Scenario tags.",
-                        s::one_of("A scenario tag.", SCENARIO_TAGS),
-                        1,
-                        SCENARIO_TAGS.len(),
-                        true,
-                    ),
-                ),
-                (
-                    "status",
-                    s::array(
-                        "Statuses.",
-                        s::one_of("A status.", STATUSES),
-                        1,
-                        STATUSES.len(),
-                        true,
-                    ),
-                ),
-                (
-                    "severity",
-                    s::array(
-                        "Severities.",
-                        s::one_of("A severity.", SEVERITIES),
-                        1,
-                        SEVERITIES.len(),
-                        true,
-                    ),
-                ),
+                ("scenario_tags", SCENARIO_TAGS.schema("Scenario tags.")),
+                ("status", STATUSES.schema("Statuses.")),
+                ("severity", SEVERITIES.schema("Severities.")),
                 (
                     "data_source_id",
                     s::array(
@@ -118,11 +95,8 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                         false,
                     ),
                 ),
-                (
-                    "offset",
-                    s::integer("Items to skip.", 0, 1_000_000_000, Some(0)),
-                ),
-                ("limit", s::integer("Page size.", 1, 500, Some(50))),
+                ("offset", OFFSET.schema("Items to skip.")),
+                ("limit", LIMIT.schema("Page size.")),
                 ("sort_by", s::one_of("Default annual_savings.", SORT_BY)),
                 ("sort_direction", s::one_of("Default desc.", DIRECTIONS)),
             ],
@@ -161,18 +135,16 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
     );
     put(
         "scenario_tags",
-        a.optional("scenario_tags", list(1, 10, true, one_of(SCENARIO_TAGS)))
+        a.optional("scenario_tags", SCENARIO_TAGS.parse())
             .map(|v| json!(v)),
     );
     put(
         "status",
-        a.optional("status", list(1, 6, true, one_of(STATUSES)))
-            .map(|v| json!(v)),
+        a.optional("status", STATUSES.parse()).map(|v| json!(v)),
     );
     put(
         "severity",
-        a.optional("severity", list(1, 4, true, one_of(SEVERITIES)))
-            .map(|v| json!(v)),
+        a.optional("severity", SEVERITIES.parse()).map(|v| json!(v)),
     );
     put(
         "data_source_id",
@@ -199,8 +171,8 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
         a.optional("resource_tags", list(1, 20, false, resource_tag()))
             .map(Value::Array),
     );
-    let offset = a.optional("offset", integer(0, 1_000_000_000)).unwrap_or(0);
-    let limit = vocab::limit(a, 1, 500, 50);
+    let offset = OFFSET.read(a, "offset").unwrap_or_default();
+    let limit = LIMIT.read(a, "limit").unwrap_or_default();
     put("offset", Some(json!(offset)));
     put("limit", Some(json!(limit)));
     put(
@@ -328,12 +300,7 @@ pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
                 ),
                 (
                     "limit",
-                    s::integer(
-                        "Items per module (default 10); only with types.",
-                        1,
-                        100,
-                        None,
-                    ),
+                    SUMMARY_LIMIT.schema("Items per module (default 10); only with types."),
                 ),
             ],
             &["organization_id"],
@@ -378,7 +345,7 @@ fn get_optimizations_summary(a: &mut Reader) -> Option<Plan> {
     let status_given = a.has("status");
     let limit_given = a.has("limit");
     let status = a.optional("status", one_of(&["active", "dismissed", "excluded"]));
-    let limit = a.optional("limit", integer(1, 100));
+    let limit = SUMMARY_LIMIT.read(a, "limit");
     if types.is_none() && !a.failed() && (status_given || limit_given) {
         a.problem(
             if status_given { "status" } else { "limit" },

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::args::{self, Problems, Reader, boolean, list, one_of};
+use super::field::Int;
 use super::peek::{self, Count};
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -60,6 +61,7 @@ fn list_data_sources(a: &mut Reader) -> Option<Plan> {
     }))
 }
 
+const LIMIT: Int = Int::new(1, 500).or(50);
 const DEFAULT_FIELDS: &[&str] = &[
     "id",
     "cloud_resource_id",
@@ -87,7 +89,7 @@ pub const LIST_RESOURCES: Tool = Tool {
             ("organization_id", organization_id_schema()),
             ("start_date", vocab::start_date_schema()),
             ("end_date", vocab::end_date_schema()),
-            ("limit", s::integer("Maximum resources.", 1, 500, Some(50))),
+            ("limit", LIMIT.schema("Maximum resources.")),
         ];
         props.extend(vocab::resource_filter_schema());
         props.push((
@@ -138,7 +140,7 @@ fn field_name() -> impl args::Parse<String> {
 fn list_resources(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let range = vocab::date_range(a);
-    let limit = vocab::limit(a, 1, 500, 50);
+    let limit = LIMIT.read(a, "limit").unwrap_or_default();
     let filters = vocab::resource_filters(a);
     let fields = a.optional("fields", list(1, 50, true, field_name()));
     let all_fields = a.optional("all_fields", boolean()).unwrap_or(false);

@@ -4,8 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Problems, Reader, boolean, integer, list, object, one_of, string, uuid};
+use super::args::{self, Problems, Reader, boolean, list, object, one_of, string, uuid};
 use super::date::Date;
+use super::field::Choices;
 use super::schema as s;
 
 pub const ORG_HINT: &str = "get one from list_organizations";
@@ -222,6 +223,7 @@ pub const METRICS: &[&str] = &[
     "list_cost",
     "consumed_quantity",
 ];
+const METRIC_CHOICES: Choices = Choices(METRICS);
 pub const GRANULARITIES: &[&str] = &["day", "week", "month", "year", "total"];
 const ORDER_FIELDS: &[&str] = &[
     "date",
@@ -328,18 +330,11 @@ pub fn default_order_by() -> Value {
 }
 
 pub fn metrics() -> impl args::Parse<Vec<&'static str>> {
-    list(1, 4, true, one_of(METRICS))
+    METRIC_CHOICES.parse()
 }
 
 pub fn metrics_schema() -> Value {
-    json!({
-        "type": "array",
-        "description": "Default effective_cost, billed_cost.",
-        "items": {"type": "string", "enum": METRICS},
-        "minItems": 1,
-        "maxItems": 4,
-        "uniqueItems": true,
-    })
+    METRIC_CHOICES.schema("Default effective_cost, billed_cost.")
 }
 
 pub fn default_metrics() -> Value {
@@ -631,9 +626,4 @@ pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
             json!({"type": "string", "description": "As name_like, on the cloud id."}),
         ),
     ]
-}
-
-/// Read `limit` with a default, as an integer within range.
-pub fn limit(a: &mut Reader, min: i64, max: i64, default: i64) -> i64 {
-    a.optional("limit", integer(min, max)).unwrap_or(default)
 }
