@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::args::{self, Reader, boolean, list, object, one_of, string, uuid};
 use super::date::Date;
+use super::field::NSM_DIMENSION;
 use super::schema as s;
 use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
@@ -103,7 +104,7 @@ fn nsm_filters() -> impl args::Parse<Vec<Value>> {
         20,
         false,
         object(&[("name", "dimension"), ("value", "values")], |r| {
-            let dimension = r.required("dimension", string(1, 64));
+            let dimension = r.required("dimension", NSM_DIMENSION.parse());
             let values = r.required("values", list(1, 100, false, string(1, 256)));
             Some(json!({"dimension": dimension?, "values": values?}))
         }),
@@ -115,7 +116,7 @@ fn nsm_filters_schema() -> Value {
         "Keep only these values of the metric's dimensions, e.g. [{\"dimension\": \"environment\", \"values\": [\"prod\"]}]; shrinks the metric (the denominator), so cost_per_unit rises while pool costs stay the same.",
         s::object(
             vec![
-                ("dimension", s::string("Dimension.", 1, 64)),
+                ("dimension", NSM_DIMENSION.schema("Dimension.")),
                 (
                     "values",
                     s::array("Values to keep.", s::bare_string(1, 256), 1, 100, false),
@@ -173,11 +174,8 @@ pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
             ),
             (
                 "group_by",
-                s::string(
-                    "An allowed dimension of the NSM key, e.g. team_id; needs nsm_key_id.",
-                    1,
-                    64,
-                ),
+                NSM_DIMENSION
+                    .schema("An allowed dimension of the NSM key, e.g. team_id; needs nsm_key_id."),
             ),
             ("filters", nsm_filters_schema()),
         ]);
@@ -206,7 +204,7 @@ fn get_cost_allocation_summary(a: &mut Reader) -> Option<Plan> {
     let incomplete = a.optional("include_incomplete", boolean()).unwrap_or(false);
     let nsm_given = a.has("nsm_key_id");
     let nsm_key_id = a.optional("nsm_key_id", uuid(NSM_HINT));
-    let group_by = a.optional("group_by", string(1, 64));
+    let group_by = a.optional("group_by", NSM_DIMENSION.parse());
     let filters = a.optional("filters", nsm_filters());
     if !nsm_given {
         if group_by.is_some() {
@@ -315,11 +313,7 @@ pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
             ),
             (
                 "group_by",
-                s::string(
-                    "One of the NSM key's allowed_dimensions, e.g. team_id.",
-                    1,
-                    64,
-                ),
+                NSM_DIMENSION.schema("One of the NSM key's allowed_dimensions, e.g. team_id."),
             ),
             ("filters", nsm_filters_schema()),
         ]);
@@ -342,7 +336,7 @@ fn get_unit_economics(a: &mut Reader) -> Option<Plan> {
     let nsm_key_id = a.required("nsm_key_id", uuid(NSM_HINT));
     let view = a.optional("view", one_of(VIEWS)).unwrap_or("showback");
     let pool_id = a.optional("pool_id", uuid("get one from list_pools"));
-    let group_by = a.optional("group_by", string(1, 64));
+    let group_by = a.optional("group_by", NSM_DIMENSION.parse());
     let filters = a.optional("filters", nsm_filters());
     let (start, end) = range?;
     let mut body = Map::new();

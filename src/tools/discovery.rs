@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::args::{Reader, boolean, list, object, one_of, string, uuid};
 use super::expenses::{self, ExpenseQuery, dimension_query, lookups_request};
-use super::field::Int;
+use super::field::{Int, SEARCH};
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{CallContext, Endpoint, Job, Output, Run, Subject, Tool, ToolError};
@@ -52,7 +52,7 @@ pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
                                 ),
                                 (
                                     "search",
-                                    s::string("Partial match to narrow the values.", 1, 100),
+                                    SEARCH.schema("Partial match to narrow the values."),
                                 ),
                                 (
                                     "limit",
@@ -112,7 +112,7 @@ fn lookup() -> impl super::args::Parse<Lookup> {
                 .map(str::to_string),
             _ => r.required("name", string(1, 256)),
         };
-        let search = r.optional("search", string(1, 100));
+        let search = r.optional("search", SEARCH.parse());
         let limit = ENTRY_LIMIT.read(r, "limit").unwrap_or_default();
         Some(Lookup {
             tag: kind? == "tag",
@@ -409,10 +409,10 @@ pub const QUERY_EXPENSES_WITH_DISCOVERY: Tool = Tool {
             s::described_object(
                 "Loose search terms turned into exact filter values before the query.",
                 vec![
-                    ("service_name", s::string("e.g. ec2.", 1, 100)),
-                    ("region_id", s::string("e.g. eu-.", 1, 100)),
-                    ("provider", s::string("e.g. aws.", 1, 100)),
-                    ("resource_type", s::string("e.g. instance.", 1, 100)),
+                    ("service_name", SEARCH.schema("e.g. ec2.")),
+                    ("region_id", SEARCH.schema("e.g. eu-.")),
+                    ("provider", SEARCH.schema("e.g. aws.")),
+                    ("resource_type", SEARCH.schema("e.g. instance.")),
                     (
                         "data_source_id",
                         s::array("Ids, used as given.", s::bare_uuid(), 1, 100, false),
@@ -455,7 +455,7 @@ fn discover_filters() -> impl super::args::Parse<Discovery> {
         |r| {
             let mut searches = Vec::new();
             for key in SEARCH_KEYS {
-                if let Some(text) = r.optional(key, string(1, 100)) {
+                if let Some(text) = r.optional(key, SEARCH.parse()) {
                     searches.push((*key, text));
                 }
             }

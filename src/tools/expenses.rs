@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, one_of, string};
+use super::args::{Reader, boolean, one_of};
 use super::date::Date;
-use super::field::Int;
+use super::field::{Int, SEARCH, TAG_KEY};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -162,7 +162,7 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
                 ("dimension", dimension_schema()),
                 (
                     "search",
-                    s::string("Partial match, e.g. us-, prod, EC2.", 1, 100),
+                    SEARCH.schema("Partial match, e.g. us-, prod, EC2."),
                 ),
                 ("limit", VALUES_LIMIT.schema("Maximum values.")),
             ],
@@ -194,7 +194,7 @@ fn dimension_schema() -> Value {
                 json!({"type": "string", "description": "For standard: a get_expenses group_by dimension."}),
             ),
             ("tag_type", s::one_of("For tag.", &["keys", "values"])),
-            ("key", s::string("For tag_type values.", 1, 256)),
+            ("key", TAG_KEY.schema("For tag_type values.")),
         ],
         &["dimension_type"],
     )
@@ -212,7 +212,7 @@ fn dimension() -> impl super::args::Parse<Value> {
             Some(_) => {
                 let tag_type = r.required("tag_type", one_of(&["keys", "values"]));
                 let key_given = r.has("key");
-                let key = r.optional("key", string(1, 256));
+                let key = r.optional("key", TAG_KEY.parse());
                 match tag_type? {
                     "values" if !key_given => {
                         r.problem(
@@ -264,7 +264,7 @@ pub fn dimension_query(
 fn get_dimension_values(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let dimension = a.required("dimension", dimension());
-    let search = a.optional("search", string(1, 100));
+    let search = a.optional("search", SEARCH.parse());
     let limit = VALUES_LIMIT.read(a, "limit").unwrap_or_default();
     Some(Plan::new(dimension_query(
         &org?,

@@ -59,3 +59,31 @@ impl Choices {
         args::list(1, self.0.len(), true, args::one_of(self.0))
     }
 }
+
+/// A string input of `min..=max` characters, not blank.
+#[derive(Debug, Clone, Copy)]
+pub struct Text {
+    min: usize,
+    max: usize,
+}
+
+impl Text {
+    pub const fn new(min: usize, max: usize) -> Text {
+        Text { min, max }
+    }
+
+    pub fn schema(self, description: &str) -> Value {
+        s::string(description, self.min, self.max)
+    }
+
+    pub fn parse(self) -> impl Parse<String> {
+        args::string(self.min, self.max)
+    }
+}
+
+/// A partial-match search string.
+pub const SEARCH: Text = Text::new(1, 100);
+/// A tag key.
+pub const TAG_KEY: Text = Text::new(1, 256);
+/// A dimension of a North Star Metric key.
+pub const NSM_DIMENSION: Text = Text::new(1, 64);

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::args::{Reader, list, object, one_of, string, uuid};
-use super::field::{Choices, Int};
+use super::field::{Choices, Int, TAG_KEY};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -83,7 +83,7 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                         "Resource tag filters.",
                         s::object(
                             vec![
-                                ("key", s::string("Tag key.", 1, 256)),
+                                ("key", TAG_KEY.schema("Tag key.")),
                                 ("include", strings("Values.", 1000)),
                                 ("exclude", strings("Values.", 1000)),
                                 ("exists", s::boolean("Set (true) or not.", None)),
@@ -205,7 +205,7 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
 
 fn resource_tag() -> impl super::args::Parse<Value> {
     object(&[], |r| {
-        let key = r.required("key", string(1, 256));
+        let key = r.required("key", TAG_KEY.parse());
         let include = r.optional("include", list(1, 1000, false, string(1, 1024)));
         let exclude = r.optional("exclude", list(1, 1000, false, string(1, 1024)));
         let exists = r.optional("exists", super::args::boolean());

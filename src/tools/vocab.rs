@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::args::{self, Problems, Reader, boolean, list, object, one_of, string, uuid};
 use super::date::Date;
-use super::field::Choices;
+use super::field::{Choices, TAG_KEY};
 use super::schema as s;
 
 pub const ORG_HINT: &str = "get one from list_organizations";
@@ -186,7 +186,7 @@ fn range_condition() -> impl args::Parse<Value> {
 
 fn tag_filter() -> impl args::Parse<Value> {
     object(&[], |r| {
-        let key = r.required("key", string(1, 256));
+        let key = r.required("key", TAG_KEY.parse());
         let include = r.optional("include", value_list());
         let exclude = r.optional("exclude", value_list());
         let exists = r.optional("exists", boolean());
@@ -245,7 +245,7 @@ pub fn group_by() -> impl args::Parse<Vec<Value>> {
             Value::Object(_) => object(&[], |r| {
                 let kind = r.required("type", one_of(&["keys", "values"]));
                 let key_given = r.has("key");
-                let key = r.optional("key", string(1, 256));
+                let key = r.optional("key", TAG_KEY.parse());
                 match kind? {
                     "values" if !key_given => {
                         r.problem("key", "is required when type is values", None);
@@ -280,7 +280,7 @@ pub fn group_by_schema() -> Value {
             s::object(
                 vec![
                     ("type", s::one_of("values or keys.", &["values", "keys"])),
-                    ("key", s::string("Tag key, for values.", 1, 256)),
+                    ("key", TAG_KEY.schema("Tag key, for values.")),
                 ],
                 &["type"],
             ),
