@@ -262,6 +262,7 @@ async fn cold_start(ctx: &Ctx) -> Vec<Figure> {
             .unwrap_or_else(|e| fail("cold start", e));
     }
     let (mut init, mut list, mut tools) = (Vec::new(), Vec::new(), usize::MAX);
+    let (mut list_bytes, mut largest) = (0, (0, String::new()));
     for _ in 0..runs {
         let c = server::cold_start_once(&ctx.binary, &ctx.env)
             .await
@@ -269,6 +270,8 @@ async fn cold_start(ctx: &Ctx) -> Vec<Figure> {
         init.push(c.initialize);
         list.push(c.tools_list);
         tools = tools.min(c.tools);
+        list_bytes = c.list_bytes;
+        largest = c.largest_tool;
     }
     let n = Some(runs);
     vec![
@@ -301,6 +304,16 @@ async fn cold_start(ctx: &Ctx) -> Vec<Figure> {
             "ms",
         )
         .samples(n),
+        // Every conversation carries the tool list in the model's context.
+        Figure::new(
+            "tools/list response size (compact JSON line, as sent)",
+            list_bytes as f64,
+            "bytes",
+        )
+        .target(Target::AtMost(32_000.0)),
+        Figure::new("largest tool definition", largest.0 as f64, "bytes")
+            .target(Target::AtMost(3_000.0))
+            .note(largest.1),
     ]
 }
 

@@ -73,6 +73,10 @@ pub struct ColdStart {
     pub tools_list: f64,
     /// Tools in the tools/list response.
     pub tools: usize,
+    /// Bytes of the tools/list response line, as sent.
+    pub list_bytes: usize,
+    /// The largest tool definition in compact JSON: (bytes, name).
+    pub largest_tool: (usize, String),
 }
 
 /// Spawn; write initialize, initialized and tools/list back to back; time both
@@ -93,6 +97,7 @@ pub async fn cold_start_once(binary: &Path, env: &[(String, String)]) -> Result<
         .map_err(|e| format!("write: {e}"))?;
     let mut lines = BufReader::with_capacity(1 << 16, stdout).lines();
     let (mut initialize, mut tools_list, mut tools) = (None, None, 0);
+    let (mut list_bytes, mut largest_tool) = (0, (0, String::new()));
     let read = async {
         while let Ok(Some(line)) = lines.next_line().await {
             let ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -101,7 +106,19 @@ pub async fn cold_start_once(binary: &Path, env: &[(String, String)]) -> Result<
                 Some(0) => initialize = Some(ms),
                 Some(1) => {
                     tools_list = Some(ms);
-                    tools = v["result"]["tools"].as_array().map_or(0, Vec::len);
+                    let listed = v["result"]["tools"].as_array().cloned().unwrap_or_default();
+                    tools = listed.len();
+                    list_bytes = line.len();
+                    largest_tool = listed
+                        .iter()
+                        .map(|t| {
+                            (
+                                t.to_string().len(),
+                                t["name"].as_str().unwrap_or("").to_string(),
+                            )
+                        })
+                        .max()
+                        .unwrap_or_default();
                     break;
                 }
                 _ => {}
@@ -119,6 +136,8 @@ pub async fn cold_start_once(binary: &Path, env: &[(String, String)]) -> Result<
         initialize: initialize.ok_or("no initialize response")?,
         tools_list: tools_list.ok_or("no tools/list response")?,
         tools,
+        list_bytes,
+        largest_tool,
     })
 }
 

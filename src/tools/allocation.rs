@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::args::{self, Reader, boolean, list, object, one_of, string, uuid};
 use super::date::Date;
+use super::field::NSM_DIMENSION;
 use super::schema as s;
 use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
@@ -15,7 +16,7 @@ const NSM_HINT: &str = "get one from list_nsm_keys";
 pub const GET_CHARGEBACK_FOR_MONTH: Tool = Tool {
     name: "get_chargeback_for_month",
     title: "Chargeback for one month",
-    description: "Returns the cost allocation (chargeback) of one month: the run's metadata and status, whether the result is final, the allocation stages (data source to rule, rule to pool, pool to pool), the individual cost flows and each pool's snapshot. A completed stored run is used when one exists, otherwise the month is computed on the fly (is_final false). Set aggregate_flows to sum flows over services and days, e.g. for a Sankey chart.",
+    description: "Returns one month's cost allocation (chargeback): run metadata and status, whether final, the stages (data source to rule, rule to pool, pool to pool), the cost flows and each pool's snapshot. Uses a completed stored run when there is one, else computes the month (is_final false). aggregate_flows sums flows over services and days, e.g. for a Sankey chart.",
     input_schema: || {
         s::object(
             vec![
@@ -103,7 +104,7 @@ fn nsm_filters() -> impl args::Parse<Vec<Value>> {
         20,
         false,
         object(&[("name", "dimension"), ("value", "values")], |r| {
-            let dimension = r.required("dimension", string(1, 64));
+            let dimension = r.required("dimension", NSM_DIMENSION.parse());
             let values = r.required("values", list(1, 100, false, string(1, 256)));
             Some(json!({"dimension": dimension?, "values": values?}))
         }),
@@ -115,19 +116,10 @@ fn nsm_filters_schema() -> Value {
         "Keep only these values of the metric's dimensions, e.g. [{\"dimension\": \"environment\", \"values\": [\"prod\"]}]; shrinks the metric (the denominator), so cost_per_unit rises while pool costs stay the same.",
         s::object(
             vec![
-                (
-                    "dimension",
-                    s::string("An allowed dimension of the NSM key.", 1, 64),
-                ),
+                ("dimension", NSM_DIMENSION.schema("Dimension.")),
                 (
                     "values",
-                    s::array(
-                        "Values to keep.",
-                        json!({"type": "string", "minLength": 1}),
-                        1,
-                        100,
-                        false,
-                    ),
+                    s::array("Values to keep.", s::bare_string(1, 256), 1, 100, false),
                 ),
             ],
             &["dimension", "values"],
@@ -140,21 +132,15 @@ fn nsm_filters_schema() -> Value {
 
 fn month_dates_schema() -> Vec<(&'static str, Value)> {
     vec![
-        (
-            "start_date",
-            s::date("First day of the first month, YYYY-MM-DD, e.g. 2025-04-01."),
-        ),
-        (
-            "end_date",
-            s::date("Last day of the last month, YYYY-MM-DD, e.g. 2025-05-31."),
-        ),
+        ("start_date", s::date("First day of a month.")),
+        ("end_date", s::date("Last day of a month.")),
     ]
 }
 
 pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
     name: "get_cost_allocation_summary",
     title: "Showback or chargeback summary",
-    description: "Summarizes allocated cost per pool over one or more whole months, as showback (initial allocation) or chargeback (after cross-pool reallocation), monthly or daily, optionally with a per-service breakdown and with unit economics for a North Star Metric (nsm_key_id from list_nsm_keys; group_by and filters need it). Only completed allocation runs are used unless include_incomplete is true, which computes recent months provisionally (is_final false, may still change, slower).",
+    description: "Summarizes allocated cost per pool over whole months, as showback or chargeback, monthly or daily, optionally per service and with unit economics for a North Star Metric (nsm_key_id from list_nsm_keys; group_by and filters need it). Uses completed allocation runs only, unless include_incomplete computes recent months provisionally (is_final false, slower).",
     input_schema: || {
         let mut props = vec![("organization_id", organization_id_schema())];
         props.extend(month_dates_schema());
@@ -188,11 +174,8 @@ pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
             ),
             (
                 "group_by",
-                s::string(
-                    "An allowed dimension of the NSM key, e.g. team_id; needs nsm_key_id.",
-                    1,
-                    64,
-                ),
+                NSM_DIMENSION
+                    .schema("An allowed dimension of the NSM key, e.g. team_id; needs nsm_key_id."),
             ),
             ("filters", nsm_filters_schema()),
         ]);
@@ -221,7 +204,7 @@ fn get_cost_allocation_summary(a: &mut Reader) -> Option<Plan> {
     let incomplete = a.optional("include_incomplete", boolean()).unwrap_or(false);
     let nsm_given = a.has("nsm_key_id");
     let nsm_key_id = a.optional("nsm_key_id", uuid(NSM_HINT));
-    let group_by = a.optional("group_by", string(1, 64));
+    let group_by = a.optional("group_by", NSM_DIMENSION.parse());
     let filters = a.optional("filters", nsm_filters());
     if !nsm_given {
         if group_by.is_some() {
@@ -305,15 +288,33 @@ fn has_provisional(v: &Value, depth: usize) -> bool {
 pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
     name: "get_unit_economics_for_cost_pools",
     title: "Unit economics for cost pools",
-    description: "Computes cost per unit of business value (a pool's cost divided by a North Star Metric such as API requests or active users) for whole months, as showback or chargeback, optionally broken down by one of the metric's allowed dimensions. Get nsm_key_id, and the dimensions allowed for group_by, from list_nsm_keys first. Filters shrink the metric (the denominator), so cost_per_unit rises while pool costs stay the same.",
+    description: "Computes cost per unit of business value (a pool's cost divided by a North Star Metric such as API requests or active users) for whole months, as showback or chargeback, optionally by one of the metric's allowed dimensions. Get nsm_key_id and the allowed group_by dimensions from list_nsm_keys first.",
     input_schema: || {
         let mut props = vec![("organization_id", organization_id_schema())];
         props.extend(month_dates_schema());
         props.extend([
-            ("nsm_key_id", s::uuid("North Star Metric key, from list_nsm_keys.")),
-            ("view", s::with_default(s::one_of("showback: initial allocation; chargeback: with cross-pool reallocation.", VIEWS), json!("showback"))),
-            ("pool_id", s::uuid("Only this pool (id from list_pools); recommended when the metric belongs to one pool.")),
-            ("group_by", s::string("One of the NSM key's allowed_dimensions, e.g. team_id.", 1, 64)),
+            (
+                "nsm_key_id",
+                s::uuid("North Star Metric key, from list_nsm_keys."),
+            ),
+            (
+                "view",
+                s::with_default(
+                    s::one_of(
+                        "showback: initial allocation; chargeback: with cross-pool reallocation.",
+                        VIEWS,
+                    ),
+                    json!("showback"),
+                ),
+            ),
+            (
+                "pool_id",
+                s::uuid("From list_pools; advised when the metric belongs to one pool."),
+            ),
+            (
+                "group_by",
+                NSM_DIMENSION.schema("One of the NSM key's allowed_dimensions, e.g. team_id."),
+            ),
             ("filters", nsm_filters_schema()),
         ]);
         s::object(
@@ -335,7 +336,7 @@ fn get_unit_economics(a: &mut Reader) -> Option<Plan> {
     let nsm_key_id = a.required("nsm_key_id", uuid(NSM_HINT));
     let view = a.optional("view", one_of(VIEWS)).unwrap_or("showback");
     let pool_id = a.optional("pool_id", uuid("get one from list_pools"));
-    let group_by = a.optional("group_by", string(1, 64));
+    let group_by = a.optional("group_by", NSM_DIMENSION.parse());
     let filters = a.optional("filters", nsm_filters());
     let (start, end) = range?;
     let mut body = Map::new();

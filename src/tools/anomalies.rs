@@ -2,27 +2,30 @@
 
 use serde_json::{Value, json};
 
-use super::args::{self, Reader, integer, list, one_of, uuid};
+use super::args::{self, Reader, uuid};
+use super::field::{Choices, Int};
 use super::schema as s;
-use super::vocab::{self, organization_id, organization_id_schema};
+use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 
-const CONSTRAINT_TYPES: &[&str] = &[
+const CONSTRAINT_TYPES: Choices = Choices(&[
     "expense_anomaly",
     "resource_count_anomaly",
     "recurring_budget",
     "expiring_budget",
     "resource_quota",
     "tagging_policy",
-];
+]);
+const HIT_DAYS: Int = Int::new(0, 90).or(7);
+const HITS_LIMIT: Int = Int::new(1, 1000).or(100);
 const DEFAULT_TYPES: &[&str] = &["expense_anomaly", "resource_count_anomaly"];
 const UNAVAILABLE: &str = "Cost anomalies are not available on this deployment; get_expenses with granularity day can show unusual days.";
 
 pub const LIST_ANOMALIES: Tool = Tool {
     name: "list_anomalies",
-    title: "List anomaly detectors, budgets, quotas and tagging policies",
-    description: "Lists the organization's anomaly detectors and policies (by default the expense and resource-count anomaly detectors; on request also recurring and expiring budgets, resource quotas and tagging policies), each with its definition, filters, latest evaluation and its violations in the last hit_days days. An anomaly fires when today's value exceeds the average of the previous threshold_days days by more than threshold percent. Use it for \"any cost anomalies lately?\" or \"are we within our budgets?\".",
+    title: "List anomaly detectors and policies",
+    description: "Lists anomaly detectors (expense and resource count by default) and, on request, budgets, quotas and tagging policies, each with its definition, filters, latest evaluation and violations in the last hit_days days. An anomaly fires when today's value exceeds the average of the previous threshold_days days by more than threshold percent. For \"any cost anomalies lately?\" or \"are we within budget?\".",
     input_schema: || {
         s::object(
             vec![
@@ -30,24 +33,14 @@ pub const LIST_ANOMALIES: Tool = Tool {
                 (
                     "types",
                     s::with_default(
-                        s::array(
-                            "Kinds of detectors and policies to list.",
-                            s::one_of("A constraint type.", CONSTRAINT_TYPES),
-                            1,
-                            6,
-                            true,
-                        ),
+                        CONSTRAINT_TYPES.schema("Kinds of detectors and policies to list."),
                         json!(DEFAULT_TYPES),
                     ),
                 ),
                 (
                     "hit_days",
-                    s::integer(
-                        "Attach violations from the last this many days; 0 attaches none.",
-                        0,
-                        90,
-                        Some(7),
-                    ),
+                    HIT_DAYS
+                        .schema("Attach violations from the last this many days; 0 attaches none."),
                 ),
             ],
             &["organization_id"],
@@ -66,9 +59,9 @@ pub const LIST_ANOMALIES: Tool = Tool {
 fn list_anomalies(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let types = a
-        .optional("types", list(1, 6, true, one_of(CONSTRAINT_TYPES)))
+        .optional("types", CONSTRAINT_TYPES.parse())
         .unwrap_or_else(|| DEFAULT_TYPES.to_vec());
-    let hit_days = a.optional("hit_days", integer(0, 90)).unwrap_or(7);
+    let hit_days = HIT_DAYS.read(a, "hit_days").unwrap_or_default();
     let request = ApiRequest::get(format!(
         "/restapi/v2/organizations/{}/organization_constraints",
         org?
@@ -100,12 +93,7 @@ pub const LIST_ANOMALY_HITS: Tool = Tool {
                 ),
                 (
                     "limit",
-                    s::integer(
-                        "Maximum number of violations, newest first.",
-                        1,
-                        1000,
-                        Some(100),
-                    ),
+                    HITS_LIMIT.schema("Maximum number of violations, newest first."),
                 ),
             ],
             &["organization_id"],
@@ -129,7 +117,7 @@ fn list_anomaly_hits(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let constraint = a.optional("constraint_id", uuid("get one from list_anomalies"));
     let since = a.optional("since", args::date());
-    let limit = vocab::limit(a, 1, 1000, 100) as usize;
+    let limit = HITS_LIMIT.read(a, "limit").unwrap_or_default() as usize;
     let request = ApiRequest::get(format!(
         "/restapi/v2/organizations/{}/organization_limit_hits",
         org?

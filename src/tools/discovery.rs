@@ -5,8 +5,9 @@ use std::collections::{HashMap, HashSet};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, integer, list, object, one_of, string, uuid};
+use super::args::{Reader, boolean, list, object, one_of, string, uuid};
 use super::expenses::{self, ExpenseQuery, dimension_query, lookups_request};
+use super::field::{Int, SEARCH};
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{CallContext, Endpoint, Job, Output, Run, Subject, Tool, ToolError};
@@ -18,10 +19,12 @@ const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
 
 // ---- discover_expense_filters ------------------------------------------------
 
+const ENTRY_LIMIT: Int = Int::new(1, 1000).or(100);
+
 pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
     name: "discover_expense_filters",
-    title: "Discover filter values and build an expense filter",
-    description: "Looks up the real values of several dimensions or tag keys at once (each optionally narrowed by a search string) and returns them with a ready-to-use `filters` object for get_expenses or query_expenses_with_discovery. Use it when the user names services, regions, providers or tag values loosely (\"EC2\", \"Frankfurt\", \"prod\").",
+    title: "Discover expense filter values",
+    description: "Looks up the real values of several dimensions or tag keys at once (each optionally narrowed by a search) and returns a ready-to-use `filters` object for get_expenses or query_expenses_with_discovery. Use it when the user names services, regions, providers or tag values loosely (\"EC2\", \"Frankfurt\", \"prod\").",
     input_schema: || {
         s::object(
             vec![
@@ -49,16 +52,11 @@ pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
                                 ),
                                 (
                                     "search",
-                                    s::string("Partial match to narrow the values.", 1, 100),
+                                    SEARCH.schema("Partial match to narrow the values."),
                                 ),
                                 (
                                     "limit",
-                                    s::integer(
-                                        "Maximum values to take for this entry.",
-                                        1,
-                                        1000,
-                                        Some(100),
-                                    ),
+                                    ENTRY_LIMIT.schema("Maximum values to take for this entry."),
                                 ),
                             ],
                             &["dimension_type", "name"],
@@ -114,8 +112,8 @@ fn lookup() -> impl super::args::Parse<Lookup> {
                 .map(str::to_string),
             _ => r.required("name", string(1, 256)),
         };
-        let search = r.optional("search", string(1, 100));
-        let limit = r.optional("limit", integer(1, 1000)).unwrap_or(100);
+        let search = r.optional("search", SEARCH.parse());
+        let limit = ENTRY_LIMIT.read(r, "limit").unwrap_or_default();
         Some(Lookup {
             tag: kind? == "tag",
             name: name?,
@@ -389,30 +387,43 @@ const SEARCH_KEYS: &[&str] = &["service_name", "region_id", "provider", "resourc
 
 pub const QUERY_EXPENSES_WITH_DISCOVERY: Tool = Tool {
     name: "query_expenses_with_discovery",
-    title: "Query expenses with value discovery and names",
-    description: "One-step expense query for user-facing answers: finds the exact filter values that match loose search terms (service, region, provider, resource type), adds any data source ids you give, runs the expense query and writes data source and pool names into every row. Prefer it over get_expenses unless you already hold exact filter values and need no names.",
+    title: "Query expenses with discovery and names",
+    description: "One-step expense query for user-facing answers: turns loose search terms (service, region, provider, resource type) into exact filter values, runs the expense query (same inputs as get_expenses) and writes data source and pool names into every row. Prefer it over get_expenses unless you already hold exact filter values and need no names.",
     input_schema: || {
         let mut props = expenses::expense_query_schema();
+        // The long shapes are in get_expenses, which is always listed beside this
+        // tool; repeating them here would double their cost in every conversation.
+        for (key, schema) in props.iter_mut() {
+            if let Some(kind) = match *key {
+                "group_by" | "metrics" | "order_by" => Some(json!({"type": "array"})),
+                // Untyped: an object schema would have to list every key again.
+                "filters" => Some(json!({})),
+                _ => None,
+            } {
+                *schema = kind;
+                schema["description"] = json!("As in get_expenses.");
+            }
+        }
         props.push((
             "discover_filters",
             s::described_object(
-                "Loose search terms turned into exact filter values before the query, e.g. {\"service_name\": \"ec2\", \"region_id\": \"eu-\"}; data_source_id takes ids as they are.",
+                "Loose search terms turned into exact filter values before the query.",
                 vec![
-                    ("service_name", s::string("Search text for services, e.g. ec2, storage.", 1, 100)),
-                    ("region_id", s::string("Search text for regions, e.g. us-east, europe.", 1, 100)),
-                    ("provider", s::string("Search text for providers, e.g. aws, azure.", 1, 100)),
-                    ("resource_type", s::string("Search text for resource types, e.g. instance, bucket.", 1, 100)),
-                    ("data_source_id", s::array("Data source ids to filter on, used as given.", s::uuid("Data source id."), 1, 100, false)),
+                    ("service_name", SEARCH.schema("e.g. ec2.")),
+                    ("region_id", SEARCH.schema("e.g. eu-.")),
+                    ("provider", SEARCH.schema("e.g. aws.")),
+                    ("resource_type", SEARCH.schema("e.g. instance.")),
+                    (
+                        "data_source_id",
+                        s::array("Ids, used as given.", s::bare_uuid(), 1, 100, false),
+                    ),
                 ],
                 &[],
             ),
         ));
         props.push((
             "include_lookups",
-            s::boolean(
-                "Fetch data source and pool names and write them into the rows.",
-                Some(true),
-            ),
+            s::boolean("Write names into the rows.", Some(true)),
         ));
         s::object(props, &["organization_id", "start_date", "end_date"])
     },
@@ -444,7 +455,7 @@ fn discover_filters() -> impl super::args::Parse<Discovery> {
         |r| {
             let mut searches = Vec::new();
             for key in SEARCH_KEYS {
-                if let Some(text) = r.optional(key, string(1, 100)) {
+                if let Some(text) = r.optional(key, SEARCH.parse()) {
                     searches.push((*key, text));
                 }
             }

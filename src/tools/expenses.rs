@@ -2,18 +2,22 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, integer, one_of, string};
+use super::args::{Reader, boolean, one_of};
 use super::date::Date;
+use super::field::{Int, SEARCH, TAG_KEY};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 
+const ROW_LIMIT: Int = Int::new(1, 10_000);
+const VALUES_LIMIT: Int = Int::new(1, 1_000_000).or(100);
+
 pub const GET_EXPENSES: Tool = Tool {
     name: "get_expenses",
     title: "Query expenses",
-    description: "Returns aggregated cloud cost for a date range at day, week, month, year or total granularity, grouped by up to three dimensions or tags, with the chosen FOCUS metrics (billed, effective and list cost, consumed quantity). Filter values must match exactly: get them from get_dimension_values or discover_expense_filters first, never guess. Rows carry data_source_id and pool_id; when you need names, use query_expenses_with_discovery instead (or get_dimension_lookups afterwards).",
+    description: "Returns cloud cost for a date range by day, week, month, year or in total, grouped by up to three dimensions or tags, with FOCUS metrics. Filter values must match exactly: take them from get_dimension_values or discover_expense_filters. For data source and pool names, use query_expenses_with_discovery.",
     input_schema: || {
         s::object(
             expense_query_schema(),
@@ -61,7 +65,7 @@ impl ExpenseQuery {
             .unwrap_or_default();
         let metrics = a.optional("metrics", vocab::metrics());
         let order_by = a.optional("order_by", vocab::order_by());
-        let limit = a.optional("limit", integer(1, 10_000));
+        let limit = ROW_LIMIT.read(a, "limit");
         let (start, end) = range?;
         Some(ExpenseQuery {
             organization_id: organization_id?,
@@ -124,19 +128,13 @@ pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
         ("currency", vocab::currency_schema()),
         (
             "granularity",
-            s::one_of(
-                "Time bucket of the rows: day, week, month, year, or total for one row per group.",
-                vocab::GRANULARITIES,
-            ),
+            s::one_of("total: one row per group.", vocab::GRANULARITIES),
         ),
         ("group_by", vocab::group_by_schema()),
         ("filters", vocab::expense_filters_schema()),
         ("metrics", vocab::metrics_schema()),
         ("order_by", vocab::order_by_schema()),
-        (
-            "limit",
-            s::integer("Maximum number of rows.", 1, 10_000, None),
-        ),
+        ("limit", ROW_LIMIT.schema("Maximum rows.")),
     ]
 }
 
@@ -156,7 +154,7 @@ fn get_expenses(a: &mut Reader) -> Option<Plan> {
 pub const GET_DIMENSION_VALUES: Tool = Tool {
     name: "get_dimension_values",
     title: "List valid values of a dimension or tag",
-    description: "Lists the values that actually occur in the organization's cost data for one standard dimension (such as service_name, region_id, provider or data_source_id), or for tags (all tag keys, or the values of one tag key), optionally narrowed by a partial-match search. Use it before filtering get_expenses, because filter values must match exactly; for tags, list the keys first, then the values of the key you need.",
+    description: "Lists the values that occur in the organization's cost data for one standard dimension (service_name, region_id, provider, data_source_id…) or for tags (the keys, or one key's values), optionally narrowed by a partial-match search. Use it before filtering get_expenses, as filter values must match exactly; for tags, list keys first.",
     input_schema: || {
         s::object(
             vec![
@@ -164,16 +162,9 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
                 ("dimension", dimension_schema()),
                 (
                     "search",
-                    s::string(
-                        "Partial match to narrow the values, e.g. us-, prod, EC2.",
-                        1,
-                        100,
-                    ),
+                    SEARCH.schema("Partial match, e.g. us-, prod, EC2."),
                 ),
-                (
-                    "limit",
-                    s::integer("Maximum number of values.", 1, 1_000_000, Some(100)),
-                ),
+                ("limit", VALUES_LIMIT.schema("Maximum values.")),
             ],
             &["organization_id", "dimension"],
         )
@@ -192,37 +183,18 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
 
 fn dimension_schema() -> Value {
     s::described_object(
-        "What to list: {\"dimension_type\": \"standard\", \"name\": \"service_name\"}, {\"dimension_type\": \"tag\", \"tag_type\": \"keys\"} for tag keys, or {\"dimension_type\": \"tag\", \"tag_type\": \"values\", \"key\": \"Environment\"} for one tag's values.",
+        "{\"dimension_type\": \"standard\", \"name\": \"service_name\"}, {\"dimension_type\": \"tag\", \"tag_type\": \"keys\"} for tag keys, or {\"dimension_type\": \"tag\", \"tag_type\": \"values\", \"key\": \"Environment\"} for one tag's values.",
         vec![
             (
                 "dimension_type",
-                s::one_of(
-                    "standard for a built-in dimension, tag for tags.",
-                    &["standard", "tag"],
-                ),
+                s::one_of("standard or tag.", &["standard", "tag"]),
             ),
             (
                 "name",
-                s::one_of(
-                    "The standard dimension (dimension_type standard only).",
-                    vocab::STANDARD_DIMENSIONS,
-                ),
+                json!({"type": "string", "description": "For standard: a get_expenses group_by dimension."}),
             ),
-            (
-                "tag_type",
-                s::one_of(
-                    "keys lists tag keys; values lists the values of key (dimension_type tag only).",
-                    &["keys", "values"],
-                ),
-            ),
-            (
-                "key",
-                s::string(
-                    "Tag key whose values to list, e.g. Environment, Owner, CostCenter (tag_type values only).",
-                    1,
-                    256,
-                ),
-            ),
+            ("tag_type", s::one_of("For tag.", &["keys", "values"])),
+            ("key", TAG_KEY.schema("For tag_type values.")),
         ],
         &["dimension_type"],
     )
@@ -240,7 +212,7 @@ fn dimension() -> impl super::args::Parse<Value> {
             Some(_) => {
                 let tag_type = r.required("tag_type", one_of(&["keys", "values"]));
                 let key_given = r.has("key");
-                let key = r.optional("key", string(1, 256));
+                let key = r.optional("key", TAG_KEY.parse());
                 match tag_type? {
                     "values" if !key_given => {
                         r.problem(
@@ -292,8 +264,8 @@ pub fn dimension_query(
 fn get_dimension_values(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let dimension = a.required("dimension", dimension());
-    let search = a.optional("search", string(1, 100));
-    let limit = vocab::limit(a, 1, 1_000_000, 100);
+    let search = a.optional("search", SEARCH.parse());
+    let limit = VALUES_LIMIT.read(a, "limit").unwrap_or_default();
     Some(Plan::new(dimension_query(
         &org?,
         dimension?,
@@ -306,8 +278,8 @@ fn get_dimension_values(a: &mut Reader) -> Option<Plan> {
 
 pub const GET_DIMENSION_LOOKUPS: Tool = Tool {
     name: "get_dimension_lookups",
-    title: "Look up names for data source and pool ids",
-    description: "Returns tables that map each data_source_id to the data source's name and provider, and each pool_id to the pool's name, so that expense results can be shown with names instead of UUIDs. Not needed after query_expenses_with_discovery, which writes the names into its rows itself.",
+    title: "Names for data source and pool ids",
+    description: "Returns tables mapping each data_source_id to its name and provider and each pool_id to its name, to show expense results with names instead of UUIDs. Not needed after query_expenses_with_discovery, which writes names into its rows.",
     input_schema: || {
         s::object(
             vec![
@@ -374,17 +346,15 @@ const BREAKDOWN_BY: &[&str] = &[
 
 pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
     name: "get_expenses_breakdown",
-    title: "Cost breakdown by dimension with previous-period comparison",
-    description: "Returns cost for a date range of up to 365 days split by one dimension (service, pool, owner, data source, region, resource type, or Kubernetes node, namespace or service), with each value's total next to its total in the previous period of equal length. Use it to answer \"what changed, and where\"; set include_daily for day-by-day figures. Amounts are in the organization's currency; totals may differ slightly from get_expenses, which uses FOCUS cost columns.",
+    title: "Cost breakdown with previous period",
+    description: "Returns cost for up to 365 days split by one dimension (service, pool, owner, data source, region, resource type, Kubernetes node, namespace or service), each value's total next to its total in the previous period of equal length: \"what changed, and where\". Filters as in list_resources. Amounts in the organization's currency; may differ slightly from get_expenses (FOCUS columns).",
     input_schema: || {
         let mut props = vec![
             ("organization_id", organization_id_schema()),
             ("start_date", vocab::start_date_schema()),
             (
                 "end_date",
-                s::date(
-                    "Last day of the range, YYYY-MM-DD (UTC), inclusive; at most 365 days after start_date counting both ends.",
-                ),
+                s::date("Last day, inclusive (UTC); at most 365 days from start_date."),
             ),
             (
                 "breakdown_by",
@@ -394,7 +364,13 @@ pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
                 ),
             ),
         ];
-        props.extend(vocab::resource_filter_schema());
+        // The filter set is described in list_resources, which is always listed too.
+        props.extend(vocab::resource_filter_schema().into_iter().map(|(k, v)| {
+            (
+                k,
+                json!({"type": v["type"], "description": "As in list_resources."}),
+            )
+        }));
         props.push((
             "include_daily",
             s::boolean("Keep the day-by-day breakdown map (large).", Some(false)),

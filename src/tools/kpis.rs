@@ -30,7 +30,7 @@ fn kpi_ids_schema() -> serde_json::Value {
 pub const LIST_NSM_KEYS: Tool = Tool {
     name: "list_nsm_keys",
     title: "List North Star Metric keys",
-    description: "Lists the organization's North Star Metric keys (id, name, granularity, allowed dimensions): the business metrics that unit economics divide cost by. Call it before get_unit_economics_for_cost_pools or the unit-economics options of get_cost_allocation_summary.",
+    description: "Lists the organization's North Star Metric keys (id, name, granularity, allowed dimensions): the business metrics unit economics divide cost by. Call it before get_unit_economics_for_cost_pools or the unit-economics options of get_cost_allocation_summary.",
     input_schema: organization_only,
     endpoint: CONFIRMED,
     narrow: "",
@@ -48,7 +48,7 @@ fn list_nsm_keys(a: &mut Reader) -> Option<Plan> {
 pub const LIST_KPI_DEFINITIONS: Tool = Tool {
     name: "list_kpi_definitions",
     title: "List KPI definitions",
-    description: "Lists the FinOps KPIs DigiUsher tracks, each with id, name, description, unit (percent or currency), category, which direction is favourable and its formula. Call it before list_kpis or get_kpis_time_series to know what each KPI means.",
+    description: "Lists the FinOps KPIs DigiUsher tracks: id, name, description, unit (percent or currency), category, favourable direction and formula. Call it before list_kpis or get_kpis_time_series to know what a KPI means.",
     input_schema: organization_only,
     endpoint: CONFIRMED,
     narrow: "",

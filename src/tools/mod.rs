@@ -9,9 +9,12 @@ pub mod args;
 #[cfg(test)]
 mod arguments_proptest;
 pub mod date;
+#[cfg(test)]
+mod definitions;
 mod discovery;
 mod errors;
 mod expenses;
+mod field;
 mod kpis;
 mod organizations;
 mod peek;

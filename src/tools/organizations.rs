@@ -11,7 +11,7 @@ use crate::api::ApiRequest;
 pub const LIST_ORGANIZATIONS: Tool = Tool {
     name: "list_organizations",
     title: "List organizations",
-    description: "Lists the DigiUsher organizations the signed-in user can access, with each one's id, name, currency and root pool id. Call it first whenever you do not know the organization_id; if there is more than one organization, ask the user which to use. Amounts from the /restapi/v2-based tools are in the organization's currency; pool_id is the organization's root pool for get_pool.",
+    description: "Lists the DigiUsher organizations the user can access, with id, name, currency and root pool id. Call it first when you do not know the organization_id; if there are several, ask the user which. Amounts of the /restapi/v2 tools are in the organization's currency; pool_id is the root pool for get_pool.",
     input_schema: || s::object(vec![], &[]),
     endpoint: Endpoint::Confirmed {
         subject: Subject::None,

@@ -9,7 +9,7 @@ use crate::api::ApiRequest;
 pub const LIST_EMPLOYEES: Tool = Tool {
     name: "list_employees",
     title: "List people in the organization",
-    description: "Lists the organization's members: employee id, name and, with roles, email and their manager, engineer or member assignments to the organization or to pools. Use it to turn owner or employee ids from other tools into names, or with current_user_only to find the signed-in user's own employee id.",
+    description: "Lists the organization's members: employee id, name and, with roles, email and manager, engineer or member assignments. Use it to turn owner or employee ids into names, or with current_user_only to find the signed-in user's employee id.",
     input_schema: || {
         s::object(
             vec![

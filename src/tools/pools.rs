@@ -9,7 +9,7 @@ use crate::api::ApiRequest;
 pub const LIST_POOLS: Tool = Tool {
     name: "list_pools",
     title: "List pools (budgets, teams, projects)",
-    description: "Lists the organization's pools, the hierarchy of budgets, business units, teams and projects that costs are assigned to, with each pool's monthly limit, purpose, parent, full path, default owner and policies. It has no spend figures: use get_pool for spend and forecast. Amounts are in the organization's currency.",
+    description: "Lists the organization's pools, the hierarchy of budgets, business units, teams and projects costs are assigned to, with monthly limit, purpose, parent, path, default owner and policies. No spend figures: use get_pool for spend and forecast.",
     input_schema: || {
         s::object(
             vec![
@@ -58,7 +58,7 @@ fn list_pools(a: &mut Reader) -> Option<Plan> {
 pub const GET_POOL: Tool = Tool {
     name: "get_pool",
     title: "Pool budget status",
-    description: "Shows one pool's budget status: monthly limit, spend so far this month, forecast for the month, limit not yet given to sub-pools, possible savings and number of recommendations, and its policies; by default also every sub-pool (all descendants, as a flat list linked by parent_id) with its own spend and forecast. The whole organization's root pool is pool_id from list_organizations. Amounts are in the organization's currency and cover the current calendar month (UTC).",
+    description: "Shows one pool's budget status this calendar month (UTC): limit, spend so far, forecast, limit not given to sub-pools, possible savings, recommendations and policies; by default also every sub-pool (a flat list linked by parent_id) with its spend and forecast. The organization's root pool is pool_id from list_organizations. Amounts in the organization's currency.",
     input_schema: || {
         s::object(
             vec![

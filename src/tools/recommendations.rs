@@ -3,14 +3,15 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, integer, list, object, one_of, string, uuid};
+use super::args::{Reader, list, object, one_of, string, uuid};
+use super::field::{Choices, Int, TAG_KEY};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 
-const SCENARIO_TAGS: &[&str] = &[
+const SCENARIO_TAGS: Choices = Choices(&[
     "delete",
     "resize",
     "migrate",
@@ -21,16 +22,19 @@ const SCENARIO_TAGS: &[&str] = &[
     "idle",
     "oversized",
     "outdated",
-];
-const STATUSES: &[&str] = &[
+]);
+const STATUSES: Choices = Choices(&[
     "open",
     "applied",
     "dismissed",
     "snoozed",
     "auto_resolved",
     "stale",
-];
-const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
+]);
+const SEVERITIES: Choices = Choices(&["low", "medium", "high", "critical"]);
+const OFFSET: Int = Int::new(0, 1_000_000_000).or(0);
+const LIMIT: Int = Int::new(1, 500).or(50);
+const SUMMARY_LIMIT: Int = Int::new(1, 100);
 const SORT_BY: &[&str] = &[
     "annual_savings",
     "monthly_savings",
@@ -44,7 +48,7 @@ const DIRECTIONS: &[&str] = &["asc", "desc"];
 pub const LIST_RECOMMENDATIONS: Tool = Tool {
     name: "list_recommendations",
     title: "List cost-saving recommendations",
-    description: "Lists DigiUsher's cost optimization recommendations (idle, oversized, orphaned or outdated resources and more) with current and target cost, monthly and annual savings, severity, status and evidence; filter by scenario, tag, status, severity, data source, assignee, resource type, region, service or resource tags, sort, and page with offset/limit. Examples: open quick wins = status [\"open\"] + scenario_tags [\"quick_win\"]; biggest savings = sort_by \"annual_savings\", sort_direction \"desc\".",
+    description: "Lists cost optimization recommendations (idle, oversized, orphaned or outdated resources…) with current and target cost, savings, severity, status and evidence. Open quick wins: status [\"open\"] + scenario_tags [\"quick_win\"]; biggest savings: sort_by \"annual_savings\".",
     input_schema: || {
         let strings = |d: &str, max: usize| {
             s::array(d, json!({"type": "string", "minLength": 1}), 1, max, false)
@@ -52,40 +56,10 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
         s::object(
             vec![
                 ("organization_id", organization_id_schema()),
-                (
-                    "scenario_id",
-                    strings("Scenario ids, from list_scenarios.", 50),
-                ),
-                (
-                    "scenario_tags",
-                    s::array(
-                        "Scenario tags.",
-                        s::one_of("A scenario tag.", SCENARIO_TAGS),
-                        1,
-                        SCENARIO_TAGS.len(),
-                        true,
-                    ),
-                ),
-                (
-                    "status",
-                    s::array(
-                        "Statuses.",
-                        s::one_of("A status.", STATUSES),
-                        1,
-                        STATUSES.len(),
-                        true,
-                    ),
-                ),
-                (
-                    "severity",
-                    s::array(
-                        "Severities.",
-                        s::one_of("A severity.", SEVERITIES),
-                        1,
-                        SEVERITIES.len(),
-                        true,
-                    ),
-                ),
+                ("scenario_id", strings("From list_scenarios.", 50)),
+                ("scenario_tags", SCENARIO_TAGS.schema("Scenario tags.")),
+                ("status", STATUSES.schema("Statuses.")),
+                ("severity", SEVERITIES.schema("Severities.")),
                 (
                     "data_source_id",
                     s::array(
@@ -98,30 +72,21 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                 ),
                 (
                     "assignee_id",
-                    s::array("Assignee user ids.", s::uuid("User id."), 1, 100, false),
+                    s::array("User ids.", s::uuid("User id."), 1, 100, false),
                 ),
-                (
-                    "resource_type",
-                    strings("Resource types, e.g. EC2, RDS.", 100),
-                ),
-                ("region", strings("Regions, e.g. us-east-1.", 100)),
-                ("service", strings("Services, e.g. AmazonEC2.", 100)),
+                ("resource_type", strings("e.g. EC2, RDS.", 100)),
+                ("region", strings("e.g. us-east-1.", 100)),
+                ("service", strings("e.g. AmazonEC2.", 100)),
                 (
                     "resource_tags",
                     s::array(
                         "Resource tag filters.",
                         s::object(
                             vec![
-                                ("key", s::string("Tag key.", 1, 256)),
-                                ("include", strings("Tag values to include.", 1000)),
-                                ("exclude", strings("Tag values to exclude.", 1000)),
-                                (
-                                    "exists",
-                                    s::boolean(
-                                        "Whether the tag must be set (true) or missing (false).",
-                                        None,
-                                    ),
-                                ),
+                                ("key", TAG_KEY.schema("Tag key.")),
+                                ("include", strings("Values.", 1000)),
+                                ("exclude", strings("Values.", 1000)),
+                                ("exists", s::boolean("Set (true) or not.", None)),
                             ],
                             &["key"],
                         ),
@@ -130,22 +95,10 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                         false,
                     ),
                 ),
-                (
-                    "offset",
-                    s::integer("Items to skip, for paging.", 0, 1_000_000_000, Some(0)),
-                ),
-                ("limit", s::integer("Items per page.", 1, 500, Some(50))),
-                (
-                    "sort_by",
-                    s::one_of(
-                        "Sort field (the API sorts by annual_savings by default).",
-                        SORT_BY,
-                    ),
-                ),
-                (
-                    "sort_direction",
-                    s::one_of("Sort direction (the API uses desc by default).", DIRECTIONS),
-                ),
+                ("offset", OFFSET.schema("Items to skip.")),
+                ("limit", LIMIT.schema("Page size.")),
+                ("sort_by", s::one_of("Default annual_savings.", SORT_BY)),
+                ("sort_direction", s::one_of("Default desc.", DIRECTIONS)),
             ],
             &["organization_id"],
         )
@@ -182,18 +135,16 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
     );
     put(
         "scenario_tags",
-        a.optional("scenario_tags", list(1, 10, true, one_of(SCENARIO_TAGS)))
+        a.optional("scenario_tags", SCENARIO_TAGS.parse())
             .map(|v| json!(v)),
     );
     put(
         "status",
-        a.optional("status", list(1, 6, true, one_of(STATUSES)))
-            .map(|v| json!(v)),
+        a.optional("status", STATUSES.parse()).map(|v| json!(v)),
     );
     put(
         "severity",
-        a.optional("severity", list(1, 4, true, one_of(SEVERITIES)))
-            .map(|v| json!(v)),
+        a.optional("severity", SEVERITIES.parse()).map(|v| json!(v)),
     );
     put(
         "data_source_id",
@@ -220,8 +171,8 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
         a.optional("resource_tags", list(1, 20, false, resource_tag()))
             .map(Value::Array),
     );
-    let offset = a.optional("offset", integer(0, 1_000_000_000)).unwrap_or(0);
-    let limit = vocab::limit(a, 1, 500, 50);
+    let offset = OFFSET.read(a, "offset").unwrap_or_default();
+    let limit = LIMIT.read(a, "limit").unwrap_or_default();
     put("offset", Some(json!(offset)));
     put("limit", Some(json!(limit)));
     put(
@@ -254,7 +205,7 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
 
 fn resource_tag() -> impl super::args::Parse<Value> {
     object(&[], |r| {
-        let key = r.required("key", string(1, 256));
+        let key = r.required("key", TAG_KEY.parse());
         let include = r.optional("include", list(1, 1000, false, string(1, 1024)));
         let exclude = r.optional("exclude", list(1, 1000, false, string(1, 1024)));
         let exists = r.optional("exists", super::args::boolean());
@@ -276,7 +227,7 @@ fn resource_tag() -> impl super::args::Parse<Value> {
 pub const LIST_SCENARIOS: Tool = Tool {
     name: "list_scenarios",
     title: "List optimization scenarios",
-    description: "Lists the recommendation scenarios DigiUsher evaluates: what each detects, its severity, resource type, tags, configurable thresholds with their defaults, and a documentation link, optionally for one cloud provider. Use it to explain a recommendation's scenario or to choose scenario_id / scenario_tags filters for list_recommendations.",
+    description: "Lists the recommendation scenarios DigiUsher evaluates: what each detects, severity, resource type, tags, thresholds with defaults and a documentation link, optionally for one cloud provider. Use it to explain a recommendation or to choose scenario_id / scenario_tags for list_recommendations.",
     input_schema: || {
         s::object(
             vec![
@@ -315,7 +266,7 @@ fn list_scenarios(a: &mut Reader) -> Option<Plan> {
 pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
     name: "get_optimizations_summary",
     title: "Savings overview by optimization module",
-    description: "Returns the total possible monthly saving and, for each optimization module (rightsizing, instances to shut down, unattached volumes, obsolete snapshots and images, reserved instances and more), the number of findings and their saving; with types set, also the top items of those modules. Use it for a quick \"how much could we save and where\" overview; use list_recommendations for filtered, paged detail (the two come from different engines and may disagree). Amounts are in the organization's currency.",
+    description: "Returns the total possible monthly saving and, per optimization module (rightsizing, instances to shut down, unattached volumes, obsolete snapshots, reserved instances…), the findings and their saving; with types, also those modules' top items. For \"how much could we save and where\"; list_recommendations gives filtered detail from another engine (may disagree).",
     input_schema: || {
         s::object(
             vec![
@@ -349,12 +300,7 @@ pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
                 ),
                 (
                     "limit",
-                    s::integer(
-                        "Items per module (default 10); only with types.",
-                        1,
-                        100,
-                        None,
-                    ),
+                    SUMMARY_LIMIT.schema("Items per module (default 10); only with types."),
                 ),
             ],
             &["organization_id"],
@@ -399,7 +345,7 @@ fn get_optimizations_summary(a: &mut Reader) -> Option<Plan> {
     let status_given = a.has("status");
     let limit_given = a.has("limit");
     let status = a.optional("status", one_of(&["active", "dismissed", "excluded"]));
-    let limit = a.optional("limit", integer(1, 100));
+    let limit = SUMMARY_LIMIT.read(a, "limit");
     if types.is_none() && !a.failed() && (status_given || limit_given) {
         a.problem(
             if status_given { "status" } else { "limit" },

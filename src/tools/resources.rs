@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::args::{self, Problems, Reader, boolean, list, one_of};
+use super::field::Int;
 use super::peek::{self, Count};
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -13,7 +14,7 @@ use crate::api::ApiRequest;
 pub const LIST_DATA_SOURCES: Tool = Tool {
     name: "list_data_sources",
     title: "List data sources (cloud accounts)",
-    description: "Lists the cloud accounts and other data sources connected to the organization (AWS, Azure, Google Cloud, Kubernetes, Alibaba, Nebius, Databricks and more) with this month's cost and forecast, last month's cost, the number of tracked resources and import health (last import time and last error). Use it for \"which accounts do we have?\" or \"is our billing data up to date?\". Amounts are in the organization's currency; timestamps are Unix seconds. Each account's config (bucket names, report paths) is removed from the result.",
+    description: "Lists the connected cloud accounts and other data sources (AWS, Azure, Google Cloud, Kubernetes, Alibaba, Nebius, Databricks…) with this and last month's cost, forecast, resource count and import health (last import, last error). For \"which accounts do we have?\" or \"is our billing data up to date?\". Amounts in the organization's currency; times in Unix seconds.",
     input_schema: || {
         s::object(
             vec![
@@ -60,6 +61,7 @@ fn list_data_sources(a: &mut Reader) -> Option<Plan> {
     }))
 }
 
+const LIMIT: Int = Int::new(1, 500).or(50);
 const DEFAULT_FIELDS: &[&str] = &[
     "id",
     "cloud_resource_id",
@@ -81,26 +83,20 @@ const DEFAULT_FIELDS: &[&str] = &[
 pub const LIST_RESOURCES: Tool = Tool {
     name: "list_resources",
     title: "List resources by cost",
-    description: "Lists individual cloud resources with their cost in a date range, most expensive first, with owner, pool, data source, region, service, tags, lifetime cost and possible saving. Filter by data source, pool, owner, region, service, resource type, tags, Kubernetes objects, activity, recommendations or name patterns. Use it for \"what are our most expensive resources?\" or to find a resource's id for get_resource. Amounts are in the organization's currency.",
+    description: "Lists cloud resources with their cost in a date range, most expensive first, with owner, pool, data source, region, service, tags, lifetime cost and saving. For \"our most expensive resources\", or an id for get_resource. Amounts in the organization's currency.",
     input_schema: || {
         let mut props = vec![
             ("organization_id", organization_id_schema()),
             ("start_date", vocab::start_date_schema()),
             ("end_date", vocab::end_date_schema()),
-            (
-                "limit",
-                s::integer("Maximum number of resources.", 1, 500, Some(50)),
-            ),
+            ("limit", LIMIT.schema("Maximum resources.")),
         ];
         props.extend(vocab::resource_filter_schema());
         props.push((
             "fields",
             s::array(
-                &format!(
-                    "Item fields to return; dotted paths allowed (owner.name). Default: {}.",
-                    DEFAULT_FIELDS.join(", ")
-                ),
-                json!({"type": "string", "pattern": "^[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)*$"}),
+                "Fields to return, dotted paths allowed (owner.name); default: the main ones.",
+                json!({"type": "string"}),
                 1,
                 50,
                 true,
@@ -108,10 +104,7 @@ pub const LIST_RESOURCES: Tool = Tool {
         ));
         props.push((
             "all_fields",
-            s::boolean(
-                "Return every item field (large); not with fields.",
-                Some(false),
-            ),
+            s::boolean("All fields (large); not with fields.", Some(false)),
         ));
         s::object(props, &["organization_id", "start_date", "end_date"])
     },
@@ -147,7 +140,7 @@ fn field_name() -> impl args::Parse<String> {
 fn list_resources(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let range = vocab::date_range(a);
-    let limit = vocab::limit(a, 1, 500, 50);
+    let limit = LIMIT.read(a, "limit").unwrap_or_default();
     let filters = vocab::resource_filters(a);
     let fields = a.optional("fields", list(1, 50, true, field_name()));
     let all_fields = a.optional("all_fields", boolean()).unwrap_or(false);
@@ -195,7 +188,7 @@ fn list_resources(a: &mut Reader) -> Option<Plan> {
 pub const GET_RESOURCE: Tool = Tool {
     name: "get_resource",
     title: "Resource details",
-    description: "Shows everything DigiUsher knows about one resource: cloud id, type, region, data source, pool and owner names, tags, first and last seen, this month's cost and forecast, lifetime cost, active recommendations with savings, and its constraints and policies. resource_id is the id from list_resources (a UUID), not the cloud provider's instance id or ARN.",
+    description: "Shows all DigiUsher knows about one resource: cloud id, type, region, data source, pool and owner names, tags, first and last seen, this month's cost and forecast, lifetime cost, active recommendations, constraints and policies. resource_id is the UUID from list_resources, not the cloud's instance id or ARN.",
     input_schema: || {
         s::object(
             vec![

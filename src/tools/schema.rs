@@ -3,9 +3,6 @@
 
 use serde_json::{Map, Value, json};
 
-const UUID_PATTERN: &str =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-
 /// An object schema from `(name, schema)` pairs; `required` names the required ones.
 pub fn object(properties: Vec<(&str, Value)>, required: &[&str]) -> Value {
     let props: Map<String, Value> = properties
@@ -34,8 +31,19 @@ pub fn described_object(
     schema
 }
 
+/// A property whose name says enough: bounds only, no description.
+pub fn bare_string(min: usize, max: usize) -> Value {
+    json!({"type": "string", "minLength": min, "maxLength": max})
+}
+
+/// Ids carry no pattern: it only validates, costs bytes in every tool that takes an
+/// id, and the reader's message shows a valid example and where to get one.
+pub fn bare_uuid() -> Value {
+    json!({"type": "string"})
+}
+
 pub fn uuid(description: &str) -> Value {
-    json!({"type": "string", "pattern": UUID_PATTERN, "description": description})
+    json!({"type": "string", "description": description})
 }
 
 pub fn date(description: &str) -> Value {
@@ -67,7 +75,16 @@ pub fn boolean(description: &str, default: Option<bool>) -> Value {
     schema
 }
 
-pub fn array(description: &str, items: Value, min: usize, max: usize, unique: bool) -> Value {
+/// A list; a scalar item's own description is dropped, as the list's says it all.
+pub fn array(description: &str, mut items: Value, min: usize, max: usize, unique: bool) -> Value {
+    if items["type"] != "object"
+        && let Some(m) = items.as_object_mut()
+    {
+        m.remove("description");
+        // Item lengths only validate; the reader checks them with a clear message.
+        m.remove("minLength");
+        m.remove("maxLength");
+    }
     let mut schema = json!({
         "type": "array",
         "items": items,
@@ -85,9 +102,4 @@ pub fn array(description: &str, items: Value, min: usize, max: usize, unique: bo
 pub fn with_default(mut schema: Value, default: Value) -> Value {
     schema["default"] = default;
     schema
-}
-
-/// One of several shapes, each described.
-pub fn any_of(description: &str, options: Vec<Value>) -> Value {
-    json!({"anyOf": options, "description": description})
 }

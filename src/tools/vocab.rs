@@ -4,8 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Problems, Reader, boolean, integer, list, object, one_of, string, uuid};
+use super::args::{self, Problems, Reader, boolean, list, object, one_of, string, uuid};
 use super::date::Date;
+use super::field::{Choices, TAG_KEY};
 use super::schema as s;
 
 pub const ORG_HINT: &str = "get one from list_organizations";
@@ -16,7 +17,7 @@ pub fn organization_id(a: &mut Reader) -> Option<String> {
 }
 
 pub fn organization_id_schema() -> Value {
-    s::uuid("DigiUsher organization id (UUID); call list_organizations to find it.")
+    s::uuid("From list_organizations.")
 }
 
 /// `start_date` and `end_date`, both required, end not before start.
@@ -36,11 +37,11 @@ pub fn date_range(a: &mut Reader) -> Option<(Date, Date)> {
 }
 
 pub fn start_date_schema() -> Value {
-    s::date("First day of the range, YYYY-MM-DD (UTC), inclusive.")
+    s::date("First day, inclusive (UTC).")
 }
 
 pub fn end_date_schema() -> Value {
-    s::date("Last day of the range, YYYY-MM-DD (UTC), inclusive; not before start_date.")
+    s::date("Last day, inclusive (UTC).")
 }
 
 // ---- dimensions and expense filters (3.1, 3.2) --------------------------------
@@ -185,7 +186,7 @@ fn range_condition() -> impl args::Parse<Value> {
 
 fn tag_filter() -> impl args::Parse<Value> {
     object(&[], |r| {
-        let key = r.required("key", string(1, 256));
+        let key = r.required("key", TAG_KEY.parse());
         let include = r.optional("include", value_list());
         let exclude = r.optional("exclude", value_list());
         let exists = r.optional("exists", boolean());
@@ -204,83 +205,14 @@ fn tag_filter() -> impl args::Parse<Value> {
     })
 }
 
-fn string_items(description: &str) -> Value {
-    s::array(
-        description,
-        json!({"type": "string", "minLength": 1}),
-        1,
-        1000,
-        false,
-    )
-}
-
+/// The filter object, described rather than spelled out: written as properties,
+/// its 27 keys and three value shapes cost more than the rest of get_expenses. It
+/// has no `type`, so it needs no property list; the reader checks every key and
+/// value with a message that says what to fix.
 pub fn expense_filters_schema() -> Value {
-    let value_filter = |name: &str| {
-        s::any_of(
-            &format!(
-                "Exact {name} values (from get_dimension_values): a list to include, or an object with include and/or exclude lists."
-            ),
-            vec![
-                string_items("Values to include."),
-                s::object(
-                    vec![
-                        ("include", string_items("Values to include.")),
-                        ("exclude", string_items("Values to exclude.")),
-                    ],
-                    &[],
-                ),
-            ],
-        )
-    };
-    let range = |name: &str| {
-        s::array(
-            &format!("Conditions on {name}, all of which must hold."),
-            s::object(
-                vec![
-                    (
-                        "value",
-                        json!({"type": "number", "description": "The number to compare with."}),
-                    ),
-                    (
-                        "op",
-                        s::one_of("Comparison: gt, gte, lt or lte.", RANGE_OPS),
-                    ),
-                ],
-                &["value", "op"],
-            ),
-            1,
-            4,
-            false,
-        )
-    };
-    let mut props: Vec<(&str, Value)> = VALUE_FILTER_KEYS
-        .iter()
-        .map(|k| (*k, value_filter(k)))
-        .collect();
-    props.extend(RANGE_FILTER_KEYS.iter().map(|k| (*k, range(k))));
-    props.push((
-        "tags",
-        s::array(
-            "Tag filters: each names a tag key and values to include or exclude, or whether the tag must exist.",
-            s::object(
-                vec![
-                    ("key", s::string("Tag key, e.g. Environment.", 1, 256)),
-                    ("include", string_items("Tag values to include.")),
-                    ("exclude", string_items("Tag values to exclude.")),
-                    ("exists", s::boolean("true: the tag must be set; false: it must be missing.", None)),
-                ],
-                &["key"],
-            ),
-            1,
-            20,
-            false,
-        ),
-    ));
-    s::described_object(
-        "Filters; values must match exactly (use get_dimension_values or discover_expense_filters). Example: {\"service_name\": [\"AmazonEC2\"], \"region_id\": {\"exclude\": [\"us-west-2\"]}, \"tags\": [{\"key\": \"Environment\", \"include\": [\"prod\"]}]}.",
-        props,
-        &[],
-    )
+    json!({
+        "description": "Object of exact values. Keys: group_by dimensions (not rule_id), sku_id: [values] or {\"include\": [...], \"exclude\": [...]}; billed_cost, effective_cost, list_cost, consumed_quantity: [{\"op\": \"gt|gte|lt|lte\", \"value\": 1}]; tags: [{\"key\": \"Env\", \"include\": [...], \"exclude\": [...], \"exists\": true}].",
+    })
 }
 
 // ---- group_by, order_by, metrics, granularity (3.3) ---------------------------
@@ -291,6 +223,7 @@ pub const METRICS: &[&str] = &[
     "list_cost",
     "consumed_quantity",
 ];
+const METRIC_CHOICES: Choices = Choices(METRICS);
 pub const GRANULARITIES: &[&str] = &["day", "week", "month", "year", "total"];
 const ORDER_FIELDS: &[&str] = &[
     "date",
@@ -312,7 +245,7 @@ pub fn group_by() -> impl args::Parse<Vec<Value>> {
             Value::Object(_) => object(&[], |r| {
                 let kind = r.required("type", one_of(&["keys", "values"]));
                 let key_given = r.has("key");
-                let key = r.optional("key", string(1, 256));
+                let key = r.optional("key", TAG_KEY.parse());
                 match kind? {
                     "values" if !key_given => {
                         r.problem("key", "is required when type is values", None);
@@ -339,38 +272,23 @@ pub fn group_by() -> impl args::Parse<Vec<Value>> {
 }
 
 pub fn group_by_schema() -> Value {
-    s::array(
-        "Up to 3 groupings: a standard dimension name, or a tag spec ({\"type\": \"values\", \"key\": \"Environment\"} groups by that tag's values; {\"type\": \"keys\"} groups by tag key).",
-        s::any_of(
-            "A standard dimension or a tag spec.",
-            vec![
-                s::one_of("A standard dimension.", STANDARD_DIMENSIONS),
-                s::object(
-                    vec![
-                        (
-                            "type",
-                            s::one_of(
-                                "values: group by one tag's values; keys: group by tag key.",
-                                &["keys", "values"],
-                            ),
-                        ),
-                        (
-                            "key",
-                            s::string(
-                                "Tag key; required for type values, omitted for keys.",
-                                1,
-                                256,
-                            ),
-                        ),
-                    ],
-                    &["type"],
-                ),
-            ],
-        ),
-        1,
-        3,
-        true,
-    )
+    json!({
+        "type": "array",
+        "description": "A dimension, or a tag: {\"type\": \"values\", \"key\": \"Env\"} or {\"type\": \"keys\"}.",
+        "items": {"anyOf": [
+            {"type": "string", "enum": STANDARD_DIMENSIONS},
+            s::object(
+                vec![
+                    ("type", s::one_of("values or keys.", &["values", "keys"])),
+                    ("key", TAG_KEY.schema("Tag key, for values.")),
+                ],
+                &["type"],
+            ),
+        ]},
+        "minItems": 1,
+        "maxItems": 3,
+        "uniqueItems": true,
+    })
 }
 
 pub fn order_by() -> impl args::Parse<Vec<Value>> {
@@ -392,22 +310,19 @@ pub fn order_by() -> impl args::Parse<Vec<Value>> {
 }
 
 pub fn order_by_schema() -> Value {
-    s::with_default(
-        s::array(
-            "Sort order, up to 3 keys.",
-            s::object(
-                vec![
-                    ("field", s::one_of("Field to sort by.", ORDER_FIELDS)),
-                    ("direction", s::one_of("asc or desc.", DIRECTIONS)),
-                ],
-                &["field"],
-            ),
-            1,
-            3,
-            false,
+    json!({
+        "type": "array",
+        "description": "Default billed_cost desc.",
+        "items": s::object(
+            vec![
+                ("field", s::one_of("Field.", ORDER_FIELDS)),
+                ("direction", s::one_of("asc or desc.", DIRECTIONS)),
+            ],
+            &["field"],
         ),
-        default_order_by(),
-    )
+        "minItems": 1,
+        "maxItems": 3,
+    })
 }
 
 pub fn default_order_by() -> Value {
@@ -415,20 +330,11 @@ pub fn default_order_by() -> Value {
 }
 
 pub fn metrics() -> impl args::Parse<Vec<&'static str>> {
-    list(1, 4, true, one_of(METRICS))
+    METRIC_CHOICES.parse()
 }
 
 pub fn metrics_schema() -> Value {
-    s::with_default(
-        s::array(
-            "FOCUS cost metrics to return.",
-            s::one_of("A metric.", METRICS),
-            1,
-            4,
-            true,
-        ),
-        default_metrics(),
-    )
+    METRIC_CHOICES.schema("Default effective_cost, billed_cost.")
 }
 
 pub fn default_metrics() -> Value {
@@ -472,11 +378,14 @@ pub fn currency() -> impl args::Parse<&'static str> {
     }
 }
 
+/// A pattern, not the 180 codes: the list only validates, and the reader checks it
+/// with a better message than a schema could give.
 pub fn currency_schema() -> Value {
-    s::one_of(
-        "ISO 4217 currency code (upper case) to convert amounts to, e.g. USD, EUR.",
-        CURRENCIES,
-    )
+    json!({
+        "type": "string",
+        "pattern": "^[A-Z]{3}$",
+        "description": "ISO 4217, e.g. EUR.",
+    })
 }
 
 // ---- enums -------------------------------------------------------------------
@@ -641,24 +550,19 @@ fn like_pattern() -> impl args::Parse<String> {
     }
 }
 
+/// The resource filter set. Names that say enough go without a description;
+/// the reader's messages explain the forms it accepts.
 pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
-    let strings =
-        |d: &str, max: usize| s::array(d, json!({"type": "string", "minLength": 1}), 1, max, false);
+    let strings = |d: &str, max: usize| s::array(d, s::bare_string(1, 256), 1, max, false);
     vec![
         (
             "data_source_ids",
-            s::array(
-                "Data source (cloud account) ids, from list_data_sources.",
-                s::uuid("Data source id."),
-                1,
-                100,
-                false,
-            ),
+            s::array("From list_data_sources.", s::bare_uuid(), 1, 100, false),
         ),
         (
             "pool_ids",
             s::array(
-                "Pool ids, from list_pools; append + to include sub-pools, e.g. \"<id>+\".",
+                "From list_pools; <id>+ adds sub-pools.",
                 json!({"type": "string", "minLength": 36, "maxLength": 37}),
                 1,
                 100,
@@ -668,73 +572,58 @@ pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
         (
             "owner_ids",
             s::array(
-                "Owner employee ids, from list_employees; the nil UUID 00000000-0000-0000-0000-000000000000 means no owner.",
-                s::uuid("Employee id."),
+                "From list_employees; nil UUID: no owner.",
+                s::bare_uuid(),
                 1,
                 100,
                 false,
             ),
         ),
-        ("regions", strings("Cloud regions, e.g. us-east-1.", 100)),
-        (
-            "service_names",
-            strings("Service names, e.g. AmazonEC2.", 100),
-        ),
+        ("regions", strings("Regions.", 100)),
+        ("service_names", strings("Services.", 100)),
         (
             "resource_types",
             s::array(
-                "Resource types as <type>:<identity>, identity regular, cluster or environment, e.g. Instance:regular.",
+                "<type>:<regular|cluster|environment>, e.g. Instance:regular.",
                 json!({"type": "string", "minLength": 3}),
                 1,
                 100,
                 false,
             ),
         ),
-        ("tags", strings("Tag keys the resource must have.", 50)),
+        (
+            "tags",
+            s::array(
+                "Tag keys it must have.",
+                s::bare_string(1, 256),
+                1,
+                50,
+                false,
+            ),
+        ),
         (
             "without_tags",
-            strings("Tag keys the resource must not have.", 50),
+            s::array("Tag keys it lacks.", s::bare_string(1, 256), 1, 50, false),
         ),
-        ("k8s_namespaces", strings("Kubernetes namespaces.", 100)),
-        ("k8s_nodes", strings("Kubernetes nodes.", 100)),
-        ("k8s_services", strings("Kubernetes services.", 100)),
-        (
-            "active",
-            s::boolean(
-                "Only resources that are (true) or are not (false) active now.",
-                None,
-            ),
-        ),
+        ("k8s_namespaces", strings("Namespaces.", 100)),
+        ("k8s_nodes", strings("Nodes.", 100)),
+        ("k8s_services", strings("Services.", 100)),
+        ("active", s::boolean("Active now.", None)),
         (
             "with_recommendations",
-            s::boolean(
-                "Only resources with (true) or without (false) recommendations.",
-                None,
-            ),
+            s::boolean("Has recommendations.", None),
         ),
         (
             "constraint_violated",
-            s::boolean(
-                "Only resources that violate (true) or do not violate (false) a constraint.",
-                None,
-            ),
+            s::boolean("Violates a constraint.", None),
         ),
         (
             "name_like",
-            s::string("Resource name pattern; * and ? are wildcards.", 1, 256),
+            json!({"type": "string", "description": "* and ? are wildcards."}),
         ),
         (
             "cloud_resource_id_like",
-            s::string(
-                "Cloud resource id pattern (instance id, ARN…); * and ? are wildcards.",
-                1,
-                256,
-            ),
+            json!({"type": "string", "description": "As name_like, on the cloud id."}),
         ),
     ]
-}
-
-/// Read `limit` with a default, as an integer within range.
-pub fn limit(a: &mut Reader, min: i64, max: i64, default: i64) -> i64 {
-    a.optional("limit", integer(min, max)).unwrap_or(default)
 }

@@ -1,0 +1,89 @@
+//! Inputs defined once. Each spec gives both the JSON Schema a model reads and the
+//! reader the server checks with, so the two cannot drift apart.
+
+use serde_json::Value;
+
+use super::args::{self, Parse, Reader};
+use super::schema as s;
+
+/// An integer input in `min..=max`, with the default the reader applies.
+#[derive(Debug, Clone, Copy)]
+pub struct Int {
+    min: i64,
+    max: i64,
+    default: Option<i64>,
+}
+
+impl Int {
+    pub const fn new(min: i64, max: i64) -> Int {
+        Int {
+            min,
+            max,
+            default: None,
+        }
+    }
+
+    /// The value used when the input is absent; the schema shows it.
+    pub const fn or(self, default: i64) -> Int {
+        Int {
+            default: Some(default),
+            ..self
+        }
+    }
+
+    pub fn schema(self, description: &str) -> Value {
+        s::integer(description, self.min, self.max, self.default)
+    }
+
+    pub fn parse(self) -> impl Parse<i64> {
+        args::integer(self.min, self.max)
+    }
+
+    /// Read `key`: the value given, else the default (also after a problem,
+    /// which is recorded and fails the call anyway).
+    pub fn read(self, a: &mut Reader, key: &'static str) -> Option<i64> {
+        a.optional(key, self.parse()).or(self.default)
+    }
+}
+
+/// A list of distinct values from a fixed set, so at most each value once.
+#[derive(Debug, Clone, Copy)]
+pub struct Choices(pub &'static [&'static str]);
+
+impl Choices {
+    pub fn schema(self, description: &str) -> Value {
+        s::array(description, s::one_of("", self.0), 1, self.0.len(), true)
+    }
+
+    pub fn parse(self) -> impl Parse<Vec<&'static str>> {
+        args::list(1, self.0.len(), true, args::one_of(self.0))
+    }
+}
+
+/// A string input of `min..=max` characters, not blank.
+#[derive(Debug, Clone, Copy)]
+pub struct Text {
+    min: usize,
+    max: usize,
+}
+
+impl Text {
+    pub const fn new(min: usize, max: usize) -> Text {
+        Text { min, max }
+    }
+
+    pub fn schema(self, description: &str) -> Value {
+        s::string(description, self.min, self.max)
+    }
+
+    pub fn parse(self) -> impl Parse<String> {
+        args::string(self.min, self.max)
+    }
+}
+
+/// A partial-match search string.
+pub const SEARCH: Text = Text::new(1, 100);
+/// A tag key.
+pub const TAG_KEY: Text = Text::new(1, 256);
+/// A dimension of a North Star Metric key.
+pub const NSM_DIMENSION: Text = Text::new(1, 64);
