@@ -110,7 +110,9 @@ impl AuthPaths {
             .map_err(|e| AuthError::Store(e.to_string()))
     }
 
-    fn lock_file(&self, profile: &str) -> PathBuf {
+    /// A lock file of `profile`, named `<profile><suffix>` with the profile made
+    /// safe for a file name: `.lock` for refresh, others for longer holds.
+    pub fn lock_file(&self, profile: &str, suffix: &str) -> PathBuf {
         let safe: String = profile
             .chars()
             .map(|c| {
@@ -121,7 +123,7 @@ impl AuthPaths {
                 }
             })
             .collect();
-        self.locks.join(format!("{safe}.lock"))
+        self.locks.join(format!("{safe}{suffix}"))
     }
 }
 
@@ -155,7 +157,7 @@ async fn blocking<T: Send + 'static>(
 
 /// Hold the cross-process refresh lock for `profile` until the file is dropped.
 async fn lock(paths: &AuthPaths, profile: &str) -> Result<std::fs::File, AuthError> {
-    let path = paths.lock_file(profile);
+    let path = paths.lock_file(profile, ".lock");
     super::store::create_private_dir(&paths.locks)
         .map_err(|e| AuthError::Store(format!("cannot create {}: {e}", paths.locks.display())))?;
     let file = std::fs::OpenOptions::new()

@@ -454,7 +454,7 @@ impl Drop for SharedLink {
 }
 
 fn link_path(settings: &Settings) -> PathBuf {
-    lock_path(&settings.paths.locks, &settings.profile).with_extension("url")
+    lock_path(settings).with_extension("url")
 }
 
 /// The link of another process's sign-in in progress, if there is one.
@@ -475,7 +475,7 @@ fn try_lock(settings: &Settings) -> Result<Option<std::fs::File>, String> {
     let dir = &settings.paths.locks;
     super::store::create_private_dir(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = lock_path(dir, &settings.profile);
+    let path = lock_path(settings);
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -490,18 +490,8 @@ fn try_lock(settings: &Settings) -> Result<Option<std::fs::File>, String> {
 }
 
 /// Beside the refresh lock, but separate: a sign-in holds its lock for minutes.
-fn lock_path(dir: &std::path::Path, profile: &str) -> PathBuf {
-    let safe: String = profile
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    dir.join(format!("{safe}.sign-in.lock"))
+fn lock_path(settings: &Settings) -> PathBuf {
+    settings.paths.lock_file(&settings.profile, ".sign-in.lock")
 }
 
 #[cfg(test)]
@@ -533,14 +523,21 @@ mod tests {
 
     #[test]
     fn sign_in_lock_files_are_per_profile_and_apart_from_refresh() {
-        let dir = std::path::Path::new("/locks");
-        assert_eq!(
-            lock_path(dir, "default"),
-            PathBuf::from("/locks/default.sign-in.lock")
+        let paths = crate::auth::session::AuthPaths::new(
+            std::path::Path::new("/data"),
+            std::path::Path::new("/config"),
         );
         assert_eq!(
-            lock_path(dir, "a.b"),
-            PathBuf::from("/locks/a_b.sign-in.lock")
+            paths.lock_file("default", ".sign-in.lock"),
+            PathBuf::from("/data/locks/default.sign-in.lock")
+        );
+        assert_eq!(
+            paths.lock_file("a.b", ".sign-in.lock"),
+            PathBuf::from("/data/locks/a_b.sign-in.lock")
+        );
+        assert_ne!(
+            paths.lock_file("default", ".sign-in.lock"),
+            paths.lock_file("default", ".lock")
         );
     }
 

@@ -1,6 +1,6 @@
 //! Months and day arithmetic for the dates a prompt names (UTC).
 
-use crate::tools::date::Date;
+use crate::time::Date;
 
 /// A calendar month.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,34 +54,6 @@ impl std::fmt::Display for Month {
     }
 }
 
-/// Today in UTC.
-pub fn today() -> Date {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    from_days((secs / 86_400) as i64)
-}
-
-/// `date` moved by `days` (negative: earlier).
-pub fn add_days(date: Date, days: i64) -> Date {
-    from_days(date.days_since_epoch() + days)
-}
-
-/// The date `days` days after 1970-01-01 (Howard Hinnant's civil_from_days).
-fn from_days(days: i64) -> Date {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-    Date { year, month, day }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,14 +82,5 @@ mod tests {
             Month::parse("2024-02").unwrap().last_day().to_string(),
             "2024-02-29"
         );
-    }
-
-    #[test]
-    fn days_round_trip() {
-        let d = Date::parse("2024-03-01").unwrap();
-        assert_eq!(add_days(d, -1).to_string(), "2024-02-29");
-        assert_eq!(add_days(d, -13).to_string(), "2024-02-17");
-        assert_eq!(add_days(d, 306).to_string(), "2025-01-01");
-        assert_eq!(from_days(0).to_string(), "1970-01-01");
     }
 }

@@ -4,9 +4,10 @@
 use rmcp::ErrorData as McpError;
 use rmcp::model::{CompleteRequestParams, CompleteResult, CompletionInfo};
 
-use super::calendar::{self, Month};
+use super::calendar::Month;
 use super::catalog::Kind;
 use super::lookup::{List, Lookup};
+use crate::time::Date;
 use crate::tools::args::is_uuid;
 
 /// How many months back `month` offers, besides the current one.
@@ -44,7 +45,7 @@ pub async fn complete(
 
 /// Newest first: this month, then the twelve before it.
 fn recent_months() -> Vec<String> {
-    let now = Month::of(calendar::today());
+    let now = Month::of(Date::today());
     (0..=RECENT_MONTHS)
         .map(|n| now.back(n).to_string())
         .collect()
@@ -124,6 +125,6 @@ mod tests {
             months.iter().all(|m| Month::parse(m).is_some()),
             "{months:?}"
         );
-        assert_eq!(months[0], Month::of(calendar::today()).to_string());
+        assert_eq!(months[0], Month::of(Date::today()).to_string());
     }
 }

@@ -44,16 +44,6 @@ pub enum List {
     Detectors,
 }
 
-/// Every type of detector and policy.
-const CONSTRAINT_TYPES: [&str; 6] = [
-    "expense_anomaly",
-    "resource_count_anomaly",
-    "recurring_budget",
-    "expiring_budget",
-    "resource_quota",
-    "tagging_policy",
-];
-
 type Cached<T> = Mutex<Option<Arc<Vec<T>>>>;
 /// Lists per tool and organization id.
 type PerOrganization = Mutex<HashMap<(&'static str, String), Arc<Vec<Named>>>>;
@@ -116,7 +106,10 @@ impl Lookup {
             }
             List::Detectors => {
                 let mut args = Map::new();
-                args.insert("types".into(), Value::from(CONSTRAINT_TYPES.to_vec()));
+                args.insert(
+                    "types".into(),
+                    Value::from(crate::tools::CONSTRAINT_TYPE_NAMES.to_vec()),
+                );
                 args.insert("hit_days".into(), Value::from(0));
                 self.named(
                     "list_anomalies",

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 
 use super::PromptError;
-use super::calendar::{self, Month, add_days};
+use super::calendar::Month;
 use super::catalog::{Kind, PromptDef};
 use super::lookup::{List, Lookup, find_named};
 use super::template::Vars;
+use crate::time::Date;
 use crate::tools::args::is_uuid;
-use crate::tools::date::Date;
 
 /// Default number of months for a trend.
 const DEFAULT_MONTHS: u32 = 6;
@@ -21,7 +21,7 @@ pub async fn resolve(
     given: &BTreeMap<&'static str, String>,
     lookup: &Lookup,
 ) -> Result<Vars, PromptError> {
-    let today = calendar::today();
+    let today = Date::today();
     let mut vars = Vars::default();
     vars.set("today", today.to_string());
     vars.set("this_month_start", Month::of(today).first_day().to_string());
@@ -129,11 +129,11 @@ fn day(vars: &mut Vars, given: Option<&str>, today: Date) -> Result<(), String> 
             vars.set("date", day.to_string());
             day
         }
-        None => add_days(today, -1),
+        None => today.add_days(-1),
     };
     vars.set("day", day.to_string());
-    vars.set("window_start", add_days(day, -13).to_string());
-    vars.set("baseline_end", add_days(day, -1).to_string());
+    vars.set("window_start", day.add_days(-13).to_string());
+    vars.set("baseline_end", day.add_days(-1).to_string());
     Ok(())
 }
 

@@ -3,12 +3,12 @@
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Reader, boolean, list, object, one_of, string, uuid};
-use super::date::Date;
 use super::field::NSM_DIMENSION;
 use super::schema as s;
 use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::time::Date;
 
 const VIEWS: &[&str] = &["showback", "chargeback"];
 const NSM_HINT: &str = "get one from list_nsm_keys";

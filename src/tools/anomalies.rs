@@ -9,14 +9,16 @@ use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 
-const CONSTRAINT_TYPES: Choices = Choices(&[
+/// Every kind of anomaly detector and policy.
+pub const CONSTRAINT_TYPE_NAMES: &[&str] = &[
     "expense_anomaly",
     "resource_count_anomaly",
     "recurring_budget",
     "expiring_budget",
     "resource_quota",
     "tagging_policy",
-]);
+];
+const CONSTRAINT_TYPES: Choices = Choices(CONSTRAINT_TYPE_NAMES);
 const HIT_DAYS: Int = Int::new(0, 90).or(7);
 const HITS_LIMIT: Int = Int::new(1, 1000).or(100);
 const DEFAULT_TYPES: &[&str] = &["expense_anomaly", "resource_count_anomaly"];

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::date::Date;
+use crate::time::Date;
 
 /// An example UUID for messages.
 pub const EXAMPLE_UUID: &str = "3fa85f64-5717-4562-b3fc-2c963f66afa6";

@@ -3,13 +3,13 @@
 use serde_json::{Map, Value, json};
 
 use super::args::{Reader, boolean, one_of};
-use super::date::Date;
 use super::field::{Int, SEARCH, TAG_KEY};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::time::Date;
 
 const ROW_LIMIT: Int = Int::new(1, 10_000);
 const VALUES_LIMIT: Int = Int::new(1, 1_000_000).or(100);

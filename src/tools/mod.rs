@@ -8,7 +8,6 @@ mod anomalies;
 pub mod args;
 #[cfg(test)]
 mod arguments_proptest;
-pub mod date;
 #[cfg(test)]
 mod definitions;
 mod discovery;
@@ -33,6 +32,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use crate::api::{ApiClient, ApiError, ApiRequest};
+pub use anomalies::CONSTRAINT_TYPE_NAMES;
 use args::Reader;
 pub use result::{Output, ToolResult};
 

@@ -5,9 +5,9 @@
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Problems, Reader, boolean, list, object, one_of, string, uuid};
-use super::date::Date;
 use super::field::{Choices, TAG_KEY};
 use super::schema as s;
+use crate::time::Date;
 
 pub const ORG_HINT: &str = "get one from list_organizations";
 
