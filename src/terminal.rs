@@ -89,8 +89,11 @@ fn write_line(w: &mut impl Write, args: fmt::Arguments<'_>, gone: &AtomicBool) {
     if gone.load(Ordering::Relaxed) {
         return;
     }
-    if w.write_fmt(args)
-        .and_then(|()| w.write_all(b"\n"))
+    // One write per line: stderr is unbuffered, and a child that shares it (the
+    // browser) must not land in the middle of our line.
+    let mut line = args.to_string();
+    line.push('\n');
+    if w.write_all(line.as_bytes())
         .and_then(|()| w.flush())
         .is_err()
     {
