@@ -193,11 +193,15 @@ impl std::fmt::Display for Revocation {
 
 /// Revoke at the provider (RFC 7009) unless `local_only`, then forget locally
 /// whatever the revocation's outcome. A damaged record is removed, not fatal.
-pub async fn sign_out(settings: &Settings, local_only: bool) -> Result<SignedOut, SignOutError> {
+pub async fn sign_out(
+    paths: &AuthPaths,
+    profile: &str,
+    local_only: bool,
+) -> Result<SignedOut, SignOutError> {
     let mut notes = Vec::new();
-    let paths = settings.paths.clone();
-    let profile = settings.profile.clone();
-    let found = tokio::task::spawn_blocking(move || find_for_sign_out(&paths, &profile)).await??;
+    let (paths, profile) = (paths.clone(), profile.to_string());
+    let (p, name) = (paths.clone(), profile.clone());
+    let found = tokio::task::spawn_blocking(move || find_for_sign_out(&p, &name)).await??;
     let (account, store, credential) = match found {
         Found::Nothing => {
             return Ok(SignedOut {
@@ -231,8 +235,6 @@ pub async fn sign_out(settings: &Settings, local_only: bool) -> Result<SignedOut
         (Some(_), false, None) => Revocation::NoEndpoint,
         (Some(c), false, Some(endpoint)) => revoke_all(&account, endpoint, c).await?,
     };
-    let paths = settings.paths.clone();
-    let profile = settings.profile.clone();
     let key = account.key(&profile);
     tokio::task::spawn_blocking(move || {
         let deleted = store.delete(&key);
@@ -348,5 +350,123 @@ async fn revoke(
             "HTTP {} from the revocation endpoint",
             response.status().as_u16()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::store::{Identity, StoreKind};
+
+    fn temp_paths(tag: &str) -> AuthPaths {
+        let dir = std::env::temp_dir().join(format!(
+            "dmcp-account-{tag}-{}-{}",
+            std::process::id(),
+            fastrand::u32(..)
+        ));
+        AuthPaths::new(&dir, &dir)
+    }
+
+    fn account(store: StoreKind) -> Account {
+        Account {
+            issuer: "https://id.example".into(),
+            client_id: "c".into(),
+            store,
+            store_fallback: false,
+            token_endpoint: "https://id.example/token".into(),
+            revocation_endpoint: None,
+        }
+    }
+
+    fn credential(expires_at: u64, refresh: bool) -> Credential {
+        Credential {
+            issuer: "https://id.example".into(),
+            client_id: "c".into(),
+            access_token: Secret::new("at-secret"),
+            expires_at,
+            obtained_at: 1,
+            refresh_token: refresh.then(|| Secret::new("rt-secret")),
+            scopes: vec!["openid".into()],
+            identity: Identity {
+                sub: "alice".into(),
+                email: None,
+                name: None,
+            },
+        }
+    }
+
+    #[test]
+    fn another_issuer_is_told_before_the_store_is_opened() {
+        let paths = temp_paths("other");
+        // A keychain account: opening its store first would fail or prompt here.
+        paths
+            .set_account("p", Some(&account(StoreKind::Keychain)))
+            .unwrap();
+        let expected = Expected {
+            issuer: Some("https://other.example"),
+            client_id: None,
+        };
+        let err = find(&paths, "p", expected).err().unwrap();
+        assert!(matches!(err, FindError::OtherAccount(_)), "{err}");
+        assert!(err.to_string().contains("other.example"), "{err}");
+    }
+
+    #[test]
+    fn the_state_follows_what_is_stored() {
+        let paths = temp_paths("state");
+        assert!(matches!(read_state(&paths, "p"), SignInState::NotSignedIn));
+        let account = account(StoreKind::File);
+        paths.set_account("p", Some(&account)).unwrap();
+        let missing = read_state(&paths, "p");
+        assert!(matches!(missing, SignInState::CredentialMissing(_)));
+        assert!(!missing.usable());
+        let store = CredentialStore::file(paths.credentials.clone());
+        let key = account.key("p");
+        store.save(&key, &credential(2, false)).unwrap();
+        let expired = read_state(&paths, "p");
+        assert!(matches!(expired, SignInState::Stored { .. }));
+        assert!(!expired.usable());
+        store.save(&key, &credential(2, true)).unwrap();
+        assert!(read_state(&paths, "p").usable());
+    }
+
+    #[test]
+    fn an_unreadable_account_file_is_told_in_the_words_of_a_tool_error() {
+        let paths = temp_paths("unreadable");
+        std::fs::create_dir_all(paths.accounts.parent().unwrap()).unwrap();
+        std::fs::write(&paths.accounts, "{not json").unwrap();
+        let SignInState::Unreadable(why) = read_state(&paths, "p") else {
+            panic!("a damaged accounts.json reads as unreadable");
+        };
+        assert!(
+            why.starts_with("Cannot read the DigiUsher sign-in: "),
+            "{why}"
+        );
+    }
+
+    #[tokio::test]
+    async fn signing_out_removes_a_damaged_record_and_revokes_nothing() {
+        let paths = temp_paths("damaged");
+        std::fs::create_dir_all(paths.accounts.parent().unwrap()).unwrap();
+        std::fs::write(&paths.accounts, "{not json").unwrap();
+        let done = sign_out(&paths, "p", false).await.unwrap();
+        assert!(matches!(done.outcome, SignOut::DamagedRecordRemoved));
+        assert_eq!(done.notes.len(), 1, "one note says what was damaged");
+        assert!(matches!(read_state(&paths, "p"), SignInState::NotSignedIn));
+    }
+
+    #[tokio::test]
+    async fn signing_out_deletes_the_credential_and_the_account() {
+        let paths = temp_paths("out");
+        let account = account(StoreKind::File);
+        paths.set_account("p", Some(&account)).unwrap();
+        let store = CredentialStore::file(paths.credentials.clone());
+        store.save(&account.key("p"), &credential(2, true)).unwrap();
+        let done = sign_out(&paths, "p", true).await.unwrap();
+        assert!(matches!(done.outcome, SignOut::Done(Revocation::Skipped)));
+        assert_eq!(store.load(&account.key("p")).unwrap(), None);
+        assert!(matches!(read_state(&paths, "p"), SignInState::NotSignedIn));
+        let again = sign_out(&paths, "p", true).await.unwrap();
+        assert!(matches!(again.outcome, SignOut::NothingStored));
     }
 }

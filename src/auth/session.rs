@@ -462,3 +462,76 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::store::Identity;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A token endpoint on 127.0.0.1 that answers one request with `body`.
+    async fn token_endpoint(status: u16, body: &'static str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = vec![0; 8192];
+            let _ = socket.read(&mut request).await;
+            let answer = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        });
+        url
+    }
+
+    async fn grant(status: u16, body: &'static str) -> Result<Credential, RefreshError> {
+        let account = Account {
+            issuer: "http://127.0.0.1".into(),
+            client_id: "c".into(),
+            store: StoreKind::File,
+            store_fallback: false,
+            token_endpoint: token_endpoint(status, body).await,
+            revocation_endpoint: None,
+        };
+        let old = Credential {
+            issuer: account.issuer.clone(),
+            client_id: "c".into(),
+            access_token: Secret::new("old-at"),
+            expires_at: 2,
+            obtained_at: 1,
+            refresh_token: Some(Secret::new("old-rt")),
+            scopes: vec!["openid".into()],
+            identity: Identity::default(),
+        };
+        let http = OAuthHttp::new().unwrap();
+        refresh_grant(&http, &account, &old, &Secret::new("old-rt")).await
+    }
+
+    #[tokio::test]
+    async fn invalid_grant_is_a_rejection_other_errors_are_failures() {
+        let rejected = grant(400, r#"{"error":"invalid_grant"}"#).await;
+        assert!(matches!(rejected, Err(RefreshError::Rejected)));
+        let failed = grant(
+            401,
+            r#"{"error":"invalid_client","error_description":"who?"}"#,
+        )
+        .await;
+        match failed {
+            Err(RefreshError::Failed(why)) => assert_eq!(why, "invalid_client: who?"),
+            _ => panic!("invalid_client is a failure, not a rejection"),
+        }
+        let odd = grant(200, "<html>").await;
+        assert!(matches!(odd, Err(RefreshError::Failed(_))));
+    }
+
+    #[tokio::test]
+    async fn a_refresh_keeps_the_old_refresh_token_when_none_is_sent() {
+        let fresh = grant(200, r#"{"access_token":"new-at","expires_in":60}"#)
+            .await
+            .unwrap();
+        assert_eq!(fresh.access_token, Secret::new("new-at"));
+        assert_eq!(fresh.refresh_token, Some(Secret::new("old-rt")));
+    }
+}

@@ -10,7 +10,7 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), CommandErro
     if settings.env_token.is_some() {
         errln!("Note: DIGIUSHER_TOKEN is set; logout does not affect it. Unset it yourself.");
     }
-    let signed_out = account::sign_out(&settings, local_only)
+    let signed_out = account::sign_out(&settings.paths, &settings.profile, local_only)
         .await
         .map_err(|e| CommandError::Failed(e.to_string()))?;
     for note in &signed_out.notes {

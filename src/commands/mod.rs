@@ -31,10 +31,11 @@ pub enum CommandError {
 }
 
 impl CommandError {
-    pub fn exit_code(&self) -> ExitCode {
+    /// 2 when the command could not start as given, 1 when it ran and failed.
+    pub fn code(&self) -> u8 {
         match self {
-            CommandError::Config(_) | CommandError::Usage(_) => ExitCode::from(2),
-            CommandError::Failed(_) | CommandError::NotSignedIn => ExitCode::FAILURE,
+            CommandError::Config(_) | CommandError::Usage(_) => 2,
+            CommandError::Failed(_) | CommandError::NotSignedIn => 1,
         }
     }
 
@@ -47,7 +48,7 @@ impl CommandError {
         if !matches!(self, CommandError::NotSignedIn) {
             errln!("error: {}", Clean(self));
         }
-        self.exit_code()
+        ExitCode::from(self.code())
     }
 }
 
@@ -62,5 +63,19 @@ pub fn exit(result: Result<(), CommandError>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => e.report(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn configuration_and_usage_exit_2_failures_exit_1() {
+        assert_eq!(CommandError::Config("x".into()).code(), 2);
+        assert_eq!(CommandError::Usage("x".into()).code(), 2);
+        assert_eq!(CommandError::Failed("x".into()).code(), 1);
+        assert_eq!(CommandError::NotSignedIn.code(), 1);
+        assert_eq!(CommandError::from("x".to_string()).code(), 1);
     }
 }
