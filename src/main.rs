@@ -25,8 +25,9 @@ use std::time::Duration;
 use clap::Parser;
 
 use cli::{Cli, Command};
+use commands::CommandError;
 use config::Settings;
-use terminal::{Clean, errln, outln};
+use terminal::{errln, outln};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -50,17 +51,21 @@ fn main() -> ExitCode {
         }
     };
     let settings = Settings::resolve(&cli.global).map_err(|e| e.to_string());
+    // Every command but `serve` needs a usable configuration; `serve` reports the
+    // problem on each tool call instead, so that the host shows it to the user.
+    let configured = |settings: Result<Settings, String>| settings.map_err(CommandError::Config);
 
-    let code = match command {
-        Command::Serve => report(runtime.block_on(commands::serve::run(settings))),
-        Command::Tools { json } => report(commands::tools::run(json)),
+    let result = match command {
+        Command::Serve => runtime.block_on(commands::serve::run(settings)),
+        Command::Tools { json } => commands::tools::run(json),
         Command::Setup { host, print, link } => {
             let profile = cli.global.profile.as_deref();
-            report(if link {
+            if link {
                 setup::print_link(host, profile)
             } else {
                 setup::run(host, print, profile)
-            })
+            }
+            .map_err(CommandError::Failed)
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;
@@ -68,62 +73,29 @@ fn main() -> ExitCode {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "digiusher-mcp", &mut script);
             outln!("{}", String::from_utf8_lossy(&script).trim_end());
-            ExitCode::SUCCESS
+            Ok(())
         }
-        Command::Call { tool, args } => match settings {
-            Ok(settings) => runtime.block_on(commands::call::run(settings, &tool, args.as_deref())),
-            Err(message) => config_error(&message),
-        },
-        Command::Status { json } => match settings {
-            Ok(settings) => runtime.block_on(commands::status::run(settings, json)),
-            Err(message) => config_error(&message),
-        },
+        Command::Call { tool, args } => configured(settings).and_then(|settings| {
+            runtime.block_on(commands::call::run(settings, &tool, args.as_deref()))
+        }),
+        Command::Status { json } => configured(settings)
+            .and_then(|settings| runtime.block_on(commands::status::run(settings, json))),
         Command::Login {
             no_browser,
             device,
             timeout,
             callback_port,
-        } => match settings {
-            Ok(settings) => {
-                let opts = commands::login::options(no_browser, device, timeout, callback_port);
-                report(runtime.block_on(commands::login::run(settings, opts)))
-            }
-            Err(message) => config_error(&message),
-        },
-        Command::Logout { local_only } => match settings {
-            Ok(settings) => report(runtime.block_on(commands::logout::run(settings, local_only))),
-            Err(message) => config_error(&message),
-        },
-        Command::Token => match settings {
-            Ok(settings) => report(runtime.block_on(commands::token::run(settings))),
-            Err(message) => config_error(&message),
-        },
+        } => configured(settings).and_then(|settings| {
+            let opts = commands::login::options(no_browser, device, timeout, callback_port);
+            runtime.block_on(commands::login::run(settings, opts))
+        }),
+        Command::Logout { local_only } => configured(settings)
+            .and_then(|settings| runtime.block_on(commands::logout::run(settings, local_only))),
+        Command::Token => configured(settings)
+            .and_then(|settings| runtime.block_on(commands::token::run(settings))),
     };
+    let code = commands::exit(result);
     // Do not wait for lingering blocking tasks (e.g. a DNS lookup) at exit.
     runtime.shutdown_timeout(Duration::from_millis(100));
     code
-}
-
-/// Exit 0, or print the error and exit 1.
-fn report(result: Result<(), String>) -> ExitCode {
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            print_error(&message);
-            ExitCode::FAILURE
-        }
-    }
-}
-
-/// A configuration problem stops a terminal command with exit code 2.
-fn config_error(message: &str) -> ExitCode {
-    print_error(message);
-    ExitCode::from(2)
-}
-
-/// Errors are one line of our words around text from servers or files (a
-/// provider's `error_description`, an excerpt of a config file): escaping the
-/// whole line here covers every error, whichever layer wrapped the foreign text.
-fn print_error(message: &str) {
-    errln!("error: {}", Clean(message));
 }

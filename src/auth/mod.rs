@@ -1,6 +1,7 @@
 //! Where bearer tokens come from. The tools see only [`TokenSource`]; sign-in,
 //! storage and refresh live behind it.
 
+pub mod account;
 pub mod browser;
 pub mod discovery;
 pub mod http;

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::AuthError;
+use super::account::{Expected, FindError, find};
 use super::http::{OAuthHttp, read_body, transport};
 use super::store::{
     Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreError, StoreKind,
@@ -201,13 +202,25 @@ struct TokenAnswer {
     error_description: Option<String>,
 }
 
-/// Exchange a refresh token. `Err(None)` means `invalid_grant`: the sign-in is gone.
+/// Why a refresh token bought no new access token.
+#[derive(Debug, thiserror::Error)]
+enum RefreshError {
+    /// `invalid_grant`: the provider no longer accepts the refresh token, so the
+    /// sign-in is gone and is forgotten.
+    #[error("the identity provider no longer accepts the refresh token")]
+    Rejected,
+    /// Anything else (network, an odd answer, another OAuth error): worth a retry.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Exchange a refresh token.
 async fn refresh_grant(
     http: &OAuthHttp,
     account: &Account,
     old: &Credential,
     refresh_token: &Secret,
-) -> Result<Credential, Option<String>> {
+) -> Result<Credential, RefreshError> {
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("grant_type", "refresh_token")
         .append_pair("refresh_token", refresh_token.expose())
@@ -224,19 +237,21 @@ async fn refresh_grant(
         .body(body)
         .send()
         .await
-        .map_err(|e| Some(transport(e).0))?;
+        .map_err(|e| RefreshError::Failed(transport(e).0))?;
     let status = response.status().as_u16();
-    let bytes = read_body(response).await.map_err(|e| Some(e.0))?;
+    let bytes = read_body(response)
+        .await
+        .map_err(|e| RefreshError::Failed(e.0))?;
     let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {
-        Some(format!(
+        RefreshError::Failed(format!(
             "the token endpoint answered HTTP {status} without JSON"
         ))
     })?;
     if let Some(error) = &answer.error {
         if error == "invalid_grant" {
-            return Err(None);
+            return Err(RefreshError::Rejected);
         }
-        return Err(Some(format!(
+        return Err(RefreshError::Failed(format!(
             "{error}{}",
             answer
                 .error_description
@@ -246,7 +261,7 @@ async fn refresh_grant(
         )));
     }
     let access_token = answer.access_token.ok_or_else(|| {
-        Some(format!(
+        RefreshError::Failed(format!(
             "the token endpoint answered HTTP {status} without an access token"
         ))
     })?;
@@ -314,32 +329,22 @@ impl Session {
             self.expected_client_id.clone(),
         );
         blocking(move || {
-            let account = paths.account(&profile)?.ok_or(AuthError::NotSignedIn)?;
-            if let Some(issuer) = expected_issuer
-                && issuer.trim_end_matches('/') != account.issuer
-            {
-                return Err(AuthError::OtherAccount(format!(
-                    "profile {profile:?} is signed in to {}, but the configured issuer is {issuer}",
-                    account.issuer
-                )));
-            }
-            if let Some(client) = expected_client
-                && client != account.client_id
-            {
-                return Err(AuthError::OtherAccount(format!(
-                    "profile {profile:?} is signed in with client {}, but the configured client id is {client}",
-                    account.client_id
-                )));
-            }
-            let store = CredentialStore::open(account.store, paths.credentials.clone())
-                .map_err(|e| AuthError::Store(e.to_string()))?;
-            let credential = store
-                .load(&account.key(&profile))
+            let expected = Expected {
+                issuer: expected_issuer.as_deref(),
+                client_id: expected_client.as_deref(),
+            };
+            let stored = match find(&paths, &profile, expected) {
+                Ok(stored) => stored.ok_or(AuthError::NotSignedIn)?,
+                Err(FindError::OtherAccount(why)) => return Err(AuthError::OtherAccount(why)),
+                Err(e) => return Err(AuthError::Store(e.to_string())),
+            };
+            let credential = stored
+                .credential
                 .map_err(|e| AuthError::Store(e.to_string()))?
                 .ok_or(AuthError::NotSignedIn)?;
             Ok(Loaded {
-                account,
-                store,
+                account: stored.account,
+                store: stored.store,
                 credential,
             })
         })
@@ -442,7 +447,7 @@ impl Session {
                 loaded.credential = fresh;
                 Ok(loaded.credential.access_token.clone())
             }
-            Err(None) => {
+            Err(RefreshError::Rejected) => {
                 let store = loaded.store.clone();
                 let paths = self.paths.clone();
                 let profile = self.profile.clone();
@@ -451,11 +456,82 @@ impl Session {
                     paths.set_account(&profile, None).map(drop)
                 })
                 .await?;
-                Err(AuthError::SignInExpired(
-                    "the identity provider no longer accepts the refresh token".into(),
-                ))
+                Err(AuthError::SignInExpired(RefreshError::Rejected.to_string()))
             }
-            Err(Some(reason)) => Err(AuthError::Refresh(reason)),
+            Err(RefreshError::Failed(reason)) => Err(AuthError::Refresh(reason)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::store::Identity;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A token endpoint on 127.0.0.1 that answers one request with `body`.
+    async fn token_endpoint(status: u16, body: &'static str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = vec![0; 8192];
+            let _ = socket.read(&mut request).await;
+            let answer = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(answer.as_bytes()).await;
+        });
+        url
+    }
+
+    async fn grant(status: u16, body: &'static str) -> Result<Credential, RefreshError> {
+        let account = Account {
+            issuer: "http://127.0.0.1".into(),
+            client_id: "c".into(),
+            store: StoreKind::File,
+            store_fallback: false,
+            token_endpoint: token_endpoint(status, body).await,
+            revocation_endpoint: None,
+        };
+        let old = Credential {
+            issuer: account.issuer.clone(),
+            client_id: "c".into(),
+            access_token: Secret::new("old-at"),
+            expires_at: 2,
+            obtained_at: 1,
+            refresh_token: Some(Secret::new("old-rt")),
+            scopes: vec!["openid".into()],
+            identity: Identity::default(),
+        };
+        let http = OAuthHttp::new().unwrap();
+        refresh_grant(&http, &account, &old, &Secret::new("old-rt")).await
+    }
+
+    #[tokio::test]
+    async fn invalid_grant_is_a_rejection_other_errors_are_failures() {
+        let rejected = grant(400, r#"{"error":"invalid_grant"}"#).await;
+        assert!(matches!(rejected, Err(RefreshError::Rejected)));
+        let failed = grant(
+            401,
+            r#"{"error":"invalid_client","error_description":"who?"}"#,
+        )
+        .await;
+        match failed {
+            Err(RefreshError::Failed(why)) => assert_eq!(why, "invalid_client: who?"),
+            _ => panic!("invalid_client is a failure, not a rejection"),
+        }
+        let odd = grant(200, "<html>").await;
+        assert!(matches!(odd, Err(RefreshError::Failed(_))));
+    }
+
+    #[tokio::test]
+    async fn a_refresh_keeps_the_old_refresh_token_when_none_is_sent() {
+        let fresh = grant(200, r#"{"access_token":"new-at","expires_in":60}"#)
+            .await
+            .unwrap();
+        assert_eq!(fresh.access_token, Secret::new("new-at"));
+        assert_eq!(fresh.refresh_token, Some(Secret::new("old-rt")));
     }
 }

@@ -1,11 +1,11 @@
 //! `digiusher-mcp call <tool> [JSON-ARGS]`: one tool call from a terminal.
 
 use std::io::{IsTerminal, Read};
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use super::CommandError;
 use crate::api::ApiClient;
 use crate::auth::TokenSource;
 use crate::config::Settings;
@@ -13,7 +13,7 @@ use crate::terminal::{Clean, errln, json_for_terminal, outln};
 use crate::tools::{self, CallContext, Progress};
 
 /// Exit 0 on success, 1 when the tool reports an error, 2 for a bad command line.
-pub async fn run(settings: Settings, tool: &str, args: Option<&str>) -> ExitCode {
+pub async fn run(settings: Settings, tool: &str, args: Option<&str>) -> Result<(), CommandError> {
     let Some(found) = tools::find(tool) else {
         let similar: Vec<&str> = tools::CATALOG
             .iter()
@@ -25,16 +25,11 @@ pub async fn run(settings: Settings, tool: &str, args: Option<&str>) -> ExitCode
         } else {
             format!(" Did you mean {}?", similar.join(", "))
         };
-        errln!("error: unknown tool {tool:?}.{hint} Run `digiusher-mcp tools` to list them.");
-        return ExitCode::from(2);
+        return Err(CommandError::Usage(format!(
+            "unknown tool {tool:?}.{hint} Run `digiusher-mcp tools` to list them."
+        )));
     };
-    let arguments = match parse_args(args) {
-        Ok(a) => a,
-        Err(message) => {
-            errln!("error: {}", Clean(message));
-            return ExitCode::from(2);
-        }
-    };
+    let arguments = parse_args(args).map_err(CommandError::Usage)?;
     let tokens = Arc::new(TokenSource::from_settings(&settings));
     let cx = CallContext {
         api: Arc::new(ApiClient::new(&settings, tokens)),
@@ -43,14 +38,13 @@ pub async fn run(settings: Settings, tool: &str, args: Option<&str>) -> ExitCode
     let result = tools::call(found, Some(arguments), cx, settings.max_result_chars).await;
     // Error messages and notes quote API error bodies: escaped like any server text.
     if result.is_error {
-        errln!("error: {}", Clean(&result.text));
-        return ExitCode::from(1);
+        return Err(CommandError::Failed(result.text));
     }
     print_result(&result.text);
     for note in &result.notes {
         errln!("{}", Clean(note));
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 /// The tool's JSON, pretty on a terminal. JSON escapes C0 controls itself; the

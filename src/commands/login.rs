@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::CommandError;
 use crate::auth::login::{
     BrowserAttempt, DeviceAttempt, Flow, LoginError, LoginOptions, LoginOutcome, Provider,
 };
@@ -9,13 +10,13 @@ use crate::config::Settings;
 use crate::terminal::{Clean, errln, outln};
 use crate::time::rfc3339;
 
-pub async fn run(settings: Settings, opts: LoginOptions) -> Result<(), String> {
+pub async fn run(settings: Settings, opts: LoginOptions) -> Result<(), CommandError> {
     if settings.env_token.is_some() {
         errln!("Note: DIGIUSHER_TOKEN is set and wins over a stored sign-in until you unset it.");
     }
     let outcome = tokio::select! {
-        r = sign_in(&settings, &opts) => r.map_err(|e| format!("sign-in failed: {e}"))?,
-        _ = tokio::signal::ctrl_c() => return Err("sign-in cancelled".into()),
+        r = sign_in(&settings, &opts) => r.map_err(|e| CommandError::Failed(format!("sign-in failed: {e}")))?,
+        _ = tokio::signal::ctrl_c() => return Err(CommandError::Failed("sign-in cancelled".into())),
     };
     if let Some(note) = &outcome.store_note {
         errln!("Warning: {}", Clean(note));

@@ -7,12 +7,13 @@ use std::time::Duration;
 use rmcp::ServiceExt;
 use tokio::sync::Notify;
 
+use super::CommandError;
 use crate::config::Settings;
 use crate::server::DigiUsherServer;
 use crate::terminal::errln;
 use crate::transport::Stdio;
 
-pub async fn run(settings: Result<Settings, String>) -> Result<(), String> {
+pub async fn run(settings: Result<Settings, String>) -> Result<(), CommandError> {
     if std::io::stdin().is_terminal() {
         errln!(
             "digiusher-mcp is an MCP server: an MCP host (Claude Desktop, Cursor, Claude Code, …) starts it \
@@ -37,7 +38,7 @@ To try a tool from this terminal, run `digiusher-mcp call list_organizations`; s
     let service = DigiUsherServer::new(settings)
         .serve(Stdio::new(stdin, stdout, eof.clone()))
         .await
-        .map_err(|e| format!("MCP session failed to start: {e}"))?;
+        .map_err(|e| CommandError::Failed(format!("MCP session failed to start: {e}")))?;
     let waiting = service.waiting();
     tokio::pin!(waiting);
     // When the host closes stdin, answer what finishes within a moment, then go:
@@ -52,7 +53,7 @@ To try a tool from this terminal, run `digiusher-mcp call list_organizations`; s
             }
         },
     }
-    .map_err(|e| format!("MCP session ended with an error: {e}"))?;
+    .map_err(|e| CommandError::Failed(format!("MCP session ended with an error: {e}")))?;
     tracing::info!(?reason, "MCP session ended");
     Ok(())
 }

@@ -2,33 +2,34 @@
 //! when a usable credential exists, 1 when sign-in is needed. No network.
 
 use std::io::IsTerminal;
-use std::process::ExitCode;
 
 use serde_json::{Value, json};
 
-use crate::auth::session::{is_fresh, now};
-use crate::auth::store::CredentialStore;
+use super::CommandError;
+use crate::auth::account::{self, SignInState};
+use crate::auth::session::now;
 use crate::config::Settings;
 use crate::terminal::{Clean, json_for_terminal, outln};
 use crate::time::rfc3339;
 
-pub async fn run(settings: Settings, as_json: bool) -> ExitCode {
-    let status = gather(&settings).await;
-    let usable = status["signed_in"] == Value::Bool(true);
+pub async fn run(settings: Settings, as_json: bool) -> Result<(), CommandError> {
+    let state = account::state(&settings).await;
+    let status = describe(&settings, &state);
     if as_json {
         let text = serde_json::to_string_pretty(&status).unwrap_or_default();
         outln!("{}", json_for_terminal(&text));
     } else {
         print_human(&status);
     }
-    if usable {
-        ExitCode::SUCCESS
+    if state.usable() {
+        Ok(())
     } else {
-        ExitCode::from(1)
+        Err(CommandError::NotSignedIn)
     }
 }
 
-async fn gather(settings: &Settings) -> Value {
+/// The state as `status --json` shows it; the human form is printed from it.
+fn describe(settings: &Settings, state: &SignInState) -> Value {
     let mut status = json!({
         "signed_in": false,
         "profile": settings.profile,
@@ -40,40 +41,28 @@ async fn gather(settings: &Settings) -> Value {
         "store": Value::Null,
         "identity": Value::Null,
     });
-    if settings.env_token.is_some() {
-        status["signed_in"] = json!(true);
-        status["store"] = json!("env");
-        status["note"] = json!("DIGIUSHER_TOKEN is set and is used as it is (it is never stored)");
-        return status;
-    }
-    let paths = settings.paths.clone();
-    let profile = settings.profile.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        let account = paths.account(&profile).map_err(|e| e.to_string())?;
-        let Some(account) = account else {
-            return Ok(None);
-        };
-        let store = CredentialStore::open(account.store, paths.credentials.clone())
-            .map_err(|e| e.to_string())?;
-        let credential = store
-            .load(&account.key(&profile))
-            .map_err(|e| e.to_string())?;
-        Ok::<_, String>(Some((account, credential)))
-    })
-    .await
-    .unwrap_or_else(|e| Err(e.to_string()));
-    match found {
-        Err(e) => status["error"] = json!(e),
-        Ok(None) => status["error"] = json!("run `digiusher-mcp login` to sign in"),
-        Ok(Some((account, None))) => {
+    match state {
+        SignInState::EnvToken => {
+            status["signed_in"] = json!(true);
+            status["store"] = json!("env");
+            status["note"] =
+                json!("DIGIUSHER_TOKEN is set and is used as it is (it is never stored)");
+        }
+        SignInState::Unreadable(e) => status["error"] = json!(e),
+        SignInState::NotSignedIn => {
+            status["error"] = json!("run `digiusher-mcp login` to sign in");
+        }
+        SignInState::CredentialMissing(account) => {
             status["issuer"] = json!(account.issuer);
             status["client_id"] = json!(account.client_id);
             status["store"] = json!(account.store.as_str());
             status["error"] = json!("the stored credential is missing; run `digiusher-mcp login`");
         }
-        Ok(Some((account, Some(c)))) => {
-            let fresh = is_fresh(&c);
-            let usable = fresh || c.refresh_token.is_some();
+        SignInState::Stored {
+            account,
+            credential: c,
+        } => {
+            let usable = state.usable();
             status["signed_in"] = json!(usable);
             status["issuer"] = json!(account.issuer);
             status["client_id"] = json!(account.client_id);

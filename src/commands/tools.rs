@@ -1,13 +1,14 @@
 //! `digiusher-mcp tools [--json]`: what the server offers.
 
+use super::CommandError;
 use crate::server::tool_definitions;
 use crate::terminal::outln;
 use crate::tools::CATALOG;
 
-pub fn run(json: bool) -> Result<(), String> {
+pub fn run(json: bool) -> Result<(), CommandError> {
     if json {
         let text = serde_json::to_string_pretty(tool_definitions())
-            .map_err(|e| format!("cannot encode the tool list: {e}"))?;
+            .map_err(|e| CommandError::Failed(format!("cannot encode the tool list: {e}")))?;
         outln!("{text}");
         return Ok(());
     }
