@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod commands;
 mod config;
+mod http;
 mod logging;
 mod prompts;
 mod secret;

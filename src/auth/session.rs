@@ -224,9 +224,9 @@ async fn refresh_grant(
         .body(body)
         .send()
         .await
-        .map_err(|e| Some(transport(e).0))?;
+        .map_err(|e| Some(transport(e).to_string()))?;
     let status = response.status().as_u16();
-    let bytes = read_body(response).await.map_err(|e| Some(e.0))?;
+    let bytes = read_body(response).await.map_err(|e| Some(e.to_string()))?;
     let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {
         Some(format!(
             "the token endpoint answered HTTP {status} without JSON"
@@ -302,7 +302,7 @@ impl Session {
         if let Some(h) = self.http.get() {
             return Ok(h);
         }
-        let h = OAuthHttp::new().map_err(|e| AuthError::Refresh(e.0))?;
+        let h = OAuthHttp::new().map_err(|e| AuthError::Refresh(e.to_string()))?;
         Ok(self.http.get_or_init(|| h))
     }
 

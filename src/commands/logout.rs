@@ -59,7 +59,7 @@ pub async fn run(settings: Settings, local_only: bool) -> Result<(), String> {
         (None, _, _) => "nothing to revoke".to_string(),
         (Some(_), false, None) => "the provider has no revocation endpoint".to_string(),
         (Some(c), false, Some(endpoint)) => {
-            let http = OAuthHttp::new().map_err(|e| e.0)?;
+            let http = OAuthHttp::new().map_err(|e| e.to_string())?;
             let mut results = Vec::new();
             if let Some(rt) = &c.refresh_token {
                 results.push(revoke(&http, &account, endpoint, rt, "refresh_token").await);
@@ -147,7 +147,7 @@ async fn revoke(
         .body(body)
         .send()
         .await
-        .map_err(|e| transport(e).0)?;
+        .map_err(|e| transport(e).to_string())?;
     if response.status().is_success() {
         Ok(())
     } else {
