@@ -7,17 +7,10 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value, json};
 
 use crate::auth::store::create_private_dir;
+use crate::cli::Host;
 use crate::terminal::{errln, outln};
 
-/// The MCP hosts we know how to configure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Host {
-    ClaudeDesktop,
-    Cursor,
-    ClaudeCode,
-    Vscode,
-}
-
+/// What each host needs: its name, where its configuration lives, what to do next.
 impl Host {
     pub fn name(self) -> &'static str {
         match self {

@@ -2,7 +2,6 @@
 //! tool call), refreshes 60 s before expiry or after a 401, one refresh at a time
 //! in this process and, through a file lock, across processes.
 
-use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +11,7 @@ use super::http::{OAuthHttp, read_body, transport};
 use super::store::{
     Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreError, StoreKind,
 };
+use crate::config::AuthPaths;
 use crate::secret::Secret;
 
 /// Refresh this long before the access token expires.
@@ -41,29 +41,8 @@ impl Account {
     }
 }
 
-/// Where sign-in state lives on disk.
-#[derive(Debug, Clone)]
-pub struct AuthPaths {
-    /// `accounts.json`: profile → [`Account`].
-    pub accounts: PathBuf,
-    /// The file store, used when no keychain works.
-    pub credentials: PathBuf,
-    /// Folder of per-profile lock files.
-    pub locks: PathBuf,
-    /// Cached client registrations.
-    pub registrations: PathBuf,
-}
-
+/// Reading and writing the accounts file; the paths themselves are settings.
 impl AuthPaths {
-    pub fn new(data_dir: &Path, config_dir: &Path) -> AuthPaths {
-        AuthPaths {
-            accounts: data_dir.join("accounts.json"),
-            credentials: data_dir.join("credentials.json"),
-            locks: data_dir.join("locks"),
-            registrations: config_dir.join("registrations.json"),
-        }
-    }
-
     fn accounts_file(&self) -> SharedFile {
         SharedFile::new(self.accounts.clone())
     }
@@ -108,22 +87,6 @@ impl AuthPaths {
             })
             .map(|((), replaced)| replaced)
             .map_err(|e| AuthError::Store(e.to_string()))
-    }
-
-    /// A lock file of `profile`, named `<profile><suffix>` with the profile made
-    /// safe for a file name: `.lock` for refresh, others for longer holds.
-    pub fn lock_file(&self, profile: &str, suffix: &str) -> PathBuf {
-        let safe: String = profile
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.locks.join(format!("{safe}{suffix}"))
     }
 }
 

@@ -15,26 +15,6 @@ use crate::secret::Secret;
 /// Keychain service name under which records are filed.
 const SERVICE: &str = "digiusher-mcp";
 
-/// What the user asked for with `DIGIUSHER_TOKEN_STORE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StoreChoice {
-    #[default]
-    Auto,
-    Keychain,
-    File,
-}
-
-impl StoreChoice {
-    pub fn parse(text: &str) -> Option<StoreChoice> {
-        match text.trim() {
-            "auto" => Some(StoreChoice::Auto),
-            "keychain" => Some(StoreChoice::Keychain),
-            "file" => Some(StoreChoice::File),
-            _ => None,
-        }
-    }
-}
-
 /// Where a record actually is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -674,13 +654,5 @@ mod tests {
             !text.contains("at-secret") && !text.contains("rt-secret"),
             "{text}"
         );
-    }
-
-    #[test]
-    fn store_choice_parses() {
-        assert_eq!(StoreChoice::parse("auto"), Some(StoreChoice::Auto));
-        assert_eq!(StoreChoice::parse("file"), Some(StoreChoice::File));
-        assert_eq!(StoreChoice::parse("keychain"), Some(StoreChoice::Keychain));
-        assert_eq!(StoreChoice::parse("vault"), None);
     }
 }

@@ -2,9 +2,9 @@
 //! whatever the revocation's outcome.
 
 use crate::auth::http::{OAuthHttp, transport};
-use crate::auth::session::{Account, AuthPaths};
+use crate::auth::session::Account;
 use crate::auth::store::{Credential, CredentialStore, OnDamage, SharedFile};
-use crate::config::Settings;
+use crate::config::{AuthPaths, Settings};
 use crate::secret::Secret;
 use crate::terminal::{Clean, errln, outln};
 
