@@ -9,6 +9,7 @@ mod auth;
 mod cli;
 mod commands;
 mod config;
+mod files;
 mod http;
 mod logging;
 mod prompts;

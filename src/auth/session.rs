@@ -121,7 +121,7 @@ async fn blocking<T: Send + 'static>(
 /// Hold the cross-process refresh lock for `profile` until the file is dropped.
 async fn lock(paths: &AuthPaths, profile: &str) -> Result<std::fs::File, AuthError> {
     let path = paths.lock_file(profile, ".lock");
-    super::store::create_private_dir(&paths.locks)
+    crate::files::create_private_dir(&paths.locks)
         .map_err(|e| AuthError::Store(format!("cannot create {}: {e}", paths.locks.display())))?;
     let file = std::fs::OpenOptions::new()
         .create(true)

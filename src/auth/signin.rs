@@ -473,7 +473,7 @@ async fn signed_in(settings: &Settings) -> bool {
 /// until the file is dropped; the OS releases it when the process dies.
 fn try_lock(settings: &Settings) -> Result<Option<std::fs::File>, String> {
     let dir = &settings.paths.locks;
-    super::store::create_private_dir(dir)
+    crate::files::create_private_dir(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = lock_path(settings);
     let file = std::fs::OpenOptions::new()
