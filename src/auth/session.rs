@@ -2,7 +2,7 @@
 //! tool call), refreshes 60 s before expiry or after a 401, one refresh at a time
 //! in this process and, through a file lock, across processes.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -90,12 +90,7 @@ impl AuthPaths {
     }
 }
 
-pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub use crate::time::unix_now as now;
 
 /// Whether the access token is good for a while yet: 60 s before expiry, or half
 /// its lifetime for tokens that live less than two minutes.

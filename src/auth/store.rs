@@ -357,7 +357,7 @@ impl SharedFile {
                     .unwrap_or("file");
                 let copy = self.path.with_file_name(format!(
                     "{name}.damaged-{}-{}",
-                    crate::auth::session::now(),
+                    crate::time::unix_now(),
                     std::process::id()
                 ));
                 std::fs::rename(&self.path, &copy).map_err(|e| self.error(e))?;
