@@ -100,3 +100,34 @@ impl<'c> openidconnect::AsyncHttpClient<'c> for OAuthHttp {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_provider_is_named_without_the_query() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let http = OAuthHttp::new().unwrap();
+        let url = format!("http://127.0.0.1:{port}/token?code=hush");
+        let e = transport(http.client().get(url).send().await.unwrap_err());
+        let HttpError::Unreachable { url, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            url.as_deref(),
+            Some(&*format!("http://127.0.0.1:{port}/token"))
+        );
+        let text = e.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "cannot reach the identity provider (http://127.0.0.1:{port}/token): "
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("hush"), "{text}");
+    }
+}
