@@ -105,7 +105,7 @@ pub enum Command {
     Setup {
         /// The MCP host to configure
         #[arg(value_enum)]
-        host: crate::setup::Host,
+        host: Host,
         /// Only print the JSON to add; change nothing
         #[arg(long)]
         print: bool,
@@ -126,4 +126,13 @@ pub enum Command {
         #[arg(value_name = "JSON-ARGS")]
         args: Option<String>,
     },
+}
+
+/// The MCP hosts `setup` knows how to configure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Host {
+    ClaudeDesktop,
+    Cursor,
+    ClaudeCode,
+    Vscode,
 }

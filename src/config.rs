@@ -6,8 +6,6 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::auth::session::AuthPaths;
-use crate::auth::store::StoreChoice;
 use crate::cli::GlobalArgs;
 use crate::secret::Secret;
 
@@ -28,6 +26,66 @@ pub enum SignInMode {
     Auto,
     /// Never: calls answer "not signed in"; for CI, shared machines, strict setups.
     Never,
+}
+
+/// What the user asked for with `DIGIUSHER_TOKEN_STORE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StoreChoice {
+    #[default]
+    Auto,
+    Keychain,
+    File,
+}
+
+impl StoreChoice {
+    pub fn parse(text: &str) -> Option<StoreChoice> {
+        match text.trim() {
+            "auto" => Some(StoreChoice::Auto),
+            "keychain" => Some(StoreChoice::Keychain),
+            "file" => Some(StoreChoice::File),
+            _ => None,
+        }
+    }
+}
+
+/// Where sign-in state lives on disk.
+#[derive(Debug, Clone)]
+pub struct AuthPaths {
+    /// `accounts.json`: profile → account.
+    pub accounts: PathBuf,
+    /// The file store, used when no keychain works.
+    pub credentials: PathBuf,
+    /// Folder of per-profile lock files.
+    pub locks: PathBuf,
+    /// Cached client registrations.
+    pub registrations: PathBuf,
+}
+
+impl AuthPaths {
+    pub fn new(data_dir: &Path, config_dir: &Path) -> AuthPaths {
+        AuthPaths {
+            accounts: data_dir.join("accounts.json"),
+            credentials: data_dir.join("credentials.json"),
+            locks: data_dir.join("locks"),
+            registrations: config_dir.join("registrations.json"),
+        }
+    }
+
+    /// A lock file of `profile`, named `<profile><suffix>` with the profile made
+    /// safe for a file name: `.lock` for refresh, others for longer holds.
+    pub fn lock_file(&self, profile: &str, suffix: &str) -> PathBuf {
+        let safe: String = profile
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.locks.join(format!("{safe}{suffix}"))
+    }
 }
 
 /// Everything the server and the commands need to know, resolved once.
@@ -474,6 +532,14 @@ mod tests {
             config: Some(PathBuf::from("/nonexistent/for-tests.toml")),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn store_choice_parses() {
+        assert_eq!(StoreChoice::parse("auto"), Some(StoreChoice::Auto));
+        assert_eq!(StoreChoice::parse("file"), Some(StoreChoice::File));
+        assert_eq!(StoreChoice::parse("keychain"), Some(StoreChoice::Keychain));
+        assert_eq!(StoreChoice::parse("vault"), None);
     }
 
     #[test]

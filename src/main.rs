@@ -9,6 +9,8 @@ mod auth;
 mod cli;
 mod commands;
 mod config;
+mod files;
+mod http;
 mod logging;
 mod prompts;
 mod secret;

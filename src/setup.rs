@@ -6,18 +6,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
-use crate::auth::store::create_private_dir;
+use crate::cli::Host;
+use crate::files::{Mode, write_atomically};
 use crate::terminal::{errln, outln};
 
-/// The MCP hosts we know how to configure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Host {
-    ClaudeDesktop,
-    Cursor,
-    ClaudeCode,
-    Vscode,
-}
-
+/// What each host needs: its name, where its configuration lives, what to do next.
 impl Host {
     pub fn name(self) -> &'static str {
         match self {
@@ -157,7 +150,7 @@ pub fn apply(path: &Path, servers_key: &str, name: &str, entry: &Value) -> Resul
     let mut text = serde_json::to_string_pretty(&Value::Object(root))
         .map_err(|e| format!("cannot encode the configuration: {e}"))?;
     text.push('\n');
-    write_atomically(path, text.as_bytes())?;
+    write_atomically(path, text.as_bytes(), Mode::KeepTarget).map_err(|e| e.to_string())?;
     Ok(match (existing.is_some(), previous, backup) {
         (false, _, _) => Applied::Created,
         (true, Some(_), Some(backup)) => Applied::Replaced { backup },
@@ -172,33 +165,6 @@ fn backup_path(path: &Path) -> PathBuf {
         .unwrap_or_default();
     name.push(".digiusher-mcp.bak");
     path.with_file_name(name)
-}
-
-/// Temp file beside the target, then rename; keeps the target's permissions.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| format!("{} has no folder", path.display()))?;
-    if !dir.exists() {
-        create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("config"),
-        std::process::id()
-    ));
-    let result = std::fs::write(&tmp, bytes).and_then(|()| {
-        if let Ok(meta) = std::fs::metadata(path) {
-            std::fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        std::fs::rename(&tmp, path)
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// The npm package that hosts start with `npx -y`, for machines without the binary.

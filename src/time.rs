@@ -80,11 +80,7 @@ impl Date {
 
     /// Today in UTC.
     pub fn today() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        Date::from_days((secs / 86_400) as i64)
+        Date::from_days((unix_now() / 86_400) as i64)
     }
 
     /// This date moved by `days` (negative: earlier).
@@ -128,6 +124,14 @@ pub fn rfc3339(unix: u64) -> String {
         (secs % 3600) / 60,
         secs % 60
     )
+}
+
+/// Seconds since 1970 by the system clock (0 if the clock is set before it).
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]

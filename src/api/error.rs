@@ -201,17 +201,6 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
     }
 }
 
-/// The innermost cause of a transport error, which is the informative one
-/// ("connection refused", "dns error: …").
-pub fn transport_cause(e: &reqwest::Error) -> String {
-    let mut cause: &dyn std::error::Error = e;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    let text = cause.to_string();
-    if text.is_empty() { e.to_string() } else { text }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

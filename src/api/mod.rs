@@ -3,24 +3,20 @@
 
 mod body;
 mod error;
-mod proxy;
 mod retry;
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
 use serde_json::Value;
 
 use crate::auth::{AccessToken, TokenSource};
 use crate::config::Settings;
+use crate::http::{ReadError, read_capped, transport_cause};
 
 pub use body::ApiResponse;
-pub use error::{ApiError, ErrorBody, transport_cause};
-pub use proxy::env_proxies;
-
-/// Sent with every request so DigiUsher can tell our traffic apart.
-pub const USER_AGENT: &str = concat!("digiusher-mcp/", env!("CARGO_PKG_VERSION"));
+pub use error::{ApiError, ErrorBody};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -243,28 +239,12 @@ impl ApiClient {
     }
 
     /// Read the body, failing once it passes the configured limit.
-    async fn read_limited(&self, mut response: reqwest::Response) -> Result<Vec<u8>, ApiError> {
+    async fn read_limited(&self, response: reqwest::Response) -> Result<Vec<u8>, ApiError> {
         let limit = self.max_response_bytes;
-        let declared = response
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|len| len > limit as u64) {
-            return Err(ApiError::TooLarge { limit });
-        }
-        let mut body = Vec::with_capacity(declared.unwrap_or(0).min(limit as u64) as usize);
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.transport_error(&e))?
-        {
-            if body.len() + chunk.len() > limit {
-                return Err(ApiError::TooLarge { limit });
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(body)
+        read_capped(response, limit).await.map_err(|e| match e {
+            ReadError::TooLarge => ApiError::TooLarge { limit },
+            ReadError::Transport(e) => self.transport_error(&e),
+        })
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> ApiError {
@@ -275,7 +255,7 @@ impl ApiClient {
         } else {
             ApiError::Connect {
                 base: self.base.clone(),
-                cause: error::transport_cause(e),
+                cause: transport_cause(e),
             }
         }
     }
@@ -292,19 +272,11 @@ fn content_type(headers: &HeaderMap) -> String {
 /// rustls with the platform's trust store (corporate CAs work), `HTTP(S)_PROXY`
 /// honoured except for loopback, gzip, connection reuse.
 fn build_http_client(timeout: Duration) -> Result<reqwest::Client, String> {
-    // Installing fails only when a provider is already installed, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    env_proxies(reqwest::Client::builder())
-        .user_agent(USER_AGENT)
+    crate::http::builder()
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(10).min(timeout))
         .redirect(reqwest::redirect::Policy::limited(3))
         .pool_idle_timeout(Duration::from_secs(60))
         .build()
-        .map_err(|e| {
-            format!(
-                "cannot set up the HTTPS client: {}",
-                error::transport_cause(&e)
-            )
-        })
+        .map_err(|e| format!("cannot set up the HTTPS client: {}", transport_cause(&e)))
 }

@@ -4,9 +4,9 @@
 
 use super::AuthError;
 use super::http::{OAuthHttp, transport};
-use super::session::{Account, AuthPaths, is_fresh};
+use super::session::{Account, is_fresh};
 use super::store::{Credential, CredentialStore, OnDamage, SharedFile, StoreError};
-use crate::config::Settings;
+use crate::config::{AuthPaths, Settings};
 use crate::secret::Secret;
 
 /// A profile's sign-in as found on disk: its account, the store that holds its
@@ -296,7 +296,7 @@ async fn revoke_all(
     endpoint: &str,
     credential: &Credential,
 ) -> Result<Revocation, SignOutError> {
-    let http = OAuthHttp::new().map_err(|e| SignOutError::Http(e.0))?;
+    let http = OAuthHttp::new().map_err(|e| SignOutError::Http(e.to_string()))?;
     let mut results = Vec::new();
     if let Some(rt) = &credential.refresh_token {
         results.push(revoke(&http, account, endpoint, rt, "refresh_token").await);
@@ -342,7 +342,7 @@ async fn revoke(
         .body(body)
         .send()
         .await
-        .map_err(|e| transport(e).0)?;
+        .map_err(|e| transport(e).to_string())?;
     if response.status().is_success() {
         Ok(())
     } else {

@@ -108,7 +108,7 @@ pub fn same_resource(resource: &str, api_base: &str) -> bool {
 }
 
 fn http_err(e: super::http::HttpError) -> DiscoveryError {
-    DiscoveryError::Http(e.0)
+    DiscoveryError::Http(e.to_string())
 }
 
 /// GET a JSON document; `Ok(None)` on 404.

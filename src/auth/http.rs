@@ -7,27 +7,41 @@ use std::time::Duration;
 
 use openidconnect::{HttpRequest, HttpResponse};
 
+use crate::http::{ReadError, transport_cause};
+
 /// Largest provider response we read (metadata, JWKS, tokens are small).
 const MAX_BODY: usize = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct HttpError(pub String);
+pub enum HttpError {
+    #[error("cannot set up the HTTPS client: {0}")]
+    Setup(String),
+    #[error("the identity provider did not answer in time{}", at(.url))]
+    Timeout { url: Option<String> },
+    #[error("cannot reach the identity provider{}: {cause}", at(.url))]
+    Unreachable { url: Option<String>, cause: String },
+    #[error("the identity provider sent a response larger than 1 MiB")]
+    TooLarge,
+    #[error("bad response from the identity provider: {0}")]
+    BadResponse(String),
+}
+
+/// " (url)" after the words, or nothing.
+fn at(url: &Option<String>) -> String {
+    url.as_ref().map(|u| format!(" ({u})")).unwrap_or_default()
+}
 
 #[derive(Clone)]
 pub struct OAuthHttp(reqwest::Client);
 
 impl OAuthHttp {
     pub fn new() -> Result<OAuthHttp, HttpError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        crate::api::env_proxies(reqwest::Client::builder())
-            .user_agent(crate::api::USER_AGENT)
+        crate::http::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
             .build()
             .map(OAuthHttp)
-            .map_err(|e| HttpError(format!("cannot set up the HTTPS client: {e}")))
+            .map_err(|e| HttpError::Setup(e.to_string()))
     }
 
     pub fn client(&self) -> &reqwest::Client {
@@ -36,30 +50,25 @@ impl OAuthHttp {
 }
 
 /// Read a body up to [`MAX_BODY`] bytes.
-pub async fn read_body(mut response: reqwest::Response) -> Result<Vec<u8>, HttpError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(transport)? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(HttpError(
-                "the identity provider sent a response larger than 1 MiB".into(),
-            ));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+pub async fn read_body(response: reqwest::Response) -> Result<Vec<u8>, HttpError> {
+    crate::http::read_capped(response, MAX_BODY)
+        .await
+        .map_err(|e| match e {
+            ReadError::TooLarge => HttpError::TooLarge,
+            ReadError::Transport(e) => transport(e),
+        })
 }
 
 /// A transport error in words, without request bodies (which may carry secrets).
 pub fn transport(e: reqwest::Error) -> HttpError {
     let url = e
         .url()
-        .map(|u| format!(" ({})", u.as_str().split('?').next().unwrap_or("")))
-        .unwrap_or_default();
-    let cause = crate::api::transport_cause(&e);
+        .map(|u| u.as_str().split('?').next().unwrap_or("").to_string());
     if e.is_timeout() {
-        HttpError(format!("the identity provider did not answer in time{url}"))
+        HttpError::Timeout { url }
     } else {
-        HttpError(format!("cannot reach the identity provider{url}: {cause}"))
+        let cause = transport_cause(&e);
+        HttpError::Unreachable { url, cause }
     }
 }
 
@@ -87,7 +96,38 @@ impl<'c> openidconnect::AsyncHttpClient<'c> for OAuthHttp {
             }
             builder
                 .body(body)
-                .map_err(|e| HttpError(format!("bad response from the identity provider: {e}")))
+                .map_err(|e| HttpError::BadResponse(e.to_string()))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_provider_is_named_without_the_query() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let http = OAuthHttp::new().unwrap();
+        let url = format!("http://127.0.0.1:{port}/token?code=hush");
+        let e = transport(http.client().get(url).send().await.unwrap_err());
+        let HttpError::Unreachable { url, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(
+            url.as_deref(),
+            Some(&*format!("http://127.0.0.1:{port}/token"))
+        );
+        let text = e.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "cannot reach the identity provider (http://127.0.0.1:{port}/token): "
+            )),
+            "{text}"
+        );
+        assert!(!text.contains("hush"), "{text}");
     }
 }

@@ -21,9 +21,9 @@ use super::discovery::{self, Metadata};
 use super::http::OAuthHttp;
 use super::loopback::Listener;
 use super::registration::{self, RegistrationCache};
-use super::session::{Account, AuthPaths, now};
-use super::store::{Credential, CredentialStore, Identity, StoreChoice, StoreKind};
-use crate::config::Settings;
+use super::session::{Account, now};
+use super::store::{Credential, CredentialStore, Identity, StoreKind};
+use crate::config::{AuthPaths, Settings, StoreChoice};
 use crate::secret::Secret;
 
 pub struct LoginOptions {

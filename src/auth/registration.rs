@@ -99,11 +99,11 @@ pub async fn register(
         .json(&body)
         .send()
         .await
-        .map_err(|e| RegistrationError::Failed(transport(e).0))?;
+        .map_err(|e| RegistrationError::Failed(transport(e).to_string()))?;
     let status = response.status();
     let bytes = read_body(response)
         .await
-        .map_err(|e| RegistrationError::Failed(e.0))?;
+        .map_err(|e| RegistrationError::Failed(e.to_string()))?;
     let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     if !status.is_success() {
         let reason = doc

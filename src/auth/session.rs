@@ -2,8 +2,7 @@
 //! tool call), refreshes 60 s before expiry or after a 401, one refresh at a time
 //! in this process and, through a file lock, across processes.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +12,7 @@ use super::http::{OAuthHttp, read_body, transport};
 use super::store::{
     Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreError, StoreKind,
 };
+use crate::config::AuthPaths;
 use crate::secret::Secret;
 
 /// Refresh this long before the access token expires.
@@ -42,29 +42,8 @@ impl Account {
     }
 }
 
-/// Where sign-in state lives on disk.
-#[derive(Debug, Clone)]
-pub struct AuthPaths {
-    /// `accounts.json`: profile → [`Account`].
-    pub accounts: PathBuf,
-    /// The file store, used when no keychain works.
-    pub credentials: PathBuf,
-    /// Folder of per-profile lock files.
-    pub locks: PathBuf,
-    /// Cached client registrations.
-    pub registrations: PathBuf,
-}
-
+/// Reading and writing the accounts file; the paths themselves are settings.
 impl AuthPaths {
-    pub fn new(data_dir: &Path, config_dir: &Path) -> AuthPaths {
-        AuthPaths {
-            accounts: data_dir.join("accounts.json"),
-            credentials: data_dir.join("credentials.json"),
-            locks: data_dir.join("locks"),
-            registrations: config_dir.join("registrations.json"),
-        }
-    }
-
     fn accounts_file(&self) -> SharedFile {
         SharedFile::new(self.accounts.clone())
     }
@@ -110,30 +89,9 @@ impl AuthPaths {
             .map(|((), replaced)| replaced)
             .map_err(|e| AuthError::Store(e.to_string()))
     }
-
-    /// A lock file of `profile`, named `<profile><suffix>` with the profile made
-    /// safe for a file name: `.lock` for refresh, others for longer holds.
-    pub fn lock_file(&self, profile: &str, suffix: &str) -> PathBuf {
-        let safe: String = profile
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.locks.join(format!("{safe}{suffix}"))
-    }
 }
 
-pub fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub use crate::time::unix_now as now;
 
 /// Whether the access token is good for a while yet: 60 s before expiry, or half
 /// its lifetime for tokens that live less than two minutes.
@@ -159,7 +117,7 @@ async fn blocking<T: Send + 'static>(
 /// Hold the cross-process refresh lock for `profile` until the file is dropped.
 async fn lock(paths: &AuthPaths, profile: &str) -> Result<std::fs::File, AuthError> {
     let path = paths.lock_file(profile, ".lock");
-    super::store::create_private_dir(&paths.locks)
+    crate::files::create_private_dir(&paths.locks)
         .map_err(|e| AuthError::Store(format!("cannot create {}: {e}", paths.locks.display())))?;
     let file = std::fs::OpenOptions::new()
         .create(true)
@@ -237,11 +195,11 @@ async fn refresh_grant(
         .body(body)
         .send()
         .await
-        .map_err(|e| RefreshError::Failed(transport(e).0))?;
+        .map_err(|e| RefreshError::Failed(transport(e).to_string()))?;
     let status = response.status().as_u16();
     let bytes = read_body(response)
         .await
-        .map_err(|e| RefreshError::Failed(e.0))?;
+        .map_err(|e| RefreshError::Failed(e.to_string()))?;
     let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {
         RefreshError::Failed(format!(
             "the token endpoint answered HTTP {status} without JSON"
@@ -317,7 +275,7 @@ impl Session {
         if let Some(h) = self.http.get() {
             return Ok(h);
         }
-        let h = OAuthHttp::new().map_err(|e| AuthError::Refresh(e.0))?;
+        let h = OAuthHttp::new().map_err(|e| AuthError::Refresh(e.to_string()))?;
         Ok(self.http.get_or_init(|| h))
     }
 

@@ -473,7 +473,7 @@ async fn signed_in(settings: &Settings) -> bool {
 /// until the file is dropped; the OS releases it when the process dies.
 fn try_lock(settings: &Settings) -> Result<Option<std::fs::File>, String> {
     let dir = &settings.paths.locks;
-    super::store::create_private_dir(dir)
+    crate::files::create_private_dir(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = lock_path(settings);
     let file = std::fs::OpenOptions::new()
@@ -523,7 +523,7 @@ mod tests {
 
     #[test]
     fn sign_in_lock_files_are_per_profile_and_apart_from_refresh() {
-        let paths = crate::auth::session::AuthPaths::new(
+        let paths = crate::config::AuthPaths::new(
             std::path::Path::new("/data"),
             std::path::Path::new("/config"),
         );
@@ -626,7 +626,7 @@ mod tests {
             ..Default::default()
         };
         let mut s = Settings::resolve_with(&args, |_| None).unwrap();
-        s.paths = super::super::session::AuthPaths::new(&dir, &dir);
+        s.paths = crate::config::AuthPaths::new(&dir, &dir);
         s.sign_in = mode;
         s.sign_in_wait = Duration::from_secs(wait_secs);
         (s, dir)

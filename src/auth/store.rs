@@ -2,7 +2,6 @@
 //! Every call here blocks (D-Bus, file I/O): run them in `spawn_blocking`.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,30 +9,11 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::files;
 use crate::secret::Secret;
 
 /// Keychain service name under which records are filed.
 const SERVICE: &str = "digiusher-mcp";
-
-/// What the user asked for with `DIGIUSHER_TOKEN_STORE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum StoreChoice {
-    #[default]
-    Auto,
-    Keychain,
-    File,
-}
-
-impl StoreChoice {
-    pub fn parse(text: &str) -> Option<StoreChoice> {
-        match text.trim() {
-            "auto" => Some(StoreChoice::Auto),
-            "keychain" => Some(StoreChoice::Keychain),
-            "file" => Some(StoreChoice::File),
-            _ => None,
-        }
-    }
-}
 
 /// Where a record actually is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -377,7 +357,7 @@ impl SharedFile {
                     .unwrap_or("file");
                 let copy = self.path.with_file_name(format!(
                     "{name}.damaged-{}-{}",
-                    crate::auth::session::now(),
+                    crate::time::unix_now(),
                     std::process::id()
                 ));
                 std::fs::rename(&self.path, &copy).map_err(|e| self.error(e))?;
@@ -393,7 +373,7 @@ impl SharedFile {
             .path
             .parent()
             .ok_or_else(|| self.error("no parent folder"))?;
-        create_private_dir(dir).map_err(|e| file_error(dir, e))?;
+        files::create_private_dir(dir).map_err(|e| file_error(dir, e))?;
         let name = self
             .path
             .file_name()
@@ -469,45 +449,8 @@ fn warn_if_readable_by_others(_: &Path) {}
 
 /// Write atomically: a 0600 temporary file in a 0700 folder, then rename.
 pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| file_error(path, "no parent folder"))?;
-    create_private_dir(dir).map_err(|e| file_error(dir, e))?;
-    let tmp = dir.join(format!(
-        ".{}.{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
-        std::process::id(),
-        fastrand::u32(..)
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let result = (|| {
-        let mut f = options.open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| file_error(path, e))
-}
-
-/// Create a folder (and parents) readable only by the user.
-pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o700);
-    }
-    builder.create(dir)
+    files::write_atomically(path, bytes, files::Mode::Private)
+        .map_err(|e| file_error(&e.path, e.source))
 }
 
 #[cfg(test)]
@@ -627,7 +570,7 @@ mod tests {
         let dir = temp_dir("damaged");
         let path = dir.join("credentials.json");
         let store = CredentialStore::file(path.clone());
-        create_private_dir(&dir).unwrap();
+        files::create_private_dir(&dir).unwrap();
         std::fs::write(&path, b"{\"a\": ").unwrap();
         assert!(matches!(store.load("a"), Err(StoreError::Damaged { .. })));
         let Some(Replaced::KeptAs(copy)) = store.save("a", &sample()).unwrap() else {
@@ -674,13 +617,5 @@ mod tests {
             !text.contains("at-secret") && !text.contains("rt-secret"),
             "{text}"
         );
-    }
-
-    #[test]
-    fn store_choice_parses() {
-        assert_eq!(StoreChoice::parse("auto"), Some(StoreChoice::Auto));
-        assert_eq!(StoreChoice::parse("file"), Some(StoreChoice::File));
-        assert_eq!(StoreChoice::parse("keychain"), Some(StoreChoice::Keychain));
-        assert_eq!(StoreChoice::parse("vault"), None);
     }
 }

@@ -1,6 +1,6 @@
 //! Proxies from the environment, as curl reads them, except for loopback: a proxy
 //! on another host would otherwise see the bearer token of a local API or sign-in
-//! in clear text. Both HTTP clients (API and identity provider) use this.
+//! in clear text.
 
 use reqwest::{ClientBuilder, NoProxy, Proxy};
 
