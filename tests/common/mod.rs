@@ -1,6 +1,5 @@
 //! Shared test harness: an API simulator in-process and the real `digiusher-mcp`
 //! binary driven over stdio by rmcp's own MCP client.
-#![allow(dead_code)]
 
 pub mod oidc;
 
@@ -250,7 +249,8 @@ pub struct RawServer {
     /// stderr, drained continuously so that the server never blocks on it.
     stderr: std::sync::Arc<std::sync::Mutex<String>>,
     stderr_task: tokio::task::JoinHandle<()>,
-    pub home: TempDir,
+    /// Kept until the server is gone: its HOME.
+    _home: TempDir,
 }
 
 impl RawServer {
@@ -282,7 +282,7 @@ impl RawServer {
             stdout_lines: Vec::new(),
             stderr,
             stderr_task,
-            home,
+            _home: home,
         }
     }
 
