@@ -81,14 +81,16 @@ pub fn tool_definitions() -> &'static [rmcp::model::Tool] {
         tools::CATALOG
             .iter()
             .map(|t| {
-                let schema = match (t.input_schema)() {
+                let schema = match tools::schema::closed((t.input_schema)()) {
                     Value::Object(map) => map,
                     _ => serde_json::Map::new(),
                 };
+                // The display name goes in `title` only: MCP reads it before
+                // `annotations.title`, and each copy costs context in every chat.
                 rmcp::model::Tool::new(t.name, t.description, Arc::new(schema))
                     .with_title(t.title)
                     .with_annotations(
-                        ToolAnnotations::with_title(t.title)
+                        ToolAnnotations::new()
                             .read_only(true)
                             .destructive(false)
                             .idempotent(true)

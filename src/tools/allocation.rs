@@ -113,13 +113,13 @@ fn nsm_filters() -> impl args::Parse<Vec<Value>> {
 
 fn nsm_filters_schema() -> Value {
     s::array(
-        "Keep only these values of the metric's dimensions, e.g. [{\"dimension\": \"environment\", \"values\": [\"prod\"]}]; shrinks the metric (the denominator), so cost_per_unit rises while pool costs stay the same.",
+        "Keep only these values of the metric's dimensions, e.g. [{\"dimension\":\"environment\",\"values\":[\"prod\"]}]; this shrinks the denominator: cost_per_unit rises, pool costs stay.",
         s::object(
             vec![
-                ("dimension", NSM_DIMENSION.schema("Dimension.")),
+                ("dimension", NSM_DIMENSION.schema("")),
                 (
                     "values",
-                    s::array("Values to keep.", s::bare_string(1, 256), 1, 100, false),
+                    s::array("", s::bare_string(1, 256), 1, 100, false),
                 ),
             ],
             &["dimension", "values"],
@@ -152,10 +152,7 @@ pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
                     VIEWS,
                 ),
             ),
-            (
-                "granularity",
-                s::one_of("Period length of the summary.", &["day", "month"]),
-            ),
+            ("granularity", s::one_of("", &["day", "month"])),
             (
                 "include_service_breakdown",
                 s::boolean("Break each pool's cost down by service.", Some(false)),

@@ -32,7 +32,7 @@ pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
                 (
                     "dimensions",
                     s::array(
-                        "What to look up, 1-10 entries, e.g. [{\"dimension_type\": \"standard\", \"name\": \"service_name\", \"search\": \"ec2\"}, {\"dimension_type\": \"tag\", \"name\": \"Environment\", \"search\": \"prod\"}].",
+                        "What to look up, e.g. [{\"dimension_type\":\"standard\",\"name\":\"service_name\",\"search\":\"ec2\"},{\"dimension_type\":\"tag\",\"name\":\"Environment\",\"search\":\"prod\"}].",
                         s::object(
                             vec![
                                 (

@@ -57,35 +57,26 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
             vec![
                 ("organization_id", organization_id_schema()),
                 ("scenario_id", strings("From list_scenarios.", 50)),
-                ("scenario_tags", SCENARIO_TAGS.schema("Scenario tags.")),
-                ("status", STATUSES.schema("Statuses.")),
-                ("severity", SEVERITIES.schema("Severities.")),
+                ("scenario_tags", SCENARIO_TAGS.schema("")),
+                ("status", STATUSES.schema("")),
+                ("severity", SEVERITIES.schema("")),
                 (
                     "data_source_id",
-                    s::array(
-                        "Data source ids.",
-                        s::uuid("Data source id."),
-                        1,
-                        100,
-                        false,
-                    ),
+                    s::array("", s::uuid("Data source id."), 1, 100, false),
                 ),
-                (
-                    "assignee_id",
-                    s::array("User ids.", s::uuid("User id."), 1, 100, false),
-                ),
+                ("assignee_id", s::array("", s::bare_uuid(), 1, 100, false)),
                 ("resource_type", strings("e.g. EC2, RDS.", 100)),
                 ("region", strings("e.g. us-east-1.", 100)),
                 ("service", strings("e.g. AmazonEC2.", 100)),
                 (
                     "resource_tags",
                     s::array(
-                        "Resource tag filters.",
+                        "",
                         s::object(
                             vec![
-                                ("key", TAG_KEY.schema("Tag key.")),
-                                ("include", strings("Values.", 1000)),
-                                ("exclude", strings("Values.", 1000)),
+                                ("key", TAG_KEY.schema("")),
+                                ("include", strings("", 1000)),
+                                ("exclude", strings("", 1000)),
                                 ("exists", s::boolean("Set (true) or not.", None)),
                             ],
                             &["key"],
@@ -95,10 +86,16 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                         false,
                     ),
                 ),
-                ("offset", OFFSET.schema("Items to skip.")),
-                ("limit", LIMIT.schema("Page size.")),
-                ("sort_by", s::one_of("Default annual_savings.", SORT_BY)),
-                ("sort_direction", s::one_of("Default desc.", DIRECTIONS)),
+                ("offset", OFFSET.schema("")),
+                ("limit", LIMIT.schema("")),
+                (
+                    "sort_by",
+                    s::with_default(s::one_of("", SORT_BY), json!("annual_savings")),
+                ),
+                (
+                    "sort_direction",
+                    s::with_default(s::one_of("", DIRECTIONS), json!("desc")),
+                ),
             ],
             &["organization_id"],
         )
@@ -274,7 +271,7 @@ pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
                 (
                     "data_source_ids",
                     s::array(
-                        "Only these data sources (ids from list_data_sources).",
+                        "From list_data_sources.",
                         s::uuid("Data source id."),
                         1,
                         100,

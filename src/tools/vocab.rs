@@ -17,7 +17,7 @@ pub fn organization_id(a: &mut Reader) -> Option<String> {
 }
 
 pub fn organization_id_schema() -> Value {
-    s::uuid("From list_organizations.")
+    s::bare_uuid()
 }
 
 /// `start_date` and `end_date`, both required, end not before start.
@@ -211,7 +211,7 @@ fn tag_filter() -> impl args::Parse<Value> {
 /// value with a message that says what to fix.
 pub fn expense_filters_schema() -> Value {
     json!({
-        "description": "Object of exact values. Keys: group_by dimensions (not rule_id), sku_id: [values] or {\"include\": [...], \"exclude\": [...]}; billed_cost, effective_cost, list_cost, consumed_quantity: [{\"op\": \"gt|gte|lt|lte\", \"value\": 1}]; tags: [{\"key\": \"Env\", \"include\": [...], \"exclude\": [...], \"exists\": true}].",
+        "description": "Object of exact values. Keys: group_by dimensions (not rule_id), sku_id: [values] or {\"include\":[...],\"exclude\":[...]}; billed_cost, effective_cost, list_cost, consumed_quantity: [{\"op\":\"gt|gte|lt|lte\",\"value\":1}]; tags: [{\"key\":\"Env\",\"include\":[...],\"exclude\":[...],\"exists\":true}].",
     })
 }
 
@@ -274,12 +274,12 @@ pub fn group_by() -> impl args::Parse<Vec<Value>> {
 pub fn group_by_schema() -> Value {
     json!({
         "type": "array",
-        "description": "A dimension, or a tag: {\"type\": \"values\", \"key\": \"Env\"} or {\"type\": \"keys\"}.",
+        "description": "A dimension, or a tag: {\"type\":\"values\",\"key\":\"Env\"} or {\"type\":\"keys\"}.",
         "items": {"anyOf": [
             {"type": "string", "enum": STANDARD_DIMENSIONS},
             s::object(
                 vec![
-                    ("type", s::one_of("values or keys.", &["values", "keys"])),
+                    ("type", s::one_of("", &["values", "keys"])),
                     ("key", TAG_KEY.schema("Tag key, for values.")),
                 ],
                 &["type"],
@@ -315,8 +315,8 @@ pub fn order_by_schema() -> Value {
         "description": "Default billed_cost desc.",
         "items": s::object(
             vec![
-                ("field", s::one_of("Field.", ORDER_FIELDS)),
-                ("direction", s::one_of("asc or desc.", DIRECTIONS)),
+                ("field", s::one_of("", ORDER_FIELDS)),
+                ("direction", s::one_of("", DIRECTIONS)),
             ],
             &["field"],
         ),
@@ -579,8 +579,8 @@ pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
                 false,
             ),
         ),
-        ("regions", strings("Regions.", 100)),
-        ("service_names", strings("Services.", 100)),
+        ("regions", strings("", 100)),
+        ("service_names", strings("", 100)),
         (
             "resource_types",
             s::array(
@@ -605,18 +605,12 @@ pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
             "without_tags",
             s::array("Tag keys it lacks.", s::bare_string(1, 256), 1, 50, false),
         ),
-        ("k8s_namespaces", strings("Namespaces.", 100)),
-        ("k8s_nodes", strings("Nodes.", 100)),
-        ("k8s_services", strings("Services.", 100)),
-        ("active", s::boolean("Active now.", None)),
-        (
-            "with_recommendations",
-            s::boolean("Has recommendations.", None),
-        ),
-        (
-            "constraint_violated",
-            s::boolean("Violates a constraint.", None),
-        ),
+        ("k8s_namespaces", strings("", 100)),
+        ("k8s_nodes", strings("", 100)),
+        ("k8s_services", strings("", 100)),
+        ("active", s::boolean("", None)),
+        ("with_recommendations", s::boolean("", None)),
+        ("constraint_violated", s::boolean("", None)),
         (
             "name_like",
             json!({"type": "string", "description": "* and ? are wildcards."}),
