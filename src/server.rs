@@ -22,7 +22,7 @@ use crate::auth::signin::{self, SignIn};
 use crate::config::Settings;
 use crate::prompts::{self, Lookup};
 use crate::tools::{self, CallContext, Progress, ToolResult};
-use crate::transport::STRUCTURED_FROM_TEXT;
+use crate::transport;
 
 const INSTRUCTIONS: &str = "Read-only access to DigiUsher, a FinOps platform: cloud cost and usage, \
 recommendations, cost allocation, KPIs, unit economics, budgets (pools), data sources, resources and \
@@ -111,10 +111,7 @@ pub fn to_call_tool_result(result: ToolResult) -> CallToolResult {
         CallToolResult::success(content)
     };
     if result.structured {
-        // The transport writes the text again, verbatim, as `structuredContent`.
-        let mut meta = serde_json::Map::new();
-        meta.insert(STRUCTURED_FROM_TEXT.into(), Value::Bool(true));
-        out.meta = Some(meta.into());
+        transport::mark_structured(&mut out);
     }
     out
 }

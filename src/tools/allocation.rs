@@ -1,4 +1,5 @@
-//! Cost allocation and unit economics (tools.md section 8).
+//! Cost allocation and unit economics: what each pool is charged, and the cost per
+//! unit of a business metric.
 
 use serde_json::{Map, Value, json};
 

@@ -1,4 +1,4 @@
-//! Anomalies and policies (tools.md section 12).
+//! Anomalies and policies: the detectors and limits set on spend, and their hits.
 
 use serde_json::{Value, json};
 

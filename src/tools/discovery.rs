@@ -1,4 +1,5 @@
-//! The composite tools (tools.md 6.4 and 6.5): several requests, one answer.
+//! The composite tools: several requests, one answer, so the model need not chain
+//! lookups to turn loose words into exact filter values.
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,4 +1,4 @@
-//! Expenses and dimensions (tools.md 6.1–6.3 and 6.6).
+//! Expenses and the dimensions to group and filter them by.
 
 use serde_json::{Map, Value, json};
 

@@ -1,4 +1,4 @@
-//! KPIs and North Star Metrics (tools.md section 9).
+//! KPIs and North Star Metrics: the organization's own measures of cloud use.
 
 use super::args::{self, Reader, list, one_of};
 use super::schema as s;

@@ -1,4 +1,4 @@
-//! Budgets and pools (tools.md section 10).
+//! Budgets and pools: where the organization's spend is assigned and limited.
 
 use super::args::{Reader, boolean, one_of, uuid};
 use super::schema as s;

@@ -1,4 +1,4 @@
-//! Recommendations (tools.md section 7).
+//! Recommendations: what to change to save money, and how much.
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};

@@ -1,4 +1,4 @@
-//! Data sources and resources (tools.md section 11).
+//! Data sources and resources: the connected cloud accounts and what runs in them.
 
 use serde::Deserialize;
 use serde_json::{Value, json};

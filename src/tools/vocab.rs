@@ -1,4 +1,4 @@
-//! Shared vocabularies (tools.md section 3): dimensions, expense filters,
+//! Vocabularies several tools share: dimensions, expense filters,
 //! group-by and order-by items, currencies, enums, and the OptScale resource
 //! filter set. Each comes with its parser and its schema, side by side.
 
