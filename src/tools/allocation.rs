@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Reader, boolean, list, object, one_of, string, uuid};
-use super::field::NSM_DIMENSION;
+use super::args::{self, Reader, boolean, list, object, one_of, uuid};
+use super::field::{NAME, NSM_DIMENSION, Texts};
 use super::schema as s;
 use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
@@ -99,6 +99,9 @@ fn month_range(a: &mut Reader) -> Option<(Date, Date)> {
     ok.then_some((start, end))
 }
 
+/// The values of one North Star Metric dimension to keep.
+const NSM_VALUES: Texts = Texts::new(100, NAME);
+
 fn nsm_filters() -> impl args::Parse<Vec<Value>> {
     list(
         1,
@@ -106,7 +109,7 @@ fn nsm_filters() -> impl args::Parse<Vec<Value>> {
         false,
         object(&[("name", "dimension"), ("value", "values")], |r| {
             let dimension = r.required("dimension", NSM_DIMENSION.parse());
-            let values = r.required("values", list(1, 100, false, string(1, 256)));
+            let values = r.required("values", NSM_VALUES.parse());
             Some(json!({"dimension": dimension?, "values": values?}))
         }),
     )
@@ -118,10 +121,7 @@ fn nsm_filters_schema() -> Value {
         s::object(
             vec![
                 ("dimension", NSM_DIMENSION.schema("")),
-                (
-                    "values",
-                    s::array("", s::bare_string(1, 256), 1, 100, false),
-                ),
+                ("values", NSM_VALUES.schema("")),
             ],
             &["dimension", "values"],
         ),

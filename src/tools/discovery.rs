@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, list, object, one_of, string, uuid};
+use super::args::{Reader, boolean, list, object, one_of, string};
 use super::expenses::{self, ExpenseQuery, dimension_query, lookups_request};
-use super::field::{Int, SEARCH};
+use super::field::{DATA_SOURCE_IDS, Int, SEARCH};
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{CallContext, Endpoint, Job, Output, Run, Subject, Tool, ToolError};
@@ -416,7 +416,7 @@ pub const QUERY_EXPENSES_WITH_DISCOVERY: Tool = Tool {
                     ("resource_type", SEARCH.schema("e.g. instance.")),
                     (
                         "data_source_id",
-                        s::array("Ids, used as given.", s::bare_uuid(), 1, 100, false),
+                        DATA_SOURCE_IDS.schema("Ids, used as given."),
                     ),
                 ],
                 &[],
@@ -460,10 +460,7 @@ fn discover_filters() -> impl super::args::Parse<Discovery> {
                     searches.push((*key, text));
                 }
             }
-            let ids = r.optional(
-                "data_source_id",
-                list(1, 100, false, uuid("get one from list_data_sources")),
-            );
+            let ids = r.optional("data_source_id", DATA_SOURCE_IDS.parse());
             if searches.is_empty() && ids.is_none() && !r.failed() {
                 r.problem(
                     "service_name",
