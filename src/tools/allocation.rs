@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Reader, boolean, list, object, one_of, uuid};
-use super::field::{NAME, NSM_DIMENSION, Texts};
+use super::args::{self, Reader, boolean, list, object, one_of};
+use super::field::{Id, NAME, NSM_DIMENSION, POOL_ID, Texts};
 use super::schema as s;
 use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
@@ -12,7 +12,7 @@ use crate::api::ApiRequest;
 use crate::time::Date;
 
 const VIEWS: &[&str] = &["showback", "chargeback"];
-const NSM_HINT: &str = "get one from list_nsm_keys";
+const NSM_KEY_ID: Id = Id("get one from list_nsm_keys");
 
 pub const GET_CHARGEBACK_FOR_MONTH: Tool = Tool {
     name: "get_chargeback_for_month",
@@ -158,7 +158,10 @@ pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
                 "include_service_breakdown",
                 s::boolean("Break each pool's cost down by service.", Some(false)),
             ),
-            ("pool_id", s::uuid("Only this pool (id from list_pools).")),
+            (
+                "pool_id",
+                POOL_ID.schema("Only this pool (id from list_pools)."),
+            ),
             (
                 "include_incomplete",
                 s::boolean(
@@ -168,7 +171,8 @@ pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
             ),
             (
                 "nsm_key_id",
-                s::uuid("North Star Metric key (from list_nsm_keys); turns on unit economics."),
+                NSM_KEY_ID
+                    .schema("North Star Metric key (from list_nsm_keys); turns on unit economics."),
             ),
             (
                 "group_by",
@@ -198,10 +202,10 @@ fn get_cost_allocation_summary(a: &mut Reader) -> Option<Plan> {
     let services = a
         .optional("include_service_breakdown", boolean())
         .unwrap_or(false);
-    let pool_id = a.optional("pool_id", uuid("get one from list_pools"));
+    let pool_id = a.optional("pool_id", POOL_ID.parse());
     let incomplete = a.optional("include_incomplete", boolean()).unwrap_or(false);
     let nsm_given = a.has("nsm_key_id");
-    let nsm_key_id = a.optional("nsm_key_id", uuid(NSM_HINT));
+    let nsm_key_id = a.optional("nsm_key_id", NSM_KEY_ID.parse());
     let group_by = a.optional("group_by", NSM_DIMENSION.parse());
     let filters = a.optional("filters", nsm_filters());
     if !nsm_given {
@@ -293,7 +297,7 @@ pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
         props.extend([
             (
                 "nsm_key_id",
-                s::uuid("North Star Metric key, from list_nsm_keys."),
+                NSM_KEY_ID.schema("North Star Metric key, from list_nsm_keys."),
             ),
             (
                 "view",
@@ -307,7 +311,7 @@ pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
             ),
             (
                 "pool_id",
-                s::uuid("From list_pools; advised when the metric belongs to one pool."),
+                POOL_ID.schema("From list_pools; advised when the metric belongs to one pool."),
             ),
             (
                 "group_by",
@@ -331,9 +335,9 @@ pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
 fn get_unit_economics(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let range = month_range(a);
-    let nsm_key_id = a.required("nsm_key_id", uuid(NSM_HINT));
+    let nsm_key_id = a.required("nsm_key_id", NSM_KEY_ID.parse());
     let view = a.optional("view", one_of(VIEWS)).unwrap_or("showback");
-    let pool_id = a.optional("pool_id", uuid("get one from list_pools"));
+    let pool_id = a.optional("pool_id", POOL_ID.parse());
     let group_by = a.optional("group_by", NSM_DIMENSION.parse());
     let filters = a.optional("filters", nsm_filters());
     let (start, end) = range?;

@@ -138,3 +138,20 @@ impl Ids {
 
 /// Data source ids, as list_data_sources gives them.
 pub const DATA_SOURCE_IDS: Ids = Ids::new(100, "get one from list_data_sources");
+
+/// One UUID; `hint` says where valid ones come from, for the reader's message.
+#[derive(Debug, Clone, Copy)]
+pub struct Id(pub &'static str);
+
+impl Id {
+    pub fn schema(self, description: &str) -> Value {
+        s::uuid(description)
+    }
+
+    pub fn parse(self) -> impl Parse<String> {
+        args::uuid(self.0)
+    }
+}
+
+/// A pool, as list_pools gives it.
+pub const POOL_ID: Id = Id("get one from list_pools");
