@@ -22,7 +22,7 @@ use crate::auth::signin::{self, SignIn};
 use crate::config::Settings;
 use crate::prompts::{self, Lookup};
 use crate::tools::{self, CallContext, Progress, ToolResult};
-use crate::transport::STRUCTURED_FROM_TEXT;
+use crate::transport;
 
 const INSTRUCTIONS: &str = "Read-only access to DigiUsher, a FinOps platform: cloud cost and usage, \
 recommendations, cost allocation, KPIs, unit economics, budgets (pools), data sources, resources and \
@@ -81,14 +81,16 @@ pub fn tool_definitions() -> &'static [rmcp::model::Tool] {
         tools::CATALOG
             .iter()
             .map(|t| {
-                let schema = match (t.input_schema)() {
+                let schema = match tools::schema::closed((t.input_schema)()) {
                     Value::Object(map) => map,
                     _ => serde_json::Map::new(),
                 };
+                // The display name goes in `title` only: MCP reads it before
+                // `annotations.title`, and each copy costs context in every chat.
                 rmcp::model::Tool::new(t.name, t.description, Arc::new(schema))
                     .with_title(t.title)
                     .with_annotations(
-                        ToolAnnotations::with_title(t.title)
+                        ToolAnnotations::new()
                             .read_only(true)
                             .destructive(false)
                             .idempotent(true)
@@ -109,10 +111,7 @@ pub fn to_call_tool_result(result: ToolResult) -> CallToolResult {
         CallToolResult::success(content)
     };
     if result.structured {
-        // The transport writes the text again, verbatim, as `structuredContent`.
-        let mut meta = serde_json::Map::new();
-        meta.insert(STRUCTURED_FROM_TEXT.into(), Value::Bool(true));
-        out.meta = Some(meta.into());
+        transport::mark_structured(&mut out);
     }
     out
 }

@@ -29,7 +29,16 @@ use tokio::sync::{Mutex, Notify};
 
 /// `_meta` key on a [`CallToolResult`] whose first text block is a JSON object that
 /// is also its `structuredContent`. The writer consumes it; it never goes on the wire.
-pub const STRUCTURED_FROM_TEXT: &str = "com.digiusher/structured-from-text";
+/// Set and read only here, so the mark and the writer that honours it stay together.
+const STRUCTURED_FROM_TEXT: &str = "com.digiusher/structured-from-text";
+
+/// Asks the writer to send `result`'s first text block again, verbatim, as its
+/// `structuredContent`, instead of the server parsing and re-encoding it.
+pub fn mark_structured(result: &mut CallToolResult) {
+    let mut meta = result.meta.take().map(|m| m.0).unwrap_or_default();
+    meta.insert(STRUCTURED_FROM_TEXT.into(), serde_json::Value::Bool(true));
+    result.meta = Some(meta.into());
+}
 
 /// Longest accepted incoming line; longer ones are dropped (as rmcp does).
 const MAX_LINE: usize = 16 * 1024 * 1024;
@@ -596,9 +605,7 @@ mod tests {
     }
 
     fn marked(mut result: CallToolResult) -> CallToolResult {
-        let mut meta = serde_json::Map::new();
-        meta.insert(STRUCTURED_FROM_TEXT.into(), Value::Bool(true));
-        result.meta = Some(meta.into());
+        mark_structured(&mut result);
         result
     }
 

@@ -34,8 +34,8 @@ const TOOL_NAMES: [&str; 25] = [
     "list_employees",
 ];
 
-/// Every object schema forbids extra keys, every property is described, and no
-/// schema uses references.
+/// The input object forbids extra keys, descriptions are not empty, no type
+/// arrays, and no schema uses references.
 fn check_schema(tool: &str, path: &str, schema: &Value, problems: &mut Vec<String>) {
     let Some(obj) = schema.as_object() else {
         problems.push(format!("{tool} {path}: schema is not an object"));
@@ -49,22 +49,26 @@ fn check_schema(tool: &str, path: &str, schema: &Value, problems: &mut Vec<Strin
     if let Some(Value::Array(types)) = obj.get("type") {
         problems.push(format!("{tool} {path}: type array {types:?}"));
     }
+    // The input object is closed, so a host that checks arguments against the
+    // schema refuses an unknown key before the call; nested objects stay open to
+    // save context, and the server refuses their unknown keys itself.
+    if path == "input" && obj.get("additionalProperties") != Some(&json!(false)) {
+        problems.push(format!("{tool} {path}: additionalProperties is not false"));
+    }
     if obj.get("type") == Some(&json!("object")) {
-        if obj.get("additionalProperties") != Some(&json!(false)) {
-            problems.push(format!("{tool} {path}: additionalProperties is not false"));
-        }
         let props = obj
             .get("properties")
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
+        // A property may go without a description when its name and type say it
+        // all (JSON Schema and MCP ask for none); one given is not empty.
         for (name, prop) in &props {
             if prop
                 .get("description")
-                .and_then(Value::as_str)
-                .is_none_or(str::is_empty)
+                .is_some_and(|d| d.as_str().is_none_or(str::is_empty))
             {
-                problems.push(format!("{tool} {path}.{name}: no description"));
+                problems.push(format!("{tool} {path}.{name}: empty description"));
             }
             check_schema(tool, &format!("{path}.{name}"), prop, problems);
         }
@@ -111,8 +115,10 @@ async fn tools_list_has_the_25_tools_with_titles_annotations_and_portable_schema
     for t in &tools {
         let value = serde_json::to_value(t).unwrap();
         let title = t.title.as_deref().expect("title");
+        assert!(!title.is_empty(), "{}", t.name);
+        // MCP shows `title` before `annotations.title`; one copy is enough.
         let a = &value["annotations"];
-        assert_eq!(a["title"], title, "{}", t.name);
+        assert!(a.get("title").is_none(), "{}", t.name);
         assert_eq!(a["readOnlyHint"], true, "{}", t.name);
         assert_eq!(a["destructiveHint"], false, "{}", t.name);
         assert_eq!(a["idempotentHint"], true, "{}", t.name);

@@ -1,4 +1,5 @@
-//! API failures, and the reason text recovered from an error body (tools.md 2.11).
+//! API failures, and the reason text recovered from an error body, so a tool can
+//! say why DigiUsher refused instead of only the status code.
 
 use serde_json::Value;
 

@@ -1,9 +1,10 @@
-//! Cost allocation and unit economics (tools.md section 8).
+//! Cost allocation and unit economics: what each pool is charged, and the cost per
+//! unit of a business metric.
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Reader, boolean, list, object, one_of, string, uuid};
-use super::field::NSM_DIMENSION;
+use super::args::{self, Reader, boolean, list, object, one_of};
+use super::field::{Id, NAME, NSM_DIMENSION, POOL_ID, Texts};
 use super::schema as s;
 use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
@@ -11,7 +12,7 @@ use crate::api::ApiRequest;
 use crate::time::Date;
 
 const VIEWS: &[&str] = &["showback", "chargeback"];
-const NSM_HINT: &str = "get one from list_nsm_keys";
+const NSM_KEY_ID: Id = Id("get one from list_nsm_keys");
 
 pub const GET_CHARGEBACK_FOR_MONTH: Tool = Tool {
     name: "get_chargeback_for_month",
@@ -98,6 +99,9 @@ fn month_range(a: &mut Reader) -> Option<(Date, Date)> {
     ok.then_some((start, end))
 }
 
+/// The values of one North Star Metric dimension to keep.
+const NSM_VALUES: Texts = Texts::new(100, NAME);
+
 fn nsm_filters() -> impl args::Parse<Vec<Value>> {
     list(
         1,
@@ -105,7 +109,7 @@ fn nsm_filters() -> impl args::Parse<Vec<Value>> {
         false,
         object(&[("name", "dimension"), ("value", "values")], |r| {
             let dimension = r.required("dimension", NSM_DIMENSION.parse());
-            let values = r.required("values", list(1, 100, false, string(1, 256)));
+            let values = r.required("values", NSM_VALUES.parse());
             Some(json!({"dimension": dimension?, "values": values?}))
         }),
     )
@@ -113,14 +117,11 @@ fn nsm_filters() -> impl args::Parse<Vec<Value>> {
 
 fn nsm_filters_schema() -> Value {
     s::array(
-        "Keep only these values of the metric's dimensions, e.g. [{\"dimension\": \"environment\", \"values\": [\"prod\"]}]; shrinks the metric (the denominator), so cost_per_unit rises while pool costs stay the same.",
+        "Keep only these values of the metric's dimensions, e.g. [{\"dimension\":\"environment\",\"values\":[\"prod\"]}]; this shrinks the denominator: cost_per_unit rises, pool costs stay.",
         s::object(
             vec![
-                ("dimension", NSM_DIMENSION.schema("Dimension.")),
-                (
-                    "values",
-                    s::array("Values to keep.", s::bare_string(1, 256), 1, 100, false),
-                ),
+                ("dimension", NSM_DIMENSION.schema("")),
+                ("values", NSM_VALUES.schema("")),
             ],
             &["dimension", "values"],
         ),
@@ -152,15 +153,15 @@ pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
                     VIEWS,
                 ),
             ),
-            (
-                "granularity",
-                s::one_of("Period length of the summary.", &["day", "month"]),
-            ),
+            ("granularity", s::one_of("", &["day", "month"])),
             (
                 "include_service_breakdown",
                 s::boolean("Break each pool's cost down by service.", Some(false)),
             ),
-            ("pool_id", s::uuid("Only this pool (id from list_pools).")),
+            (
+                "pool_id",
+                POOL_ID.schema("Only this pool (id from list_pools)."),
+            ),
             (
                 "include_incomplete",
                 s::boolean(
@@ -170,7 +171,8 @@ pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
             ),
             (
                 "nsm_key_id",
-                s::uuid("North Star Metric key (from list_nsm_keys); turns on unit economics."),
+                NSM_KEY_ID
+                    .schema("North Star Metric key (from list_nsm_keys); turns on unit economics."),
             ),
             (
                 "group_by",
@@ -200,10 +202,10 @@ fn get_cost_allocation_summary(a: &mut Reader) -> Option<Plan> {
     let services = a
         .optional("include_service_breakdown", boolean())
         .unwrap_or(false);
-    let pool_id = a.optional("pool_id", uuid("get one from list_pools"));
+    let pool_id = a.optional("pool_id", POOL_ID.parse());
     let incomplete = a.optional("include_incomplete", boolean()).unwrap_or(false);
     let nsm_given = a.has("nsm_key_id");
-    let nsm_key_id = a.optional("nsm_key_id", uuid(NSM_HINT));
+    let nsm_key_id = a.optional("nsm_key_id", NSM_KEY_ID.parse());
     let group_by = a.optional("group_by", NSM_DIMENSION.parse());
     let filters = a.optional("filters", nsm_filters());
     if !nsm_given {
@@ -295,7 +297,7 @@ pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
         props.extend([
             (
                 "nsm_key_id",
-                s::uuid("North Star Metric key, from list_nsm_keys."),
+                NSM_KEY_ID.schema("North Star Metric key, from list_nsm_keys."),
             ),
             (
                 "view",
@@ -309,7 +311,7 @@ pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
             ),
             (
                 "pool_id",
-                s::uuid("From list_pools; advised when the metric belongs to one pool."),
+                POOL_ID.schema("From list_pools; advised when the metric belongs to one pool."),
             ),
             (
                 "group_by",
@@ -333,9 +335,9 @@ pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
 fn get_unit_economics(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let range = month_range(a);
-    let nsm_key_id = a.required("nsm_key_id", uuid(NSM_HINT));
+    let nsm_key_id = a.required("nsm_key_id", NSM_KEY_ID.parse());
     let view = a.optional("view", one_of(VIEWS)).unwrap_or("showback");
-    let pool_id = a.optional("pool_id", uuid("get one from list_pools"));
+    let pool_id = a.optional("pool_id", POOL_ID.parse());
     let group_by = a.optional("group_by", NSM_DIMENSION.parse());
     let filters = a.optional("filters", nsm_filters());
     let (start, end) = range?;

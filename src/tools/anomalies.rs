@@ -1,9 +1,9 @@
-//! Anomalies and policies (tools.md section 12).
+//! Anomalies and policies: the detectors and limits set on spend, and their hits.
 
 use serde_json::{Value, json};
 
-use super::args::{self, Reader, uuid};
-use super::field::{Choices, Int};
+use super::args::{self, Reader};
+use super::field::{Choices, Id, Int};
 use super::schema as s;
 use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
@@ -19,6 +19,7 @@ pub const CONSTRAINT_TYPE_NAMES: &[&str] = &[
     "tagging_policy",
 ];
 const CONSTRAINT_TYPES: Choices = Choices(CONSTRAINT_TYPE_NAMES);
+const CONSTRAINT_ID: Id = Id("get one from list_anomalies");
 const HIT_DAYS: Int = Int::new(0, 90).or(7);
 const HITS_LIMIT: Int = Int::new(1, 1000).or(100);
 const DEFAULT_TYPES: &[&str] = &["expense_anomaly", "resource_count_anomaly"];
@@ -87,7 +88,8 @@ pub const LIST_ANOMALY_HITS: Tool = Tool {
                 ("organization_id", organization_id_schema()),
                 (
                     "constraint_id",
-                    s::uuid("Only this detector or policy (an id from list_anomalies)."),
+                    CONSTRAINT_ID
+                        .schema("Only this detector or policy (an id from list_anomalies)."),
                 ),
                 (
                     "since",
@@ -117,7 +119,7 @@ pub const LIST_ANOMALY_HITS: Tool = Tool {
 
 fn list_anomaly_hits(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
-    let constraint = a.optional("constraint_id", uuid("get one from list_anomalies"));
+    let constraint = a.optional("constraint_id", CONSTRAINT_ID.parse());
     let since = a.optional("since", args::date());
     let limit = HITS_LIMIT.read(a, "limit").unwrap_or_default() as usize;
     let request = ApiRequest::get(format!(

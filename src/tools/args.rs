@@ -1,5 +1,6 @@
 //! Reading tool arguments: every rule checked before any request, every problem
-//! reported with its path, the rule it broke and the value given (tools.md 2.4).
+//! reported with its path, the rule it broke and the value given, so the model can
+//! fix all of them in one retry.
 
 use serde_json::{Map, Value};
 

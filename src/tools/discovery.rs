@@ -1,13 +1,14 @@
-//! The composite tools (tools.md 6.4 and 6.5): several requests, one answer.
+//! The composite tools: several requests, one answer, so the model need not chain
+//! lookups to turn loose words into exact filter values.
 
 use std::collections::{HashMap, HashSet};
 
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, list, object, one_of, string, uuid};
+use super::args::{Reader, boolean, list, object, one_of, string};
 use super::expenses::{self, ExpenseQuery, dimension_query, lookups_request};
-use super::field::{Int, SEARCH};
+use super::field::{DATA_SOURCE_IDS, Int, SEARCH};
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{CallContext, Endpoint, Job, Output, Run, Subject, Tool, ToolError};
@@ -32,7 +33,7 @@ pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
                 (
                     "dimensions",
                     s::array(
-                        "What to look up, 1-10 entries, e.g. [{\"dimension_type\": \"standard\", \"name\": \"service_name\", \"search\": \"ec2\"}, {\"dimension_type\": \"tag\", \"name\": \"Environment\", \"search\": \"prod\"}].",
+                        "What to look up, e.g. [{\"dimension_type\":\"standard\",\"name\":\"service_name\",\"search\":\"ec2\"},{\"dimension_type\":\"tag\",\"name\":\"Environment\",\"search\":\"prod\"}].",
                         s::object(
                             vec![
                                 (
@@ -415,7 +416,7 @@ pub const QUERY_EXPENSES_WITH_DISCOVERY: Tool = Tool {
                     ("resource_type", SEARCH.schema("e.g. instance.")),
                     (
                         "data_source_id",
-                        s::array("Ids, used as given.", s::bare_uuid(), 1, 100, false),
+                        DATA_SOURCE_IDS.schema("Ids, used as given."),
                     ),
                 ],
                 &[],
@@ -459,10 +460,7 @@ fn discover_filters() -> impl super::args::Parse<Discovery> {
                     searches.push((*key, text));
                 }
             }
-            let ids = r.optional(
-                "data_source_id",
-                list(1, 100, false, uuid("get one from list_data_sources")),
-            );
+            let ids = r.optional("data_source_id", DATA_SOURCE_IDS.parse());
             if searches.is_empty() && ids.is_none() && !r.failed() {
                 r.problem(
                     "service_name",

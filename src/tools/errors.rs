@@ -1,5 +1,5 @@
-//! API failures in words that tell the model and the user what to do next
-//! (tools.md 2.11 and 2.12).
+//! API failures in words that tell the model and the user what to do next: sign in
+//! again, pick another organization, try a neighbouring tool, or wait.
 
 use serde_json::Value;
 

@@ -1,4 +1,4 @@
-//! Expenses and dimensions (tools.md 6.1–6.3 and 6.6).
+//! Expenses and the dimensions to group and filter them by.
 
 use serde_json::{Map, Value, json};
 
@@ -134,7 +134,7 @@ pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
         ("filters", vocab::expense_filters_schema()),
         ("metrics", vocab::metrics_schema()),
         ("order_by", vocab::order_by_schema()),
-        ("limit", ROW_LIMIT.schema("Maximum rows.")),
+        ("limit", ROW_LIMIT.schema("")),
     ]
 }
 
@@ -164,7 +164,7 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
                     "search",
                     SEARCH.schema("Partial match, e.g. us-, prod, EC2."),
                 ),
-                ("limit", VALUES_LIMIT.schema("Maximum values.")),
+                ("limit", VALUES_LIMIT.schema("")),
             ],
             &["organization_id", "dimension"],
         )
@@ -183,17 +183,14 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
 
 fn dimension_schema() -> Value {
     s::described_object(
-        "{\"dimension_type\": \"standard\", \"name\": \"service_name\"}, {\"dimension_type\": \"tag\", \"tag_type\": \"keys\"} for tag keys, or {\"dimension_type\": \"tag\", \"tag_type\": \"values\", \"key\": \"Environment\"} for one tag's values.",
+        "{\"dimension_type\":\"standard\",\"name\":\"service_name\"},{\"dimension_type\":\"tag\",\"tag_type\":\"keys\"} for tag keys, or {\"dimension_type\":\"tag\",\"tag_type\":\"values\",\"key\":\"Environment\"} for one tag's values.",
         vec![
-            (
-                "dimension_type",
-                s::one_of("standard or tag.", &["standard", "tag"]),
-            ),
+            ("dimension_type", s::one_of("", &["standard", "tag"])),
             (
                 "name",
                 json!({"type": "string", "description": "For standard: a get_expenses group_by dimension."}),
             ),
-            ("tag_type", s::one_of("For tag.", &["keys", "values"])),
+            ("tag_type", s::one_of("", &["keys", "values"])),
             ("key", TAG_KEY.schema("For tag_type values.")),
         ],
         &["dimension_type"],
@@ -284,14 +281,8 @@ pub const GET_DIMENSION_LOOKUPS: Tool = Tool {
         s::object(
             vec![
                 ("organization_id", organization_id_schema()),
-                (
-                    "include_pools",
-                    s::boolean("Include the pool table.", Some(true)),
-                ),
-                (
-                    "include_data_sources",
-                    s::boolean("Include the data source table.", Some(true)),
-                ),
+                ("include_pools", s::boolean("", Some(true))),
+                ("include_data_sources", s::boolean("", Some(true))),
             ],
             &["organization_id"],
         )
@@ -352,25 +343,18 @@ pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
         let mut props = vec![
             ("organization_id", organization_id_schema()),
             ("start_date", vocab::start_date_schema()),
-            (
-                "end_date",
-                s::date("Last day, inclusive (UTC); at most 365 days from start_date."),
-            ),
+            ("end_date", s::date("Last day, inclusive (UTC).")),
             (
                 "breakdown_by",
-                s::with_default(
-                    s::one_of("Dimension to split cost by.", BREAKDOWN_BY),
-                    json!("service_name"),
-                ),
+                s::with_default(s::one_of("", BREAKDOWN_BY), json!("service_name")),
             ),
         ];
         // The filter set is described in list_resources, which is always listed too.
-        props.extend(vocab::resource_filter_schema().into_iter().map(|(k, v)| {
-            (
-                k,
-                json!({"type": v["type"], "description": "As in list_resources."}),
-            )
-        }));
+        props.extend(
+            vocab::resource_filter_schema()
+                .into_iter()
+                .map(|(k, v)| (k, json!({"type": v["type"]}))),
+        );
         props.push((
             "include_daily",
             s::boolean("Keep the day-by-day breakdown map (large).", Some(false)),

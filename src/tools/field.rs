@@ -87,3 +87,71 @@ pub const SEARCH: Text = Text::new(1, 100);
 pub const TAG_KEY: Text = Text::new(1, 256);
 /// A dimension of a North Star Metric key.
 pub const NSM_DIMENSION: Text = Text::new(1, 64);
+
+/// A value the API matches as given: a region, a service, a scenario id.
+pub const NAME: Text = Text::new(1, 256);
+/// A tag value.
+pub const TAG_VALUE: Text = Text::new(1, 1024);
+
+/// A list of 1..=max texts; repeats allowed, as the API ignores them.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts {
+    max: usize,
+    item: Text,
+}
+
+impl Texts {
+    pub const fn new(max: usize, item: Text) -> Texts {
+        Texts { max, item }
+    }
+
+    pub fn schema(self, description: &str) -> Value {
+        s::array(description, self.item.schema(""), 1, self.max, false)
+    }
+
+    pub fn parse(self) -> impl Parse<Vec<String>> {
+        args::list(1, self.max, false, self.item.parse())
+    }
+}
+
+/// A list of 1..=max UUIDs; `hint` says where valid ones come from, for the
+/// reader's message.
+#[derive(Debug, Clone, Copy)]
+pub struct Ids {
+    max: usize,
+    hint: &'static str,
+}
+
+impl Ids {
+    pub const fn new(max: usize, hint: &'static str) -> Ids {
+        Ids { max, hint }
+    }
+
+    pub fn schema(self, description: &str) -> Value {
+        s::array(description, s::bare_uuid(), 1, self.max, false)
+    }
+
+    pub fn parse(self) -> impl Parse<Vec<String>> {
+        args::list(1, self.max, false, args::uuid(self.hint))
+    }
+}
+
+/// Data source ids, as list_data_sources gives them.
+pub const DATA_SOURCE_IDS: Ids = Ids::new(100, "get one from list_data_sources");
+
+/// One UUID; `hint` says where valid ones come from, for the reader's message.
+#[derive(Debug, Clone, Copy)]
+pub struct Id(pub &'static str);
+
+impl Id {
+    pub fn schema(self, description: &str) -> Value {
+        s::uuid(description)
+    }
+
+    pub fn parse(self) -> impl Parse<String> {
+        args::uuid(self.0)
+    }
+}
+
+/// A pool, as list_pools gives it.
+pub const POOL_ID: Id = Id("get one from list_pools");

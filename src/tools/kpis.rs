@@ -1,6 +1,7 @@
-//! KPIs and North Star Metrics (tools.md section 9).
+//! KPIs and North Star Metrics: the organization's own measures of cloud use.
 
-use super::args::{self, Reader, list, one_of};
+use super::args::{self, Reader};
+use super::field::Choices;
 use super::schema as s;
 use super::vocab::{self, KPI_IDS, organization_id, organization_id_schema};
 use super::{Endpoint, Plan, Run, Subject, Tool};
@@ -18,13 +19,7 @@ fn organization_only() -> serde_json::Value {
 }
 
 fn kpi_ids_schema() -> serde_json::Value {
-    s::array(
-        "KPIs to return (all when omitted).",
-        s::one_of("A KPI id.", KPI_IDS),
-        1,
-        KPI_IDS.len(),
-        true,
-    )
+    Choices(KPI_IDS).schema("KPIs to return (all when omitted).")
 }
 
 pub const LIST_NSM_KEYS: Tool = Tool {
@@ -89,7 +84,7 @@ pub const LIST_KPIS: Tool = Tool {
 fn list_kpis(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let date = a.optional("date", args::date());
-    let ids = a.optional("kpi_ids", list(1, 3, true, one_of(KPI_IDS)));
+    let ids = a.optional("kpi_ids", Choices(KPI_IDS).parse());
     Some(Plan::new(
         ApiRequest::get(format!("/api/v3/organizations/{}/kpis/snapshots", org?))
             .opt_param("date", date.map(|d| d.to_string()))
@@ -121,7 +116,7 @@ pub const GET_KPIS_TIME_SERIES: Tool = Tool {
 fn get_kpis_time_series(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let range = vocab::date_range(a);
-    let ids = a.optional("kpi_ids", list(1, 3, true, one_of(KPI_IDS)));
+    let ids = a.optional("kpi_ids", Choices(KPI_IDS).parse());
     let (start, end) = range?;
     Some(Plan::new(
         ApiRequest::get(format!("/api/v3/organizations/{}/kpis/time-series", org?))

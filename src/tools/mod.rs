@@ -53,7 +53,8 @@ pub struct Tool {
     pub run: Run,
 }
 
-/// The API route a tool depends on; decides how a 404 is read (tools.md 2.12).
+/// The API route a tool depends on; decides how a 404 is read: a missing item on a
+/// known route, or a route this DigiUsher may not serve.
 #[derive(Debug, Clone, Copy)]
 pub enum Endpoint {
     /// Known to exist on DigiUsher.

@@ -1,4 +1,4 @@
-//! Organizations (tools.md section 5).
+//! Organizations: the first call, since every other tool needs an organization id.
 
 use serde::Deserialize;
 

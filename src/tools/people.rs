@@ -1,4 +1,4 @@
-//! People (tools.md section 13).
+//! People: the organization's employees, who own resources and pools.
 
 use super::args::{Reader, boolean};
 use super::schema as s;

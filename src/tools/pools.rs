@@ -1,6 +1,7 @@
-//! Budgets and pools (tools.md section 10).
+//! Budgets and pools: where the organization's spend is assigned and limited.
 
-use super::args::{Reader, boolean, one_of, uuid};
+use super::args::{Reader, boolean, one_of};
+use super::field::POOL_ID;
 use super::schema as s;
 use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Plan, Run, Subject, Tool};
@@ -64,7 +65,7 @@ pub const GET_POOL: Tool = Tool {
             vec![
                 (
                     "pool_id",
-                    s::uuid(
+                    POOL_ID.schema(
                         "Pool id, from list_pools, or pool_id of list_organizations for the organization's root pool.",
                     ),
                 ),
@@ -101,7 +102,7 @@ pub const GET_POOL: Tool = Tool {
 };
 
 fn get_pool(a: &mut Reader) -> Option<Plan> {
-    let pool = a.required("pool_id", uuid("get one from list_pools"));
+    let pool = a.required("pool_id", POOL_ID.parse());
     let children = a.optional("include_children", boolean()).unwrap_or(true);
     let details = a.optional("details", boolean()).unwrap_or(true);
     Some(Plan::new(

@@ -1,10 +1,10 @@
-//! Recommendations (tools.md section 7).
+//! Recommendations: what to change to save money, and how much.
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, list, object, one_of, string, uuid};
-use super::field::{Choices, Int, TAG_KEY};
+use super::args::{Reader, list, object, one_of};
+use super::field::{Choices, DATA_SOURCE_IDS, Ids, Int, NAME, TAG_KEY, TAG_VALUE, Texts};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -44,48 +44,37 @@ const SORT_BY: &[&str] = &[
     "status",
 ];
 const DIRECTIONS: &[&str] = &["asc", "desc"];
+const SCENARIO_IDS: Texts = Texts::new(50, NAME);
+const ASSIGNEE_IDS: Ids = Ids::new(100, "a user id");
+const NAMES: Texts = Texts::new(100, NAME);
+const TAG_VALUES: Texts = Texts::new(1000, TAG_VALUE);
 
 pub const LIST_RECOMMENDATIONS: Tool = Tool {
     name: "list_recommendations",
     title: "List cost-saving recommendations",
     description: "Lists cost optimization recommendations (idle, oversized, orphaned or outdated resources…) with current and target cost, savings, severity, status and evidence. Open quick wins: status [\"open\"] + scenario_tags [\"quick_win\"]; biggest savings: sort_by \"annual_savings\".",
     input_schema: || {
-        let strings = |d: &str, max: usize| {
-            s::array(d, json!({"type": "string", "minLength": 1}), 1, max, false)
-        };
         s::object(
             vec![
                 ("organization_id", organization_id_schema()),
-                ("scenario_id", strings("From list_scenarios.", 50)),
-                ("scenario_tags", SCENARIO_TAGS.schema("Scenario tags.")),
-                ("status", STATUSES.schema("Statuses.")),
-                ("severity", SEVERITIES.schema("Severities.")),
-                (
-                    "data_source_id",
-                    s::array(
-                        "Data source ids.",
-                        s::uuid("Data source id."),
-                        1,
-                        100,
-                        false,
-                    ),
-                ),
-                (
-                    "assignee_id",
-                    s::array("User ids.", s::uuid("User id."), 1, 100, false),
-                ),
-                ("resource_type", strings("e.g. EC2, RDS.", 100)),
-                ("region", strings("e.g. us-east-1.", 100)),
-                ("service", strings("e.g. AmazonEC2.", 100)),
+                ("scenario_id", SCENARIO_IDS.schema("From list_scenarios.")),
+                ("scenario_tags", SCENARIO_TAGS.schema("")),
+                ("status", STATUSES.schema("")),
+                ("severity", SEVERITIES.schema("")),
+                ("data_source_id", DATA_SOURCE_IDS.schema("")),
+                ("assignee_id", ASSIGNEE_IDS.schema("")),
+                ("resource_type", NAMES.schema("e.g. EC2, RDS.")),
+                ("region", NAMES.schema("e.g. us-east-1.")),
+                ("service", NAMES.schema("e.g. AmazonEC2.")),
                 (
                     "resource_tags",
                     s::array(
-                        "Resource tag filters.",
+                        "",
                         s::object(
                             vec![
-                                ("key", TAG_KEY.schema("Tag key.")),
-                                ("include", strings("Values.", 1000)),
-                                ("exclude", strings("Values.", 1000)),
+                                ("key", TAG_KEY.schema("")),
+                                ("include", TAG_VALUES.schema("")),
+                                ("exclude", TAG_VALUES.schema("")),
                                 ("exists", s::boolean("Set (true) or not.", None)),
                             ],
                             &["key"],
@@ -95,10 +84,16 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                         false,
                     ),
                 ),
-                ("offset", OFFSET.schema("Items to skip.")),
-                ("limit", LIMIT.schema("Page size.")),
-                ("sort_by", s::one_of("Default annual_savings.", SORT_BY)),
-                ("sort_direction", s::one_of("Default desc.", DIRECTIONS)),
+                ("offset", OFFSET.schema("")),
+                ("limit", LIMIT.schema("")),
+                (
+                    "sort_by",
+                    s::with_default(s::one_of("", SORT_BY), json!("annual_savings")),
+                ),
+                (
+                    "sort_direction",
+                    s::with_default(s::one_of("", DIRECTIONS), json!("desc")),
+                ),
             ],
             &["organization_id"],
         )
@@ -130,7 +125,7 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
     };
     put(
         "scenario_id",
-        a.optional("scenario_id", list(1, 50, false, string(1, 256)))
+        a.optional("scenario_id", SCENARIO_IDS.parse())
             .map(|v| json!(v)),
     );
     put(
@@ -148,23 +143,16 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
     );
     put(
         "data_source_id",
-        a.optional(
-            "data_source_id",
-            list(1, 100, false, uuid("get one from list_data_sources")),
-        )
-        .map(|v| json!(v)),
+        a.optional("data_source_id", DATA_SOURCE_IDS.parse())
+            .map(|v| json!(v)),
     );
     put(
         "assignee_id",
-        a.optional("assignee_id", list(1, 100, false, uuid("a user id")))
+        a.optional("assignee_id", ASSIGNEE_IDS.parse())
             .map(|v| json!(v)),
     );
     for key in ["resource_type", "region", "service"] {
-        put(
-            key,
-            a.optional(key, list(1, 100, false, string(1, 256)))
-                .map(|v| json!(v)),
-        );
+        put(key, a.optional(key, NAMES.parse()).map(|v| json!(v)));
     }
     put(
         "resource_tags",
@@ -206,8 +194,8 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
 fn resource_tag() -> impl super::args::Parse<Value> {
     object(&[], |r| {
         let key = r.required("key", TAG_KEY.parse());
-        let include = r.optional("include", list(1, 1000, false, string(1, 1024)));
-        let exclude = r.optional("exclude", list(1, 1000, false, string(1, 1024)));
+        let include = r.optional("include", TAG_VALUES.parse());
+        let exclude = r.optional("exclude", TAG_VALUES.parse());
         let exists = r.optional("exists", super::args::boolean());
         let mut m = Map::new();
         m.insert("key".into(), json!(key?));
@@ -273,13 +261,7 @@ pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
                 ("organization_id", organization_id_schema()),
                 (
                     "data_source_ids",
-                    s::array(
-                        "Only these data sources (ids from list_data_sources).",
-                        s::uuid("Data source id."),
-                        1,
-                        100,
-                        false,
-                    ),
+                    DATA_SOURCE_IDS.schema("From list_data_sources."),
                 ),
                 (
                     "types",
@@ -337,10 +319,7 @@ fn module_name() -> impl super::args::Parse<String> {
 
 fn get_optimizations_summary(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
-    let ids = a.optional(
-        "data_source_ids",
-        list(1, 100, false, uuid("get one from list_data_sources")),
-    );
+    let ids = a.optional("data_source_ids", DATA_SOURCE_IDS.parse());
     let types = a.optional("types", list(1, 30, true, module_name()));
     let status_given = a.has("status");
     let limit_given = a.has("limit");

@@ -1,4 +1,4 @@
-//! Data sources and resources (tools.md section 11).
+//! Data sources and resources: the connected cloud accounts and what runs in them.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -19,10 +19,7 @@ pub const LIST_DATA_SOURCES: Tool = Tool {
         s::object(
             vec![
                 ("organization_id", organization_id_schema()),
-                (
-                    "type",
-                    s::one_of("Only data sources of this type.", vocab::CLOUD_TYPES),
-                ),
+                ("type", s::one_of("", vocab::CLOUD_TYPES)),
                 (
                     "details",
                     s::boolean(
@@ -89,7 +86,7 @@ pub const LIST_RESOURCES: Tool = Tool {
             ("organization_id", organization_id_schema()),
             ("start_date", vocab::start_date_schema()),
             ("end_date", vocab::end_date_schema()),
-            ("limit", LIMIT.schema("Maximum resources.")),
+            ("limit", LIMIT.schema("")),
         ];
         props.extend(vocab::resource_filter_schema());
         props.push((

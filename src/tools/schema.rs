@@ -1,5 +1,7 @@
-//! JSON Schema builders for tool inputs. Schemas are inline (no `$ref`), objects
-//! forbid extra keys, and every property has a description (tools.md 2.4).
+//! JSON Schema builders for tool inputs. Every conversation carries these schemas,
+//! so they say what a model needs and no more: inline (several hosts mishandle
+//! `$ref`), the input object closed, and a description only where the property's
+//! name and type leave something unsaid (an empty description is left out).
 
 use serde_json::{Map, Value, json};
 
@@ -12,11 +14,18 @@ pub fn object(properties: Vec<(&str, Value)>, required: &[&str]) -> Value {
     let mut schema = json!({
         "type": "object",
         "properties": props,
-        "additionalProperties": false,
     });
     if !required.is_empty() {
         schema["required"] = json!(required);
     }
+    schema
+}
+
+/// The tool's input object: closed, so a host that checks arguments against the
+/// schema refuses an unknown key before the call. Nested objects stay open in the
+/// schema; the reader refuses their unknown keys with the same message.
+pub fn closed(mut schema: Value) -> Value {
+    schema["additionalProperties"] = json!(false);
     schema
 }
 
@@ -26,8 +35,14 @@ pub fn described_object(
     properties: Vec<(&str, Value)>,
     required: &[&str],
 ) -> Value {
-    let mut schema = object(properties, required);
-    schema["description"] = json!(description);
+    described(object(properties, required), description)
+}
+
+/// Sets the description, unless it is empty: then the name says enough.
+fn described(mut schema: Value, description: &str) -> Value {
+    if !description.is_empty() {
+        schema["description"] = json!(description);
+    }
     schema
 }
 
@@ -43,24 +58,29 @@ pub fn bare_uuid() -> Value {
 }
 
 pub fn uuid(description: &str) -> Value {
-    json!({"type": "string", "description": description})
+    described(json!({"type": "string"}), description)
 }
 
 pub fn date(description: &str) -> Value {
-    json!({"type": "string", "format": "date", "description": description})
+    described(json!({"type": "string", "format": "date"}), description)
 }
 
 pub fn string(description: &str, min: usize, max: usize) -> Value {
-    json!({"type": "string", "minLength": min, "maxLength": max, "description": description})
+    described(
+        json!({"type": "string", "minLength": min, "maxLength": max}),
+        description,
+    )
 }
 
 pub fn one_of(description: &str, values: &[&str]) -> Value {
-    json!({"type": "string", "enum": values, "description": description})
+    described(json!({"type": "string", "enum": values}), description)
 }
 
 pub fn integer(description: &str, min: i64, max: i64, default: Option<i64>) -> Value {
-    let mut schema =
-        json!({"type": "integer", "minimum": min, "maximum": max, "description": description});
+    let mut schema = described(
+        json!({"type": "integer", "minimum": min, "maximum": max}),
+        description,
+    );
     if let Some(d) = default {
         schema["default"] = json!(d);
     }
@@ -68,12 +88,15 @@ pub fn integer(description: &str, min: i64, max: i64, default: Option<i64>) -> V
 }
 
 pub fn boolean(description: &str, default: Option<bool>) -> Value {
-    let mut schema = json!({"type": "boolean", "description": description});
+    let mut schema = described(json!({"type": "boolean"}), description);
     if let Some(d) = default {
         schema["default"] = json!(d);
     }
     schema
 }
+
+/// Lists of at least this many items show no maximum.
+const BIG_LIST: usize = 50;
 
 /// A list; a scalar item's own description is dropped, as the list's says it all.
 pub fn array(description: &str, mut items: Value, min: usize, max: usize, unique: bool) -> Value {
@@ -85,13 +108,16 @@ pub fn array(description: &str, mut items: Value, min: usize, max: usize, unique
         m.remove("minLength");
         m.remove("maxLength");
     }
-    let mut schema = json!({
-        "type": "array",
-        "items": items,
-        "minItems": min,
-        "maxItems": max,
-        "description": description,
-    });
+    let choices = items["enum"].as_array().map_or(0, Vec::len);
+    let mut schema = described(json!({"type": "array", "items": items}), description);
+    // Bounds a model would not reach only validate; the reader checks them with a
+    // clear message. A list of distinct choices cannot outgrow its choices.
+    if min > 1 {
+        schema["minItems"] = json!(min);
+    }
+    if max < BIG_LIST && !(unique && max == choices) {
+        schema["maxItems"] = json!(max);
+    }
     if unique {
         schema["uniqueItems"] = json!(true);
     }

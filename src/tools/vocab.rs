@@ -1,4 +1,4 @@
-//! Shared vocabularies (tools.md section 3): dimensions, expense filters,
+//! Vocabularies several tools share: dimensions, expense filters,
 //! group-by and order-by items, currencies, enums, and the OptScale resource
 //! filter set. Each comes with its parser and its schema, side by side.
 
@@ -17,7 +17,7 @@ pub fn organization_id(a: &mut Reader) -> Option<String> {
 }
 
 pub fn organization_id_schema() -> Value {
-    s::uuid("From list_organizations.")
+    s::bare_uuid()
 }
 
 /// `start_date` and `end_date`, both required, end not before start.
@@ -211,7 +211,7 @@ fn tag_filter() -> impl args::Parse<Value> {
 /// value with a message that says what to fix.
 pub fn expense_filters_schema() -> Value {
     json!({
-        "description": "Object of exact values. Keys: group_by dimensions (not rule_id), sku_id: [values] or {\"include\": [...], \"exclude\": [...]}; billed_cost, effective_cost, list_cost, consumed_quantity: [{\"op\": \"gt|gte|lt|lte\", \"value\": 1}]; tags: [{\"key\": \"Env\", \"include\": [...], \"exclude\": [...], \"exists\": true}].",
+        "description": "Object of exact values. Keys: group_by dimensions (not rule_id), sku_id: [values] or {\"include\":[...],\"exclude\":[...]}; billed_cost, effective_cost, list_cost, consumed_quantity: [{\"op\":\"gt|gte|lt|lte\",\"value\":1}]; tags: [{\"key\":\"Env\",\"include\":[...],\"exclude\":[...],\"exists\":true}].",
     })
 }
 
@@ -274,12 +274,12 @@ pub fn group_by() -> impl args::Parse<Vec<Value>> {
 pub fn group_by_schema() -> Value {
     json!({
         "type": "array",
-        "description": "A dimension, or a tag: {\"type\": \"values\", \"key\": \"Env\"} or {\"type\": \"keys\"}.",
+        "description": "A dimension, or a tag: {\"type\":\"values\",\"key\":\"Env\"} or {\"type\":\"keys\"}.",
         "items": {"anyOf": [
             {"type": "string", "enum": STANDARD_DIMENSIONS},
             s::object(
                 vec![
-                    ("type", s::one_of("values or keys.", &["values", "keys"])),
+                    ("type", s::one_of("", &["values", "keys"])),
                     ("key", TAG_KEY.schema("Tag key, for values.")),
                 ],
                 &["type"],
@@ -315,8 +315,8 @@ pub fn order_by_schema() -> Value {
         "description": "Default billed_cost desc.",
         "items": s::object(
             vec![
-                ("field", s::one_of("Field.", ORDER_FIELDS)),
-                ("direction", s::one_of("asc or desc.", DIRECTIONS)),
+                ("field", s::one_of("", ORDER_FIELDS)),
+                ("direction", s::one_of("", DIRECTIONS)),
             ],
             &["field"],
         ),
@@ -410,66 +410,123 @@ pub const KPI_IDS: &[&str] = &[
     "allocation_accuracy_index",
 ];
 
-// ---- OptScale resource filter set (3.8) ----------------------------------------
+// ---- OptScale resource filter set ------------------------------------------------
+
+/// What one item of a resource filter list must be.
+#[derive(Clone, Copy)]
+enum Item {
+    /// A UUID; the text names the tool that gives one.
+    Id(&'static str),
+    /// A pool UUID, `+` for its sub-pools too.
+    Pool,
+    /// Free text of 1-256 characters.
+    Text,
+    /// `<type>:<identity>`.
+    ResourceType,
+}
+
+/// One list input of the resource filter set: its name, the query key each value
+/// is sent as, the most values it takes, what each is, and what the model is told.
+/// Both the schema and the reader come from this row.
+struct ListFilter {
+    input: &'static str,
+    param: &'static str,
+    max: usize,
+    item: Item,
+    description: &'static str,
+}
+
+const fn row(
+    input: &'static str,
+    param: &'static str,
+    max: usize,
+    item: Item,
+    description: &'static str,
+) -> ListFilter {
+    ListFilter {
+        input,
+        param,
+        max,
+        item,
+        description,
+    }
+}
+
+/// In the order the values are sent.
+const LIST_FILTERS: &[ListFilter] = &[
+    row(
+        "data_source_ids",
+        "cloud_account_id",
+        100,
+        Item::Id("get one from list_data_sources"),
+        "From list_data_sources.",
+    ),
+    row(
+        "pool_ids",
+        "pool_id",
+        100,
+        Item::Pool,
+        "From list_pools; <id>+ adds sub-pools.",
+    ),
+    row(
+        "owner_ids",
+        "owner_id",
+        100,
+        Item::Id("an employee id from list_employees"),
+        "From list_employees; nil UUID: no owner.",
+    ),
+    row("regions", "region", 100, Item::Text, ""),
+    row("service_names", "service_name", 100, Item::Text, ""),
+    row(
+        "resource_types",
+        "resource_type",
+        100,
+        Item::ResourceType,
+        "<type>:<regular|cluster|environment>, e.g. Instance:regular.",
+    ),
+    row("tags", "tag", 50, Item::Text, "Tag keys it must have."),
+    row(
+        "without_tags",
+        "without_tag",
+        50,
+        Item::Text,
+        "Tag keys it lacks.",
+    ),
+    row("k8s_namespaces", "k8s_namespace", 100, Item::Text, ""),
+    row("k8s_nodes", "k8s_node", 100, Item::Text, ""),
+    row("k8s_services", "k8s_service", 100, Item::Text, ""),
+];
+
+impl ListFilter {
+    fn schema(&self) -> Value {
+        let item = match self.item {
+            Item::Id(_) => s::bare_uuid(),
+            Item::Pool => s::bare_string(36, 37),
+            Item::Text => s::bare_string(1, 256),
+            Item::ResourceType => s::bare_string(3, 256),
+        };
+        s::array(self.description, item, 1, self.max, false)
+    }
+
+    fn read(&self, a: &mut Reader) -> Option<Vec<String>> {
+        let (key, max) = (self.input, self.max);
+        match self.item {
+            Item::Id(hint) => a.optional(key, list(1, max, false, uuid(hint))),
+            Item::Pool => a.optional(key, list(1, max, false, pool_filter())),
+            Item::Text => a.optional(key, list(1, max, false, string(1, 256))),
+            Item::ResourceType => a.optional(key, list(1, max, false, resource_type())),
+        }
+    }
+}
 
 /// Inputs of the resource filter set, read into query pairs in table order.
 pub fn resource_filters(a: &mut Reader) -> Vec<(&'static str, String)> {
     let mut q: Vec<(&'static str, String)> = Vec::new();
-    let mut push_all = |key: &'static str, values: Option<Vec<String>>| {
-        if let Some(values) = values {
-            q.extend(values.into_iter().map(|v| (key, v)));
+    for f in LIST_FILTERS {
+        if let Some(values) = f.read(a) {
+            q.extend(values.into_iter().map(|v| (f.param, v)));
         }
-    };
-    push_all(
-        "cloud_account_id",
-        a.optional(
-            "data_source_ids",
-            list(1, 100, false, uuid("get one from list_data_sources")),
-        ),
-    );
-    push_all(
-        "pool_id",
-        a.optional("pool_ids", list(1, 100, false, pool_filter())),
-    );
-    push_all(
-        "owner_id",
-        a.optional(
-            "owner_ids",
-            list(1, 100, false, uuid("an employee id from list_employees")),
-        ),
-    );
-    push_all(
-        "region",
-        a.optional("regions", list(1, 100, false, string(1, 256))),
-    );
-    push_all(
-        "service_name",
-        a.optional("service_names", list(1, 100, false, string(1, 256))),
-    );
-    push_all(
-        "resource_type",
-        a.optional("resource_types", list(1, 100, false, resource_type())),
-    );
-    push_all(
-        "tag",
-        a.optional("tags", list(1, 50, false, string(1, 256))),
-    );
-    push_all(
-        "without_tag",
-        a.optional("without_tags", list(1, 50, false, string(1, 256))),
-    );
-    push_all(
-        "k8s_namespace",
-        a.optional("k8s_namespaces", list(1, 100, false, string(1, 256))),
-    );
-    push_all(
-        "k8s_node",
-        a.optional("k8s_nodes", list(1, 100, false, string(1, 256))),
-    );
-    push_all(
-        "k8s_service",
-        a.optional("k8s_services", list(1, 100, false, string(1, 256))),
-    );
+    }
     for (input, key) in [
         ("active", "active"),
         ("with_recommendations", "recommendations"),
@@ -550,73 +607,15 @@ fn like_pattern() -> impl args::Parse<String> {
     }
 }
 
-/// The resource filter set. Names that say enough go without a description;
-/// the reader's messages explain the forms it accepts.
+/// The resource filter set, from the same rows as its reader. Names that say
+/// enough go without a description; the reader's messages explain the forms.
 pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
-    let strings = |d: &str, max: usize| s::array(d, s::bare_string(1, 256), 1, max, false);
-    vec![
-        (
-            "data_source_ids",
-            s::array("From list_data_sources.", s::bare_uuid(), 1, 100, false),
-        ),
-        (
-            "pool_ids",
-            s::array(
-                "From list_pools; <id>+ adds sub-pools.",
-                json!({"type": "string", "minLength": 36, "maxLength": 37}),
-                1,
-                100,
-                false,
-            ),
-        ),
-        (
-            "owner_ids",
-            s::array(
-                "From list_employees; nil UUID: no owner.",
-                s::bare_uuid(),
-                1,
-                100,
-                false,
-            ),
-        ),
-        ("regions", strings("Regions.", 100)),
-        ("service_names", strings("Services.", 100)),
-        (
-            "resource_types",
-            s::array(
-                "<type>:<regular|cluster|environment>, e.g. Instance:regular.",
-                json!({"type": "string", "minLength": 3}),
-                1,
-                100,
-                false,
-            ),
-        ),
-        (
-            "tags",
-            s::array(
-                "Tag keys it must have.",
-                s::bare_string(1, 256),
-                1,
-                50,
-                false,
-            ),
-        ),
-        (
-            "without_tags",
-            s::array("Tag keys it lacks.", s::bare_string(1, 256), 1, 50, false),
-        ),
-        ("k8s_namespaces", strings("Namespaces.", 100)),
-        ("k8s_nodes", strings("Nodes.", 100)),
-        ("k8s_services", strings("Services.", 100)),
-        ("active", s::boolean("Active now.", None)),
-        (
-            "with_recommendations",
-            s::boolean("Has recommendations.", None),
-        ),
-        (
-            "constraint_violated",
-            s::boolean("Violates a constraint.", None),
-        ),
+    let mut props: Vec<(&'static str, Value)> =
+        LIST_FILTERS.iter().map(|f| (f.input, f.schema())).collect();
+    props.extend([
+        ("active", s::boolean("", None)),
+        ("with_recommendations", s::boolean("", None)),
+        ("constraint_violated", s::boolean("", None)),
         (
             "name_like",
             json!({"type": "string", "description": "* and ? are wildcards."}),
@@ -625,5 +624,6 @@ pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
             "cloud_resource_id_like",
             json!({"type": "string", "description": "As name_like, on the cloud id."}),
         ),
-    ]
+    ]);
+    props
 }
