@@ -164,7 +164,8 @@ async fn access_denied_ends_the_flow_with_the_reason() {
     assert_eq!(w.status().await.1, 1);
 }
 
-/// Start `login --no-browser` and return the child with the authorization URL.
+/// Start `login --no-browser` in the world and return the child with the
+/// authorization URL.
 async fn start_manual_login(
     w: &World,
     extra: &[&str],
@@ -175,33 +176,7 @@ async fn start_manual_login(
 ) {
     let mut args = vec!["login", "--no-browser"];
     args.extend_from_slice(extra);
-    let mut child = w
-        .command(&args, &[])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .unwrap()
-            .unwrap()
-            .expect("login prints the URL");
-        let t = line.trim();
-        if t.starts_with("http") && t.contains("code_challenge=") {
-            return (child, t.to_string(), lines);
-        }
-    }
-}
-
-fn query_param(url: &str, name: &str) -> String {
-    let u = reqwest::Url::parse(url).unwrap();
-    u.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .unwrap()
+    spawn_manual_login(w.command(&args, &[])).await
 }
 
 #[tokio::test]

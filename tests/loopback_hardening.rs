@@ -7,43 +7,7 @@ use std::time::Duration;
 
 use crate::common::oidc::*;
 use crate::common::*;
-use tokio::io::{AsyncBufReadExt, BufReader};
-
-/// Start `login --no-browser` and return the child with the authorization URL.
-async fn start_manual_login(
-    mut cmd: tokio::process::Command,
-) -> (
-    tokio::process::Child,
-    String,
-    tokio::io::Lines<BufReader<tokio::process::ChildStderr>>,
-) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
-            .await
-            .unwrap()
-            .unwrap()
-            .expect("login prints the URL");
-        let t = line.trim();
-        if t.starts_with("http") && t.contains("code_challenge=") {
-            return (child, t.to_string(), lines);
-        }
-    }
-}
-
-fn query_param(url: &str, name: &str) -> String {
-    let u = reqwest::Url::parse(url).unwrap();
-    u.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .unwrap()
-}
+use tokio::io::BufReader;
 
 /// What the login printed on stderr after the URL, once it ended. The pipe is
 /// drained meanwhile, so that debug logging cannot block the login.
@@ -108,7 +72,7 @@ async fn the_redirect_completes_while_1000_idle_connections_are_held_open() {
             Ok(())
         });
     }
-    let (child, url, lines) = start_manual_login(cmd).await;
+    let (child, url, lines) = spawn_manual_login(cmd).await;
     let login = tokio::spawn(finish(child, lines));
     let redirect = reqwest::Url::parse(&query_param(&url, "redirect_uri")).unwrap();
     let addr = format!("127.0.0.1:{}", redirect.port().unwrap());
@@ -162,7 +126,7 @@ async fn a_callback_without_the_promised_iss_is_refused() {
         true
     );
     let cmd = w.command(&["login", "--no-browser", "--timeout", "30"], &[]);
-    let (child, url, lines) = start_manual_login(cmd).await;
+    let (child, url, lines) = spawn_manual_login(cmd).await;
     let redirect = query_param(&url, "redirect_uri");
     let state = query_param(&url, "state");
     let page = http_client()
@@ -190,7 +154,7 @@ async fn a_callback_without_the_promised_iss_is_refused() {
 async fn a_forged_code_shows_the_failure_page_with_the_reason() {
     let w = World::new(&[], "file").await;
     let cmd = w.command(&["login", "--no-browser", "--timeout", "30"], &[]);
-    let (child, url, lines) = start_manual_login(cmd).await;
+    let (child, url, lines) = spawn_manual_login(cmd).await;
     let redirect = query_param(&url, "redirect_uri");
     let state = query_param(&url, "state");
     let page = http_client()

@@ -297,3 +297,41 @@ pub async fn call_ok(
         .await
         .expect("tools/call")
 }
+
+/// Spawn `login --no-browser` from `cmd` and return the child, the authorization URL
+/// it printed, and the rest of its stderr.
+pub async fn spawn_manual_login(
+    mut cmd: tokio::process::Command,
+) -> (
+    tokio::process::Child,
+    String,
+    tokio::io::Lines<BufReader<tokio::process::ChildStderr>>,
+) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .unwrap()
+            .unwrap()
+            .expect("login prints the URL");
+        let t = line.trim();
+        if t.starts_with("http") && t.contains("code_challenge=") {
+            return (child, t.to_string(), lines);
+        }
+    }
+}
+
+/// One query parameter of `url` (the test fails when it is missing).
+pub fn query_param(url: &str, name: &str) -> String {
+    let u = reqwest::Url::parse(url).unwrap();
+    u.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
