@@ -851,13 +851,10 @@ mod tests {
             "max_response_bytes",
         ];
 
-        /// A thousand cases each by default (seconds in debug); `PROPTEST_CASES` asks
-        /// for more or fewer.
+        /// Two thousand cases each by default (seconds in debug); `PROPTEST_CASES`
+        /// asks for more or fewer.
         fn config() -> ProptestConfig {
-            let cases = std::env::var("PROPTEST_CASES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1000);
+            let cases = crate::testing::proptest_cases(2000);
             ProptestConfig {
                 cases,
                 failure_persistence: None,

@@ -17,6 +17,8 @@ mod secret;
 mod server;
 mod setup;
 mod terminal;
+#[cfg(test)]
+mod testing;
 mod time;
 mod tools;
 mod transport;

@@ -1203,15 +1203,8 @@ mod tests {
             }
         }
 
-        fn cases() -> u32 {
-            std::env::var("PROPTEST_CASES")
-                .ok()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(1500)
-        }
-
         proptest! {
-            #![proptest_config(ProptestConfig::with_cases(cases()))]
+            #![proptest_config(ProptestConfig::with_cases(crate::testing::proptest_cases(2000)))]
 
             #[test]
             fn every_line_with_an_id_is_answered_once(

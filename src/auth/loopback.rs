@@ -643,13 +643,6 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 
-    fn cases() -> u32 {
-        std::env::var("PROPTEST_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(3000)
-    }
-
     /// Query parts that are likely to matter: the real names, the right state,
     /// encodings of it, and noise.
     fn query_part() -> impl Strategy<Value = String> {
@@ -686,7 +679,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(cases()))]
+        #![proptest_config(ProptestConfig::with_cases(crate::testing::proptest_cases(3000)))]
 
         #[test]
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..600)) {

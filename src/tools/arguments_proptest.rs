@@ -11,13 +11,6 @@ use serde_json::{Map, Value, json};
 use super::args::Reader;
 use super::{CATALOG, Run, Tool};
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(2000)
-}
-
 /// Strings that mean something to some reader, and some that should not.
 const WORDS: &[&str] = &[
     "",
@@ -191,7 +184,7 @@ fn tool_and_arguments() -> impl Strategy<Value = (usize, Value)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(crate::testing::proptest_cases(2000)))]
 
     #[test]
     fn every_reader_answers_any_json((i, arguments) in tool_and_arguments()) {
