@@ -2,12 +2,101 @@
 //! signing out (`logout`). Signing in is [`super::login`]. The commands only print
 //! what these return, so every reader of a sign-in takes the same steps.
 
+use serde::{Deserialize, Serialize};
+
 use super::AuthError;
 use super::http::{OAuthHttp, transport};
-use super::session::{Account, is_fresh};
-use super::store::{Credential, CredentialStore, OnDamage, SharedFile, StoreError};
+use super::store::{
+    Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreError, StoreKind,
+};
 use crate::config::{AuthPaths, Settings};
 use crate::secret::Secret;
+
+/// Refresh this long before the access token expires.
+const REFRESH_MARGIN_SECS: u64 = 60;
+
+/// The non-secret facts about a profile's sign-in, kept beside the credential so
+/// that refresh and logout need no discovery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Account {
+    pub issuer: String,
+    pub client_id: String,
+    pub store: StoreKind,
+    /// The file store was used because no keychain worked (not by choice).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub store_fallback: bool,
+    pub token_endpoint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+}
+
+impl Account {
+    /// The record's key: profile + issuer + client id.
+    pub fn key(&self, profile: &str) -> String {
+        format!("{profile}|{}|{}", self.issuer, self.client_id)
+    }
+}
+
+/// Reading and writing the accounts file; the paths themselves are settings.
+impl AuthPaths {
+    fn accounts_file(&self) -> SharedFile {
+        SharedFile::new(self.accounts.clone())
+    }
+
+    /// The profile's account; an error only when its entry (or the whole file)
+    /// cannot be read.
+    pub fn account(&self, profile: &str) -> Result<Option<Account>, AuthError> {
+        self.account_entry(profile)
+            .map_err(|e| AuthError::Store(e.to_string()))
+    }
+
+    /// [`AuthPaths::account`] with the store's own error, to act on damage.
+    pub fn account_entry(&self, profile: &str) -> Result<Option<Account>, StoreError> {
+        self.accounts_file().get(profile)
+    }
+
+    /// Record (or with `None`, forget) the profile's account, re-reading the file
+    /// under its lock so that other profiles' entries are kept as they are now. A
+    /// file too damaged to read is set aside on record and removed on forget.
+    pub fn set_account(
+        &self,
+        profile: &str,
+        account: Option<&Account>,
+    ) -> Result<Option<Replaced>, AuthError> {
+        let value = account
+            .map(serde_json::to_value)
+            .transpose()
+            .map_err(|e| AuthError::Store(e.to_string()))?;
+        let on_damage = if value.is_some() {
+            OnDamage::SetAside
+        } else {
+            OnDamage::Remove
+        };
+        self.accounts_file()
+            .update(on_damage, |all| match value {
+                Some(v) => {
+                    all.insert(profile.to_string(), v);
+                }
+                None => {
+                    all.remove(profile);
+                }
+            })
+            .map(|((), replaced)| replaced)
+            .map_err(|e| AuthError::Store(e.to_string()))
+    }
+}
+
+/// Whether the access token is good for a while yet: 60 s before expiry, or half
+/// its lifetime for tokens that live less than two minutes.
+pub fn is_fresh(credential: &Credential) -> bool {
+    let lifetime = credential.expires_at.saturating_sub(credential.obtained_at);
+    let margin = if credential.obtained_at == 0 {
+        REFRESH_MARGIN_SECS
+    } else {
+        REFRESH_MARGIN_SECS.min(lifetime / 2)
+    };
+    credential.expires_at > crate::time::unix_now() + margin
+}
 
 /// A profile's sign-in as found on disk: its account, the store that holds its
 /// credential, and what loading the credential gave (kept for logout, which

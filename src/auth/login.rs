@@ -17,11 +17,12 @@ use openidconnect::{
     PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse,
 };
 
+use super::account::Account;
 use super::discovery::{self, Metadata};
 use super::http::OAuthHttp;
 use super::loopback::Listener;
 use super::registration::{self, RegistrationCache};
-use super::session::{Account, now};
+use super::session::now;
 use super::store::{Credential, CredentialStore, Identity, StoreKind};
 use crate::config::{AuthPaths, Settings, StoreChoice};
 use crate::secret::Secret;

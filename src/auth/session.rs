@@ -4,106 +4,19 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::AuthError;
-use super::account::{Expected, FindError, find};
+use super::account::{Account, Expected, FindError, find, is_fresh};
 use super::http::{OAuthHttp, read_body, transport};
-use super::store::{
-    Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreError, StoreKind,
-};
+use super::store::{Credential, CredentialStore};
 use crate::config::AuthPaths;
 use crate::secret::Secret;
 
-/// Refresh this long before the access token expires.
-const REFRESH_MARGIN_SECS: u64 = 60;
 /// Give up waiting for another process's refresh after this long.
 const LOCK_WAIT: Duration = Duration::from_secs(30);
 
-/// The non-secret facts about a profile's sign-in, kept beside the credential so
-/// that refresh and logout need no discovery.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Account {
-    pub issuer: String,
-    pub client_id: String,
-    pub store: StoreKind,
-    /// The file store was used because no keychain worked (not by choice).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub store_fallback: bool,
-    pub token_endpoint: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revocation_endpoint: Option<String>,
-}
-
-impl Account {
-    /// The record's key: profile + issuer + client id.
-    pub fn key(&self, profile: &str) -> String {
-        format!("{profile}|{}|{}", self.issuer, self.client_id)
-    }
-}
-
-/// Reading and writing the accounts file; the paths themselves are settings.
-impl AuthPaths {
-    fn accounts_file(&self) -> SharedFile {
-        SharedFile::new(self.accounts.clone())
-    }
-
-    /// The profile's account; an error only when its entry (or the whole file)
-    /// cannot be read.
-    pub fn account(&self, profile: &str) -> Result<Option<Account>, AuthError> {
-        self.account_entry(profile)
-            .map_err(|e| AuthError::Store(e.to_string()))
-    }
-
-    /// [`AuthPaths::account`] with the store's own error, to act on damage.
-    pub fn account_entry(&self, profile: &str) -> Result<Option<Account>, StoreError> {
-        self.accounts_file().get(profile)
-    }
-
-    /// Record (or with `None`, forget) the profile's account, re-reading the file
-    /// under its lock so that other profiles' entries are kept as they are now. A
-    /// file too damaged to read is set aside on record and removed on forget.
-    pub fn set_account(
-        &self,
-        profile: &str,
-        account: Option<&Account>,
-    ) -> Result<Option<Replaced>, AuthError> {
-        let value = account
-            .map(serde_json::to_value)
-            .transpose()
-            .map_err(|e| AuthError::Store(e.to_string()))?;
-        let on_damage = if value.is_some() {
-            OnDamage::SetAside
-        } else {
-            OnDamage::Remove
-        };
-        self.accounts_file()
-            .update(on_damage, |all| match value {
-                Some(v) => {
-                    all.insert(profile.to_string(), v);
-                }
-                None => {
-                    all.remove(profile);
-                }
-            })
-            .map(|((), replaced)| replaced)
-            .map_err(|e| AuthError::Store(e.to_string()))
-    }
-}
-
 pub use crate::time::unix_now as now;
-
-/// Whether the access token is good for a while yet: 60 s before expiry, or half
-/// its lifetime for tokens that live less than two minutes.
-pub fn is_fresh(credential: &Credential) -> bool {
-    let lifetime = credential.expires_at.saturating_sub(credential.obtained_at);
-    let margin = if credential.obtained_at == 0 {
-        REFRESH_MARGIN_SECS
-    } else {
-        REFRESH_MARGIN_SECS.min(lifetime / 2)
-    };
-    credential.expires_at > now() + margin
-}
 
 /// Run blocking store work off the async threads.
 async fn blocking<T: Send + 'static>(
@@ -424,7 +337,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::store::Identity;
+    use crate::auth::store::{Identity, StoreKind};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A token endpoint on 127.0.0.1 that answers one request with `body`.
