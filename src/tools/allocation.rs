@@ -12,7 +12,7 @@ use crate::api::ApiRequest;
 use crate::time::Date;
 
 const VIEWS: &[&str] = &["showback", "chargeback"];
-const NSM_KEY_ID: Id = Id("get one from list_nsm_keys");
+const NSM_KEY_ID: Id = Id::new("get one from list_nsm_keys");
 
 pub const GET_CHARGEBACK_FOR_MONTH: Tool = Tool {
     name: "get_chargeback_for_month",

@@ -139,19 +139,51 @@ impl Ids {
 /// Data source ids, as list_data_sources gives them.
 pub const DATA_SOURCE_IDS: Ids = Ids::new(100, "get one from list_data_sources");
 
-/// One UUID; `hint` says where valid ones come from, for the reader's message.
+/// One UUID. The reader's message names where valid ones come from: `hint` in
+/// the usual message, or a whole `rule` where the usual one would mislead.
 #[derive(Debug, Clone, Copy)]
-pub struct Id(pub &'static str);
+pub struct Id {
+    hint: &'static str,
+    rule: Option<&'static str>,
+}
 
 impl Id {
+    pub const fn new(hint: &'static str) -> Id {
+        Id { hint, rule: None }
+    }
+
+    /// An id whose message is `rule` as given.
+    pub const fn ruled(rule: &'static str) -> Id {
+        Id {
+            hint: "",
+            rule: Some(rule),
+        }
+    }
+
     pub fn schema(self, description: &str) -> Value {
         s::uuid(description)
     }
 
     pub fn parse(self) -> impl Parse<String> {
-        args::uuid(self.0)
+        let usual = args::uuid(self.hint);
+        move |v: &Value, at: &str, p: &mut args::Problems| match self.rule {
+            None => usual(v, at, p),
+            Some(rule) => {
+                let id = v.as_str().filter(|s| args::is_uuid(s));
+                if id.is_none() {
+                    p.add(at, rule, Some(v));
+                }
+                id.map(str::to_ascii_lowercase)
+            }
+        }
     }
 }
 
 /// A pool, as list_pools gives it.
-pub const POOL_ID: Id = Id("get one from list_pools");
+pub const POOL_ID: Id = Id::new("get one from list_pools");
+/// An organization, as list_organizations gives it.
+pub const ORGANIZATION_ID: Id = Id::new("get one from list_organizations");
+/// A resource: DigiUsher's id, which models confuse with the cloud's own.
+pub const RESOURCE_ID: Id = Id::ruled(
+    "must be the DigiUsher resource id (a UUID) from list_resources, not the cloud provider's id; to find it, call list_resources with cloud_resource_id_like",
+);

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::args::{self, Problems, Reader, boolean, list, one_of};
-use super::field::Int;
+use super::field::{Int, RESOURCE_ID};
 use super::peek::{self, Count};
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -191,7 +191,7 @@ pub const GET_RESOURCE: Tool = Tool {
             vec![
                 (
                     "resource_id",
-                    s::uuid(
+                    RESOURCE_ID.schema(
                         "DigiUsher resource id (the id of a list_resources item), not the cloud provider's id.",
                     ),
                 ),
@@ -222,22 +222,8 @@ pub const GET_RESOURCE: Tool = Tool {
     run: Run::Single(get_resource),
 };
 
-fn resource_id() -> impl args::Parse<String> {
-    |v: &Value, at: &str, p: &mut Problems| {
-        let id = v.as_str().filter(|s| args::is_uuid(s));
-        if id.is_none() {
-            p.add(
-                at,
-                "must be the DigiUsher resource id (a UUID) from list_resources, not the cloud provider's id; to find it, call list_resources with cloud_resource_id_like",
-                Some(v),
-            );
-        }
-        id.map(str::to_ascii_lowercase)
-    }
-}
-
 fn get_resource(a: &mut Reader) -> Option<Plan> {
-    let id = a.required("resource_id", resource_id());
+    let id = a.required("resource_id", RESOURCE_ID.parse());
     let details = a.optional("details", boolean()).unwrap_or(true);
     Some(Plan::new(
         ApiRequest::get(format!("/restapi/v2/cloud_resources/{}", id?))

@@ -5,19 +5,17 @@
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Problems, Reader, boolean, list, object, one_of, string, uuid};
-use super::field::{Choices, TAG_KEY};
+use super::field::{Choices, ORGANIZATION_ID, TAG_KEY};
 use super::schema as s;
 use crate::time::Date;
 
-pub const ORG_HINT: &str = "get one from list_organizations";
-
 /// `organization_id`, required on most tools.
 pub fn organization_id(a: &mut Reader) -> Option<String> {
-    a.required("organization_id", uuid(ORG_HINT))
+    a.required("organization_id", ORGANIZATION_ID.parse())
 }
 
 pub fn organization_id_schema() -> Value {
-    s::bare_uuid()
+    ORGANIZATION_ID.schema("")
 }
 
 /// `start_date` and `end_date`, both required, end not before start.
