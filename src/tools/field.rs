@@ -187,3 +187,129 @@ pub const ORGANIZATION_ID: Id = Id::new("get one from list_organizations");
 pub const RESOURCE_ID: Id = Id::ruled(
     "must be the DigiUsher resource id (a UUID) from list_resources, not the cloud provider's id; to find it, call list_resources with cloud_resource_id_like",
 );
+
+/// A name of ASCII letters, digits and `_`, at most `max_len` bytes: one word, or
+/// dotted words. The reader's check and the schema's pattern (when `shown`) come
+/// from the same fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Word {
+    max_len: usize,
+    lower: bool,
+    dotted: bool,
+    shown: bool,
+    rule: &'static str,
+}
+
+impl Word {
+    fn allows(self, b: u8) -> bool {
+        b == b'_'
+            || b.is_ascii_digit()
+            || b.is_ascii_lowercase()
+            || (!self.lower && b.is_ascii_uppercase())
+    }
+
+    fn is_valid(self, s: &str) -> bool {
+        let word = |w: &str| !w.is_empty() && w.bytes().all(|b| self.allows(b));
+        s.len() <= self.max_len
+            && if self.dotted {
+                s.split('.').all(word)
+            } else {
+                word(s)
+            }
+    }
+
+    fn schema(self) -> Value {
+        if !self.shown || self.dotted {
+            return s::bare_string(1, self.max_len);
+        }
+        let letters = if self.lower { "a-z" } else { "A-Za-z" };
+        serde_json::json!({"type": "string", "pattern": format!("^[{letters}0-9_]{{1,{}}}$", self.max_len)})
+    }
+
+    fn parse(self) -> impl Parse<String> {
+        move |v: &Value, at: &str, p: &mut args::Problems| {
+            let s = v.as_str().filter(|s| self.is_valid(s));
+            if s.is_none() {
+                p.add(at, self.rule, Some(v));
+            }
+            s.map(str::to_string)
+        }
+    }
+}
+
+/// An optimization module, e.g. rightsizing_instances; the pattern is shown, as
+/// the model makes these names up from the description.
+pub const MODULE: Word = Word {
+    max_len: 64,
+    lower: true,
+    dotted: false,
+    shown: true,
+    rule: "must be a module name of lower-case letters, digits and _, e.g. rightsizing_instances",
+};
+
+/// A resource field or dotted path such as owner.name.
+pub const FIELD_PATH: Word = Word {
+    max_len: 128,
+    lower: false,
+    dotted: true,
+    shown: false,
+    rule: "must be a field name or dotted path such as owner.name",
+};
+
+/// A list of 1..=max distinct names.
+#[derive(Debug, Clone, Copy)]
+pub struct Names {
+    max: usize,
+    item: Word,
+}
+
+impl Names {
+    pub const fn new(max: usize, item: Word) -> Names {
+        Names { max, item }
+    }
+
+    pub fn schema(self, description: &str) -> Value {
+        s::array(description, self.item.schema(), 1, self.max, true)
+    }
+
+    pub fn parse(self) -> impl Parse<Vec<String>> {
+        args::list(1, self.max, true, self.item.parse())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn reads(word: Word, v: &str) -> bool {
+        let mut p = args::Problems::default();
+        word.parse()(&json!(v), "x", &mut p).is_some() && p.is_empty()
+    }
+
+    #[test]
+    fn a_module_pattern_and_its_check_agree_at_the_bounds() {
+        let long = "a".repeat(64);
+        assert!(reads(MODULE, &long) && reads(MODULE, "rightsizing_instances"));
+        for bad in ["", "Rightsizing", "a-b", &format!("{long}a")] {
+            assert!(!reads(MODULE, bad), "{bad}");
+        }
+        assert_eq!(MODULE.schema()["pattern"], "^[a-z0-9_]{1,64}$");
+    }
+
+    #[test]
+    fn a_field_path_is_dotted_words() {
+        assert!(reads(FIELD_PATH, "owner.name") && reads(FIELD_PATH, "Pool_1"));
+        for bad in [
+            "",
+            ".name",
+            "owner..name",
+            "owner.",
+            "a b",
+            &"a".repeat(129),
+        ] {
+            assert!(!reads(FIELD_PATH, bad), "{bad}");
+        }
+    }
+}

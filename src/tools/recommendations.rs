@@ -4,7 +4,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::args::{Reader, list, object, one_of};
-use super::field::{Choices, DATA_SOURCE_IDS, Ids, Int, NAME, TAG_KEY, TAG_VALUE, Texts};
+use super::field::{
+    Choices, DATA_SOURCE_IDS, Ids, Int, MODULE, NAME, Names, TAG_KEY, TAG_VALUE, Texts,
+};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -265,12 +267,8 @@ pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
                 ),
                 (
                     "types",
-                    s::array(
+                    MODULES.schema(
                         "Modules whose top items to include, e.g. rightsizing_instances, obsolete_snapshots, volumes_not_attached_for_a_long_time.",
-                        json!({"type": "string", "pattern": "^[a-z0-9_]{1,64}$"}),
-                        1,
-                        30,
-                        true,
                     ),
                 ),
                 (
@@ -298,29 +296,13 @@ pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
     run: Run::Single(get_optimizations_summary),
 };
 
-fn module_name() -> impl super::args::Parse<String> {
-    |v: &Value, at: &str, p: &mut super::args::Problems| {
-        let s = v.as_str().filter(|s| {
-            !s.is_empty()
-                && s.len() <= 64
-                && s.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        });
-        if s.is_none() {
-            p.add(
-                at,
-                "must be a module name of lower-case letters, digits and _, e.g. rightsizing_instances",
-                Some(v),
-            );
-        }
-        s.map(str::to_string)
-    }
-}
+/// The modules whose top items get_optimizations_summary includes.
+const MODULES: Names = Names::new(30, MODULE);
 
 fn get_optimizations_summary(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let ids = a.optional("data_source_ids", DATA_SOURCE_IDS.parse());
-    let types = a.optional("types", list(1, 30, true, module_name()));
+    let types = a.optional("types", MODULES.parse());
     let status_given = a.has("status");
     let limit_given = a.has("limit");
     let status = a.optional("status", one_of(&["active", "dismissed", "excluded"]));
