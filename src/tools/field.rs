@@ -277,6 +277,78 @@ impl Names {
     }
 }
 
+/// One value from a fixed set.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice(pub &'static [&'static str]);
+
+impl Choice {
+    pub fn schema(self, description: &str) -> Value {
+        s::one_of(description, self.0)
+    }
+
+    pub fn parse(self) -> impl Parse<&'static str> {
+        args::one_of(self.0)
+    }
+}
+
+/// A key of a [`Record`]: its name, its choices, and whether it is required.
+pub type Key = (&'static str, Choice, bool);
+
+/// A small object of choices, its schema and its reader walking the same keys.
+/// The reader gives the keys given, in the table's order.
+#[derive(Debug, Clone, Copy)]
+pub struct Record(pub &'static [Key]);
+
+impl Record {
+    pub fn schema(self, description: &str) -> Value {
+        let props = self.0.iter().map(|(k, c, _)| (*k, c.schema(""))).collect();
+        let required: Vec<&str> = self.0.iter().filter(|k| k.2).map(|k| k.0).collect();
+        s::described_object(description, props, &required)
+    }
+
+    pub fn parse(self) -> impl Parse<Value> {
+        args::object(&[], move |r| {
+            let mut out = serde_json::Map::new();
+            let mut complete = true;
+            for &(key, choice, required) in self.0 {
+                let value = if required {
+                    r.required(key, choice.parse())
+                } else {
+                    r.optional(key, choice.parse())
+                };
+                match value {
+                    Some(v) => {
+                        out.insert(key.into(), Value::from(v));
+                    }
+                    None => complete &= !required,
+                }
+            }
+            complete.then_some(Value::Object(out))
+        })
+    }
+}
+
+/// A list of 1..=max records; repeats allowed.
+#[derive(Debug, Clone, Copy)]
+pub struct Records {
+    max: usize,
+    item: Record,
+}
+
+impl Records {
+    pub const fn new(max: usize, item: Record) -> Records {
+        Records { max, item }
+    }
+
+    pub fn schema(self, description: &str) -> Value {
+        s::array(description, self.item.schema(""), 1, self.max, false)
+    }
+
+    pub fn parse(self) -> impl Parse<Vec<Value>> {
+        args::list(1, self.max, false, self.item.parse())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -310,6 +382,41 @@ mod tests {
             &"a".repeat(129),
         ] {
             assert!(!reads(FIELD_PATH, bad), "{bad}");
+        }
+    }
+
+    const SORT: Record = Record(&[
+        ("field", Choice(&["cost", "name"]), true),
+        ("direction", Choice(&["asc", "desc"]), false),
+    ]);
+
+    #[test]
+    fn a_record_reads_what_its_schema_describes() {
+        let schema = SORT.schema("");
+        assert_eq!(schema["required"], json!(["field"]));
+        assert_eq!(
+            schema["properties"]["direction"]["enum"],
+            json!(["asc", "desc"])
+        );
+        let read = |v: Value| {
+            let mut p = args::Problems::default();
+            SORT.parse()(&v, "x", &mut p).filter(|_| p.is_empty())
+        };
+        assert_eq!(
+            read(json!({"field": "cost"})),
+            Some(json!({"field": "cost"}))
+        );
+        assert_eq!(
+            read(json!({"direction": "asc", "field": "name"})),
+            Some(json!({"field": "name", "direction": "asc"}))
+        );
+        for bad in [
+            json!({"direction": "asc"}),
+            json!({"field": "size"}),
+            json!({"field": "cost", "direction": "up"}),
+            json!({"field": "cost", "by": 1}),
+        ] {
+            assert_eq!(read(bad.clone()), None, "{bad}");
         }
     }
 }

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Problems, Reader, boolean, list, object, one_of, string, uuid};
-use super::field::{Choices, ORGANIZATION_ID, TAG_KEY};
+use super::field::{Choice, Choices, ORGANIZATION_ID, Record, Records, TAG_KEY};
 use super::schema as s;
 use crate::time::Date;
 
@@ -289,38 +289,21 @@ pub fn group_by_schema() -> Value {
     })
 }
 
+/// `order_by`: up to three sort keys.
+const ORDER_BY: Records = Records::new(
+    3,
+    Record(&[
+        ("field", Choice(ORDER_FIELDS), true),
+        ("direction", Choice(DIRECTIONS), false),
+    ]),
+);
+
 pub fn order_by() -> impl args::Parse<Vec<Value>> {
-    list(
-        1,
-        3,
-        false,
-        object(&[], |r| {
-            let field = r.required("field", one_of(ORDER_FIELDS));
-            let direction = r.optional("direction", one_of(DIRECTIONS));
-            let mut m = Map::new();
-            m.insert("field".into(), json!(field?));
-            if let Some(d) = direction {
-                m.insert("direction".into(), json!(d));
-            }
-            Some(Value::Object(m))
-        }),
-    )
+    ORDER_BY.parse()
 }
 
 pub fn order_by_schema() -> Value {
-    json!({
-        "type": "array",
-        "description": "Default billed_cost desc.",
-        "items": s::object(
-            vec![
-                ("field", s::one_of("", ORDER_FIELDS)),
-                ("direction", s::one_of("", DIRECTIONS)),
-            ],
-            &["field"],
-        ),
-        "minItems": 1,
-        "maxItems": 3,
-    })
+    ORDER_BY.schema("Default billed_cost desc.")
 }
 
 pub fn default_order_by() -> Value {
