@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::args::{Reader, boolean, one_of};
-use super::field::{Int, SEARCH, TAG_KEY};
+use super::field::{DIMENSION_TYPE, Int, SEARCH, TAG_KEY, TAG_TYPE};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -185,12 +185,12 @@ fn dimension_schema() -> Value {
     s::described_object(
         "{\"dimension_type\":\"standard\",\"name\":\"service_name\"},{\"dimension_type\":\"tag\",\"tag_type\":\"keys\"} for tag keys, or {\"dimension_type\":\"tag\",\"tag_type\":\"values\",\"key\":\"Environment\"} for one tag's values.",
         vec![
-            ("dimension_type", s::one_of("", &["standard", "tag"])),
+            ("dimension_type", DIMENSION_TYPE.schema("")),
             (
                 "name",
                 json!({"type": "string", "description": "For standard: a get_expenses group_by dimension."}),
             ),
-            ("tag_type", s::one_of("", &["keys", "values"])),
+            ("tag_type", TAG_TYPE.schema("")),
             ("key", TAG_KEY.schema("For tag_type values.")),
         ],
         &["dimension_type"],
@@ -200,14 +200,14 @@ fn dimension_schema() -> Value {
 /// The `dimension` object in its three forms.
 fn dimension() -> impl super::args::Parse<Value> {
     super::args::object(&[], |r| {
-        let kind = r.required("dimension_type", one_of(&["standard", "tag"]));
+        let kind = r.required("dimension_type", DIMENSION_TYPE.parse());
         match kind {
             Some("standard") => {
                 let name = r.required("name", one_of(vocab::STANDARD_DIMENSIONS));
                 Some(json!({"dimension_type": "standard", "name": name?}))
             }
             Some(_) => {
-                let tag_type = r.required("tag_type", one_of(&["keys", "values"]));
+                let tag_type = r.required("tag_type", TAG_TYPE.parse());
                 let key_given = r.has("key");
                 let key = r.optional("key", TAG_KEY.parse());
                 match tag_type? {

@@ -349,6 +349,33 @@ impl Records {
     }
 }
 
+/// Standard dimension or tag, in a dimension object.
+pub const DIMENSION_TYPE: Choice = Choice(&["standard", "tag"]);
+/// The keys of the tags, or one key's values.
+pub const TAG_TYPE: Choice = Choice(&["keys", "values"]);
+
+/// The bounds of a list of 1..=max items whose reader is their own: objects
+/// with rules across keys, or one of several forms.
+#[derive(Debug, Clone, Copy)]
+pub struct Many {
+    max: usize,
+    unique: bool,
+}
+
+impl Many {
+    pub const fn new(max: usize, unique: bool) -> Many {
+        Many { max, unique }
+    }
+
+    pub fn schema(self, description: &str, item: Value) -> Value {
+        s::array(description, item, 1, self.max, self.unique)
+    }
+
+    pub fn parse<T: PartialEq>(self, item: impl Parse<T>) -> impl Parse<Vec<T>> {
+        args::list(1, self.max, self.unique, item)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Problems, Reader, boolean, list, object, one_of, string, uuid};
-use super::field::{Choice, Choices, ORGANIZATION_ID, Record, Records, TAG_KEY};
+use super::field::{Choice, Choices, Many, ORGANIZATION_ID, Record, Records, TAG_KEY, TAG_TYPE};
 use super::schema as s;
 use crate::time::Date;
 
@@ -233,60 +233,54 @@ const ORDER_FIELDS: &[&str] = &[
 ];
 const DIRECTIONS: &[&str] = &["asc", "desc"];
 
+/// `group_by`: up to three dimensions or tag specs.
+const GROUP_BY: Many = Many::new(3, true);
+
 pub fn group_by() -> impl args::Parse<Vec<Value>> {
-    list(
-        1,
-        3,
-        true,
-        |v: &Value, at: &str, p: &mut Problems| match v {
-            Value::String(_) => one_of(STANDARD_DIMENSIONS)(v, at, p).map(|d| json!(d)),
-            Value::Object(_) => object(&[], |r| {
-                let kind = r.required("type", one_of(&["keys", "values"]));
-                let key_given = r.has("key");
-                let key = r.optional("key", TAG_KEY.parse());
-                match kind? {
-                    "values" if !key_given => {
-                        r.problem("key", "is required when type is values", None);
-                        None
-                    }
-                    "values" => Some(json!({"type": "values", "key": key?})),
-                    _ if key_given => {
-                        r.problem("key", "must be omitted when type is keys", None);
-                        None
-                    }
-                    _ => Some(json!({"type": "keys"})),
+    GROUP_BY.parse(|v: &Value, at: &str, p: &mut Problems| match v {
+        Value::String(_) => one_of(STANDARD_DIMENSIONS)(v, at, p).map(|d| json!(d)),
+        Value::Object(_) => object(&[], |r| {
+            let kind = r.required("type", TAG_TYPE.parse());
+            let key_given = r.has("key");
+            let key = r.optional("key", TAG_KEY.parse());
+            match kind? {
+                "values" if !key_given => {
+                    r.problem("key", "is required when type is values", None);
+                    None
                 }
-            })(v, at, p),
-            _ => {
-                p.add(
-                    at,
-                    "must be a dimension name or a tag spec {\"type\": \"values\", \"key\": …}",
-                    Some(v),
-                );
-                None
+                "values" => Some(json!({"type": "values", "key": key?})),
+                _ if key_given => {
+                    r.problem("key", "must be omitted when type is keys", None);
+                    None
+                }
+                _ => Some(json!({"type": "keys"})),
             }
-        },
-    )
+        })(v, at, p),
+        _ => {
+            p.add(
+                at,
+                "must be a dimension name or a tag spec {\"type\": \"values\", \"key\": …}",
+                Some(v),
+            );
+            None
+        }
+    })
 }
 
 pub fn group_by_schema() -> Value {
-    json!({
-        "type": "array",
-        "description": "A dimension, or a tag: {\"type\":\"values\",\"key\":\"Env\"} or {\"type\":\"keys\"}.",
-        "items": {"anyOf": [
+    GROUP_BY.schema(
+        "A dimension, or a tag: {\"type\":\"values\",\"key\":\"Env\"} or {\"type\":\"keys\"}.",
+        json!({"anyOf": [
             {"type": "string", "enum": STANDARD_DIMENSIONS},
             s::object(
                 vec![
-                    ("type", s::one_of("", &["values", "keys"])),
+                    ("type", TAG_TYPE.schema("")),
                     ("key", TAG_KEY.schema("Tag key, for values.")),
                 ],
                 &["type"],
             ),
-        ]},
-        "minItems": 1,
-        "maxItems": 3,
-        "uniqueItems": true,
-    })
+        ]}),
+    )
 }
 
 /// `order_by`: up to three sort keys.
