@@ -376,6 +376,53 @@ impl Many {
     }
 }
 
+/// Values an expense or a tag filter matches exactly.
+pub const FILTER_VALUES: Texts = Texts::new(1000, TAG_VALUE);
+
+/// Tag filters `{key, include, exclude, exists}`: the resource tags of
+/// list_recommendations and the tags of an expense filter, one spec for both.
+#[derive(Debug, Clone, Copy)]
+pub struct TagFilters(pub Many);
+
+/// Up to twenty tag filters.
+pub const TAG_FILTERS: TagFilters = TagFilters(Many::new(20, false));
+
+impl TagFilters {
+    pub fn schema(self, description: &str) -> Value {
+        let item = s::object(
+            vec![
+                ("key", TAG_KEY.schema("")),
+                ("include", FILTER_VALUES.schema("")),
+                ("exclude", FILTER_VALUES.schema("")),
+                ("exists", s::boolean("Set (true) or not.", None)),
+            ],
+            &["key"],
+        );
+        self.0.schema(description, item)
+    }
+
+    pub fn parse(self) -> impl Parse<Vec<Value>> {
+        self.0.parse(args::object(&[], |r| {
+            let key = r.required("key", TAG_KEY.parse());
+            let include = r.optional("include", FILTER_VALUES.parse());
+            let exclude = r.optional("exclude", FILTER_VALUES.parse());
+            let exists = r.optional("exists", args::boolean());
+            let mut m = serde_json::Map::new();
+            m.insert("key".into(), Value::from(key?));
+            if let Some(v) = include {
+                m.insert("include".into(), Value::from(v));
+            }
+            if let Some(v) = exclude {
+                m.insert("exclude".into(), Value::from(v));
+            }
+            if let Some(v) = exists {
+                m.insert("exists".into(), Value::from(v));
+            }
+            Some(Value::Object(m))
+        }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

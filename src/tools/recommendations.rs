@@ -3,9 +3,9 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, list, object, one_of};
+use super::args::{Reader, one_of};
 use super::field::{
-    Choices, DATA_SOURCE_IDS, Ids, Int, MODULE, NAME, Names, TAG_KEY, TAG_VALUE, Texts,
+    Choice, Choices, DATA_SOURCE_IDS, Ids, Int, MODULE, NAME, Names, TAG_FILTERS, Texts,
 };
 use super::peek;
 use super::schema as s;
@@ -37,19 +37,18 @@ const SEVERITIES: Choices = Choices(&["low", "medium", "high", "critical"]);
 const OFFSET: Int = Int::new(0, 1_000_000_000).or(0);
 const LIMIT: Int = Int::new(1, 500).or(50);
 const SUMMARY_LIMIT: Int = Int::new(1, 100);
-const SORT_BY: &[&str] = &[
+const SORT_BY: Choice = Choice(&[
     "annual_savings",
     "monthly_savings",
     "severity",
     "created_at",
     "last_seen_at",
     "status",
-];
-const DIRECTIONS: &[&str] = &["asc", "desc"];
+]);
+const DIRECTIONS: Choice = Choice(&["asc", "desc"]);
 const SCENARIO_IDS: Texts = Texts::new(50, NAME);
 const ASSIGNEE_IDS: Ids = Ids::new(100, "a user id");
 const NAMES: Texts = Texts::new(100, NAME);
-const TAG_VALUES: Texts = Texts::new(1000, TAG_VALUE);
 
 pub const LIST_RECOMMENDATIONS: Tool = Tool {
     name: "list_recommendations",
@@ -68,33 +67,16 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                 ("resource_type", NAMES.schema("e.g. EC2, RDS.")),
                 ("region", NAMES.schema("e.g. us-east-1.")),
                 ("service", NAMES.schema("e.g. AmazonEC2.")),
-                (
-                    "resource_tags",
-                    s::array(
-                        "",
-                        s::object(
-                            vec![
-                                ("key", TAG_KEY.schema("")),
-                                ("include", TAG_VALUES.schema("")),
-                                ("exclude", TAG_VALUES.schema("")),
-                                ("exists", s::boolean("Set (true) or not.", None)),
-                            ],
-                            &["key"],
-                        ),
-                        1,
-                        20,
-                        false,
-                    ),
-                ),
+                ("resource_tags", TAG_FILTERS.schema("")),
                 ("offset", OFFSET.schema("")),
                 ("limit", LIMIT.schema("")),
                 (
                     "sort_by",
-                    s::with_default(s::one_of("", SORT_BY), json!("annual_savings")),
+                    s::with_default(SORT_BY.schema(""), json!("annual_savings")),
                 ),
                 (
                     "sort_direction",
-                    s::with_default(s::one_of("", DIRECTIONS), json!("desc")),
+                    s::with_default(DIRECTIONS.schema(""), json!("desc")),
                 ),
             ],
             &["organization_id"],
@@ -158,7 +140,7 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
     }
     put(
         "resource_tags",
-        a.optional("resource_tags", list(1, 20, false, resource_tag()))
+        a.optional("resource_tags", TAG_FILTERS.parse())
             .map(Value::Array),
     );
     let offset = OFFSET.read(a, "offset").unwrap_or_default();
@@ -167,11 +149,11 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
     put("limit", Some(json!(limit)));
     put(
         "sort_by",
-        a.optional("sort_by", one_of(SORT_BY)).map(|v| json!(v)),
+        a.optional("sort_by", SORT_BY.parse()).map(|v| json!(v)),
     );
     put(
         "sort_direction",
-        a.optional("sort_direction", one_of(DIRECTIONS))
+        a.optional("sort_direction", DIRECTIONS.parse())
             .map(|v| json!(v)),
     );
     let request = ApiRequest::post(
@@ -191,27 +173,6 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
             _ => Vec::new(),
         }
     }))
-}
-
-fn resource_tag() -> impl super::args::Parse<Value> {
-    object(&[], |r| {
-        let key = r.required("key", TAG_KEY.parse());
-        let include = r.optional("include", TAG_VALUES.parse());
-        let exclude = r.optional("exclude", TAG_VALUES.parse());
-        let exists = r.optional("exists", super::args::boolean());
-        let mut m = Map::new();
-        m.insert("key".into(), json!(key?));
-        if let Some(v) = include {
-            m.insert("include".into(), json!(v));
-        }
-        if let Some(v) = exclude {
-            m.insert("exclude".into(), json!(v));
-        }
-        if let Some(v) = exists {
-            m.insert("exists".into(), json!(v));
-        }
-        Some(Value::Object(m))
-    })
 }
 
 pub const LIST_SCENARIOS: Tool = Tool {
