@@ -5,7 +5,10 @@
 use serde_json::{Map, Value, json};
 
 use super::args::{self, Problems, Reader, boolean, list, object, one_of, string, uuid};
-use super::field::{Choice, Choices, Many, ORGANIZATION_ID, Record, Records, TAG_KEY, TAG_TYPE};
+use super::field::{
+    Choice, Choices, FILTER_VALUES, Many, ORGANIZATION_ID, Record, Records, TAG_FILTERS, TAG_KEY,
+    TAG_TYPE,
+};
 use super::schema as s;
 use crate::time::Date;
 
@@ -111,10 +114,9 @@ pub const FILTER_SUGGESTIONS: &[(&str, &str)] = &[
     ("tag", "tags"),
 ];
 
-/// Strings of 1–1000 non-empty items.
-fn value_list() -> impl args::Parse<Vec<String>> {
-    list(1, 1000, false, string(1, 1024))
-}
+/// Conditions on one amount: a range takes at most one of each operator.
+const RANGE: Many = Many::new(4, false);
+const RANGE_OP: Choice = Choice(RANGE_OPS);
 
 /// The expense filter object, validated and rebuilt without nulls.
 pub fn expense_filters() -> impl args::Parse<Map<String, Value>> {
@@ -126,11 +128,11 @@ pub fn expense_filters() -> impl args::Parse<Map<String, Value>> {
             }
         }
         for key in RANGE_FILTER_KEYS {
-            if let Some(v) = r.optional(key, list(1, 4, false, range_condition())) {
+            if let Some(v) = r.optional(key, RANGE.parse(range_condition())) {
                 out.insert((*key).to_string(), Value::Array(v));
             }
         }
-        if let Some(tags) = r.optional("tags", list(1, 20, false, tag_filter())) {
+        if let Some(tags) = r.optional("tags", TAG_FILTERS.parse()) {
             out.insert("tags".into(), Value::Array(tags));
         }
         (!r.failed()).then_some(out)
@@ -140,10 +142,10 @@ pub fn expense_filters() -> impl args::Parse<Map<String, Value>> {
 /// `["a", "b"]` or `{"include": [...], "exclude": [...]}`.
 fn value_filter(v: &Value, at: &str, p: &mut Problems) -> Option<Value> {
     match v {
-        Value::Array(_) => value_list()(v, at, p).map(|l| json!(l)),
+        Value::Array(_) => FILTER_VALUES.parse()(v, at, p).map(|l| json!(l)),
         Value::Object(_) => object(&[], |r| {
-            let include = r.optional("include", value_list());
-            let exclude = r.optional("exclude", value_list());
+            let include = r.optional("include", FILTER_VALUES.parse());
+            let exclude = r.optional("exclude", FILTER_VALUES.parse());
             if include.is_none() && exclude.is_none() && !r.failed() {
                 r.problem("include", "give include, exclude or both", None);
                 return None;
@@ -177,39 +179,31 @@ fn range_condition() -> impl args::Parse<Value> {
             }
             n.map(|_| v.clone())
         });
-        let op = r.required("op", one_of(RANGE_OPS));
+        let op = r.required("op", RANGE_OP.parse());
         Some(json!({"value": value?, "op": op?}))
-    })
-}
-
-fn tag_filter() -> impl args::Parse<Value> {
-    object(&[], |r| {
-        let key = r.required("key", TAG_KEY.parse());
-        let include = r.optional("include", value_list());
-        let exclude = r.optional("exclude", value_list());
-        let exists = r.optional("exists", boolean());
-        let mut m = Map::new();
-        m.insert("key".into(), json!(key?));
-        if let Some(i) = include {
-            m.insert("include".into(), json!(i));
-        }
-        if let Some(e) = exclude {
-            m.insert("exclude".into(), json!(e));
-        }
-        if let Some(e) = exists {
-            m.insert("exists".into(), json!(e));
-        }
-        Some(Value::Object(m))
     })
 }
 
 /// The filter object, described rather than spelled out: written as properties,
 /// its 27 keys and three value shapes cost more than the rest of get_expenses. It
 /// has no `type`, so it needs no property list; the reader checks every key and
-/// value with a message that says what to fix.
+/// value with a message that says what to fix. The keys and operators named are
+/// the reader's own tables.
 pub fn expense_filters_schema() -> Value {
+    let not_in = |keys: &[&'static str], other: &[&str]| -> Vec<&'static str> {
+        keys.iter()
+            .copied()
+            .filter(|k| !other.contains(k))
+            .collect()
+    };
+    let unfiltered = not_in(STANDARD_DIMENSIONS, VALUE_FILTER_KEYS).join(", ");
+    let extra = not_in(VALUE_FILTER_KEYS, STANDARD_DIMENSIONS).join(", ");
+    let ranges = RANGE_FILTER_KEYS.join(", ");
+    let ops = RANGE_OPS.join("|");
     json!({
-        "description": "Object of exact values. Keys: group_by dimensions (not rule_id), sku_id: [values] or {\"include\":[...],\"exclude\":[...]}; billed_cost, effective_cost, list_cost, consumed_quantity: [{\"op\":\"gt|gte|lt|lte\",\"value\":1}]; tags: [{\"key\":\"Env\",\"include\":[...],\"exclude\":[...],\"exists\":true}].",
+        "description": format!(
+            "Object of exact values. Keys: group_by dimensions (not {unfiltered}), {extra}: [values] or {{\"include\":[...],\"exclude\":[...]}}; {ranges}: [{{\"op\":\"{ops}\",\"value\":1}}]; tags: [{{\"key\":\"Env\",\"include\":[...],\"exclude\":[...],\"exists\":true}}]."
+        ),
     })
 }
 
@@ -601,4 +595,37 @@ pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
         ),
     ]);
     props
+}
+#[cfg(test)]
+mod filter_tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn accepts(filters: Value) -> bool {
+        let mut p = Problems::default();
+        expense_filters()(&filters, "filters", &mut p).is_some() && p.is_empty()
+    }
+
+    /// The description is built from the reader's tables; this checks that what it
+    /// names is what the reader takes.
+    #[test]
+    fn the_filter_description_names_what_the_reader_takes() {
+        let text = expense_filters_schema()["description"].to_string();
+        assert!(text.contains("(not rule_id), sku_id:"), "{text}");
+        assert!(!accepts(json!({"rule_id": ["x"]})));
+        assert!(accepts(json!({"sku_id": {"exclude": ["x"]}})));
+        for key in RANGE_FILTER_KEYS {
+            assert!(text.contains(key), "{key}");
+            for op in RANGE_OPS {
+                assert!(
+                    accepts(json!({*key: [{"op": op, "value": 1.5}]})),
+                    "{key} {op}"
+                );
+            }
+            assert!(!accepts(json!({*key: [{"op": "eq", "value": 1}]})));
+        }
+        assert!(text.contains("gt|gte|lt|lte"), "{text}");
+        assert!(accepts(json!({"tags": [{"key": "Env", "exists": true}]})));
+    }
 }
