@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::args::{Reader, boolean, one_of};
-use super::field::{DIMENSION_TYPE, Int, SEARCH, TAG_KEY, TAG_TYPE};
+use super::field::{Choice, DIMENSION_TYPE, Int, SEARCH, TAG_KEY, TAG_TYPE};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -58,7 +58,7 @@ impl ExpenseQuery {
         let organization_id = organization_id(a);
         let range = vocab::date_range(a);
         let currency = a.optional("currency", vocab::currency());
-        let granularity = a.optional("granularity", one_of(vocab::GRANULARITIES));
+        let granularity = a.optional("granularity", vocab::GRANULARITY.parse());
         let group_by = a.optional("group_by", vocab::group_by());
         let filters = a
             .optional("filters", vocab::expense_filters())
@@ -128,7 +128,7 @@ pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
         ("currency", vocab::currency_schema()),
         (
             "granularity",
-            s::one_of("total: one row per group.", vocab::GRANULARITIES),
+            vocab::GRANULARITY.schema("total: one row per group."),
         ),
         ("group_by", vocab::group_by_schema()),
         ("filters", vocab::expense_filters_schema()),
@@ -323,7 +323,7 @@ fn get_dimension_lookups(a: &mut Reader) -> Option<Plan> {
 
 // ---- get_expenses_breakdown --------------------------------------------------
 
-const BREAKDOWN_BY: &[&str] = &[
+const BREAKDOWN_BY: Choice = Choice(&[
     "employee_id",
     "pool_id",
     "cloud_account_id",
@@ -333,7 +333,7 @@ const BREAKDOWN_BY: &[&str] = &[
     "k8s_node",
     "k8s_namespace",
     "k8s_service",
-];
+]);
 
 pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
     name: "get_expenses_breakdown",
@@ -346,7 +346,7 @@ pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
             ("end_date", s::date("Last day, inclusive (UTC).")),
             (
                 "breakdown_by",
-                s::with_default(s::one_of("", BREAKDOWN_BY), json!("service_name")),
+                s::with_default(BREAKDOWN_BY.schema(""), json!("service_name")),
             ),
         ];
         // The filter set is described in list_resources, which is always listed too.
@@ -375,7 +375,7 @@ fn get_expenses_breakdown(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let range = vocab::date_range(a);
     let breakdown_by = a
-        .optional("breakdown_by", one_of(BREAKDOWN_BY))
+        .optional("breakdown_by", BREAKDOWN_BY.parse())
         .unwrap_or("service_name");
     let filters = vocab::resource_filters(a);
     let include_daily = a.optional("include_daily", boolean()).unwrap_or(false);

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, one_of};
+use super::args::Reader;
 use super::field::{
     Choice, Choices, DATA_SOURCE_IDS, Ids, Int, MODULE, NAME, Names, TAG_FILTERS, Texts,
 };
@@ -46,6 +46,8 @@ const SORT_BY: Choice = Choice(&[
     "status",
 ]);
 const DIRECTIONS: Choice = Choice(&["asc", "desc"]);
+/// Which items of the optimization modules.
+const ITEM_STATUSES: Choice = Choice(&["active", "dismissed", "excluded"]);
 const SCENARIO_IDS: Texts = Texts::new(50, NAME);
 const ASSIGNEE_IDS: Ids = Ids::new(100, "a user id");
 const NAMES: Texts = Texts::new(100, NAME);
@@ -185,10 +187,7 @@ pub const LIST_SCENARIOS: Tool = Tool {
                 ("organization_id", organization_id_schema()),
                 (
                     "cloud_provider",
-                    s::one_of(
-                        "Only scenarios for this data source type.",
-                        vocab::CLOUD_TYPES,
-                    ),
+                    vocab::CLOUD_TYPE.schema("Only scenarios for this data source type."),
                 ),
             ],
             &["organization_id"],
@@ -204,7 +203,7 @@ pub const LIST_SCENARIOS: Tool = Tool {
 
 fn list_scenarios(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
-    let provider = a.optional("cloud_provider", one_of(vocab::CLOUD_TYPES));
+    let provider = a.optional("cloud_provider", vocab::CLOUD_TYPE.parse());
     Some(Plan::new(
         ApiRequest::get(format!(
             "/api/v3/organizations/{}/recommendations/scenarios",
@@ -234,10 +233,7 @@ pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
                 ),
                 (
                     "status",
-                    s::one_of(
-                        "Which items of those modules: active (default), dismissed or excluded; only with types.",
-                        &["active", "dismissed", "excluded"],
-                    ),
+                    ITEM_STATUSES.schema("Which items of those modules: active (default), dismissed or excluded; only with types."),
                 ),
                 (
                     "limit",
@@ -266,7 +262,7 @@ fn get_optimizations_summary(a: &mut Reader) -> Option<Plan> {
     let types = a.optional("types", MODULES.parse());
     let status_given = a.has("status");
     let limit_given = a.has("limit");
-    let status = a.optional("status", one_of(&["active", "dismissed", "excluded"]));
+    let status = a.optional("status", ITEM_STATUSES.parse());
     let limit = SUMMARY_LIMIT.read(a, "limit");
     if types.is_none() && !a.failed() && (status_given || limit_given) {
         a.problem(

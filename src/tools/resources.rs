@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::args::{Reader, boolean, one_of};
+use super::args::{Reader, boolean};
 use super::field::{FIELD_PATH, Int, Names, RESOURCE_ID};
 use super::peek::{self, Count};
 use super::schema as s;
@@ -19,7 +19,7 @@ pub const LIST_DATA_SOURCES: Tool = Tool {
         s::object(
             vec![
                 ("organization_id", organization_id_schema()),
-                ("type", s::one_of("", vocab::CLOUD_TYPES)),
+                ("type", vocab::CLOUD_TYPE.schema("")),
                 (
                     "details",
                     s::boolean(
@@ -43,7 +43,7 @@ pub const LIST_DATA_SOURCES: Tool = Tool {
 
 fn list_data_sources(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
-    let kind = a.optional("type", one_of(vocab::CLOUD_TYPES));
+    let kind = a.optional("type", vocab::CLOUD_TYPE.parse());
     let details = a.optional("details", boolean()).unwrap_or(true);
     let request = ApiRequest::get(format!("/restapi/v2/organizations/{}/cloud_accounts", org?))
         .param("details", details.to_string())

@@ -217,6 +217,7 @@ pub const METRICS: &[&str] = &[
 ];
 const METRIC_CHOICES: Choices = Choices(METRICS);
 pub const GRANULARITIES: &[&str] = &["day", "week", "month", "year", "total"];
+pub const GRANULARITY: Choice = Choice(GRANULARITIES);
 const ORDER_FIELDS: &[&str] = &[
     "date",
     "billed_cost",
@@ -372,6 +373,8 @@ pub const CLOUD_TYPES: &[&str] = &[
     "oci_cnr",
     "gcp_tenant",
 ];
+
+pub const CLOUD_TYPE: Choice = Choice(CLOUD_TYPES);
 
 pub const KPI_IDS: &[&str] = &[
     "effective_savings_rate",
