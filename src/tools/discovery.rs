@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, object, one_of};
+use super::args::{Reader, boolean, object};
 use super::expenses::{self, ExpenseQuery, dimension_query, lookups_request};
 use super::field::{DATA_SOURCE_IDS, DIMENSION_TYPE, Int, Many, SEARCH, TAG_KEY};
 use super::schema as s;
@@ -106,7 +106,7 @@ fn lookup() -> impl super::args::Parse<Lookup> {
         let kind = r.required("dimension_type", DIMENSION_TYPE.parse());
         let name = match kind {
             Some("standard") => r
-                .required("name", one_of(vocab::STANDARD_DIMENSIONS))
+                .required("name", vocab::DIMENSION.parse())
                 .map(str::to_string),
             _ => r.required("name", TAG_KEY.parse()),
         };

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, one_of};
+use super::args::{Reader, boolean};
 use super::field::{Choice, DIMENSION_TYPE, Int, SEARCH, TAG_KEY, TAG_TYPE};
 use super::peek;
 use super::schema as s;
@@ -203,7 +203,7 @@ fn dimension() -> impl super::args::Parse<Value> {
         let kind = r.required("dimension_type", DIMENSION_TYPE.parse());
         match kind {
             Some("standard") => {
-                let name = r.required("name", one_of(vocab::STANDARD_DIMENSIONS));
+                let name = r.required("name", vocab::DIMENSION.parse());
                 Some(json!({"dimension_type": "standard", "name": name?}))
             }
             Some(_) => {

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Problems, Reader, boolean, list, object, one_of, string, uuid};
+use super::args::{self, Problems, Reader, boolean, list, object, string, uuid};
 use super::field::{
     Choice, Choices, FILTER_VALUES, Many, ORGANIZATION_ID, Record, Records, TAG_FILTERS, TAG_KEY,
     TAG_TYPE,
@@ -71,6 +71,9 @@ pub const STANDARD_DIMENSIONS: &[&str] = &[
     "pool_id",
     "rule_id",
 ];
+
+/// A standard dimension, by name.
+pub const DIMENSION: Choice = Choice(STANDARD_DIMENSIONS);
 
 const VALUE_FILTER_KEYS: &[&str] = &[
     "service_name",
@@ -233,7 +236,7 @@ const GROUP_BY: Many = Many::new(3, true);
 
 pub fn group_by() -> impl args::Parse<Vec<Value>> {
     GROUP_BY.parse(|v: &Value, at: &str, p: &mut Problems| match v {
-        Value::String(_) => one_of(STANDARD_DIMENSIONS)(v, at, p).map(|d| json!(d)),
+        Value::String(_) => DIMENSION.parse()(v, at, p).map(|d| json!(d)),
         Value::Object(_) => object(&[], |r| {
             let kind = r.required("type", TAG_TYPE.parse());
             let key_given = r.has("key");
@@ -266,7 +269,7 @@ pub fn group_by_schema() -> Value {
     GROUP_BY.schema(
         "A dimension, or a tag: {\"type\":\"values\",\"key\":\"Env\"} or {\"type\":\"keys\"}.",
         json!({"anyOf": [
-            {"type": "string", "enum": STANDARD_DIMENSIONS},
+            DIMENSION.schema(""),
             s::object(
                 vec![
                     ("type", TAG_TYPE.schema("")),
