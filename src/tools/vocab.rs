@@ -4,10 +4,10 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Problems, Reader, boolean, list, object, string, uuid};
+use super::args::{self, Problems, Reader, boolean, list, object, string};
 use super::field::{
-    Choice, Choices, FILTER_VALUES, Many, ORGANIZATION_ID, Record, Records, TAG_FILTERS, TAG_KEY,
-    TAG_TYPE,
+    Choice, Choices, FILTER_VALUES, Ids, Many, NAME, ORGANIZATION_ID, Record, Records, TAG_FILTERS,
+    TAG_KEY, TAG_TYPE, Texts,
 };
 use super::schema as s;
 use crate::time::Date;
@@ -475,9 +475,9 @@ const LIST_FILTERS: &[ListFilter] = &[
 impl ListFilter {
     fn schema(&self) -> Value {
         let item = match self.item {
-            Item::Id(_) => s::bare_uuid(),
+            Item::Id(hint) => return Ids::new(self.max, hint).schema(self.description),
+            Item::Text => return Texts::new(self.max, NAME).schema(self.description),
             Item::Pool => s::bare_string(36, 37),
-            Item::Text => s::bare_string(1, 256),
             Item::ResourceType => s::bare_string(3, 256),
         };
         s::array(self.description, item, 1, self.max, false)
@@ -486,9 +486,9 @@ impl ListFilter {
     fn read(&self, a: &mut Reader) -> Option<Vec<String>> {
         let (key, max) = (self.input, self.max);
         match self.item {
-            Item::Id(hint) => a.optional(key, list(1, max, false, uuid(hint))),
+            Item::Id(hint) => a.optional(key, Ids::new(max, hint).parse()),
             Item::Pool => a.optional(key, list(1, max, false, pool_filter())),
-            Item::Text => a.optional(key, list(1, max, false, string(1, 256))),
+            Item::Text => a.optional(key, Texts::new(max, NAME).parse()),
             Item::ResourceType => a.optional(key, list(1, max, false, resource_type())),
         }
     }
