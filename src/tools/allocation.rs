@@ -3,16 +3,19 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Reader, boolean, list, object, one_of};
-use super::field::{Id, NAME, NSM_DIMENSION, POOL_ID, Texts};
+use super::args::{self, Reader, boolean, object};
+use super::field::{Choice, Id, Many, NAME, NSM_DIMENSION, POOL_ID, Texts};
 use super::schema as s;
 use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 use crate::time::Date;
 
-const VIEWS: &[&str] = &["showback", "chargeback"];
-const NSM_KEY_ID: Id = Id("get one from list_nsm_keys");
+const VIEWS: Choice = Choice(&["showback", "chargeback"]);
+const GRANULARITY: Choice = Choice(&["day", "month"]);
+/// Dimension filters of a North Star Metric.
+const NSM_FILTERS: Many = Many::new(20, false);
+const NSM_KEY_ID: Id = Id::new("get one from list_nsm_keys");
 
 pub const GET_CHARGEBACK_FOR_MONTH: Tool = Tool {
     name: "get_chargeback_for_month",
@@ -103,20 +106,15 @@ fn month_range(a: &mut Reader) -> Option<(Date, Date)> {
 const NSM_VALUES: Texts = Texts::new(100, NAME);
 
 fn nsm_filters() -> impl args::Parse<Vec<Value>> {
-    list(
-        1,
-        20,
-        false,
-        object(&[("name", "dimension"), ("value", "values")], |r| {
-            let dimension = r.required("dimension", NSM_DIMENSION.parse());
-            let values = r.required("values", NSM_VALUES.parse());
-            Some(json!({"dimension": dimension?, "values": values?}))
-        }),
-    )
+    NSM_FILTERS.parse(object(&[("name", "dimension"), ("value", "values")], |r| {
+        let dimension = r.required("dimension", NSM_DIMENSION.parse());
+        let values = r.required("values", NSM_VALUES.parse());
+        Some(json!({"dimension": dimension?, "values": values?}))
+    }))
 }
 
 fn nsm_filters_schema() -> Value {
-    s::array(
+    NSM_FILTERS.schema(
         "Keep only these values of the metric's dimensions, e.g. [{\"dimension\":\"environment\",\"values\":[\"prod\"]}]; this shrinks the denominator: cost_per_unit rises, pool costs stay.",
         s::object(
             vec![
@@ -125,9 +123,6 @@ fn nsm_filters_schema() -> Value {
             ],
             &["dimension", "values"],
         ),
-        1,
-        20,
-        false,
     )
 }
 
@@ -148,12 +143,11 @@ pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
         props.extend([
             (
                 "view",
-                s::one_of(
+                VIEWS.schema(
                     "showback: initial allocation; chargeback: after cross-pool reallocation.",
-                    VIEWS,
                 ),
             ),
-            ("granularity", s::one_of("", &["day", "month"])),
+            ("granularity", GRANULARITY.schema("")),
             (
                 "include_service_breakdown",
                 s::boolean("Break each pool's cost down by service.", Some(false)),
@@ -197,8 +191,8 @@ pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
 fn get_cost_allocation_summary(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let range = month_range(a);
-    let view = a.required("view", one_of(VIEWS));
-    let granularity = a.optional("granularity", one_of(&["day", "month"]));
+    let view = a.required("view", VIEWS.parse());
+    let granularity = a.optional("granularity", GRANULARITY.parse());
     let services = a
         .optional("include_service_breakdown", boolean())
         .unwrap_or(false);
@@ -302,9 +296,8 @@ pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
             (
                 "view",
                 s::with_default(
-                    s::one_of(
+                    VIEWS.schema(
                         "showback: initial allocation; chargeback: with cross-pool reallocation.",
-                        VIEWS,
                     ),
                     json!("showback"),
                 ),
@@ -336,7 +329,7 @@ fn get_unit_economics(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let range = month_range(a);
     let nsm_key_id = a.required("nsm_key_id", NSM_KEY_ID.parse());
-    let view = a.optional("view", one_of(VIEWS)).unwrap_or("showback");
+    let view = a.optional("view", VIEWS.parse()).unwrap_or("showback");
     let pool_id = a.optional("pool_id", POOL_ID.parse());
     let group_by = a.optional("group_by", NSM_DIMENSION.parse());
     let filters = a.optional("filters", nsm_filters());

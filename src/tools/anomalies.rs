@@ -19,7 +19,7 @@ pub const CONSTRAINT_TYPE_NAMES: &[&str] = &[
     "tagging_policy",
 ];
 const CONSTRAINT_TYPES: Choices = Choices(CONSTRAINT_TYPE_NAMES);
-const CONSTRAINT_ID: Id = Id("get one from list_anomalies");
+const CONSTRAINT_ID: Id = Id::new("get one from list_anomalies");
 const HIT_DAYS: Int = Int::new(0, 90).or(7);
 const HITS_LIMIT: Int = Int::new(1, 1000).or(100);
 const DEFAULT_TYPES: &[&str] = &["expense_anomaly", "resource_count_anomaly"];

@@ -6,9 +6,9 @@ use std::collections::{HashMap, HashSet};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, list, object, one_of, string};
+use super::args::{Reader, boolean, object};
 use super::expenses::{self, ExpenseQuery, dimension_query, lookups_request};
-use super::field::{DATA_SOURCE_IDS, Int, SEARCH};
+use super::field::{DATA_SOURCE_IDS, DIMENSION_TYPE, Int, Many, SEARCH, TAG_KEY};
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
 use super::{CallContext, Endpoint, Job, Output, Run, Subject, Tool, ToolError};
@@ -32,23 +32,20 @@ pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
                 ("organization_id", organization_id_schema()),
                 (
                     "dimensions",
-                    s::array(
+                    LOOKUPS.schema(
                         "What to look up, e.g. [{\"dimension_type\":\"standard\",\"name\":\"service_name\",\"search\":\"ec2\"},{\"dimension_type\":\"tag\",\"name\":\"Environment\",\"search\":\"prod\"}].",
                         s::object(
                             vec![
                                 (
                                     "dimension_type",
-                                    s::one_of(
+                                    DIMENSION_TYPE.schema(
                                         "standard for a built-in dimension, tag for the values of a tag key.",
-                                        &["standard", "tag"],
                                     ),
                                 ),
                                 (
                                     "name",
-                                    s::string(
+                                    TAG_KEY.schema(
                                         "A standard dimension (e.g. service_name, region_id, provider) or, for tag, the tag key (e.g. Environment).",
-                                        1,
-                                        256,
                                     ),
                                 ),
                                 (
@@ -62,9 +59,6 @@ pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
                             ],
                             &["dimension_type", "name"],
                         ),
-                        1,
-                        10,
-                        false,
                     ),
                 ),
                 (
@@ -86,6 +80,9 @@ pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
     run: Run::Composite(discover_expense_filters),
 };
 
+/// The dimensions discover_expense_filters looks up in one call.
+const LOOKUPS: Many = Many::new(10, false);
+
 #[derive(Debug, Clone, PartialEq)]
 struct Lookup {
     tag: bool,
@@ -106,12 +103,12 @@ impl Lookup {
 
 fn lookup() -> impl super::args::Parse<Lookup> {
     object(&[("key", "name")], |r| {
-        let kind = r.required("dimension_type", one_of(&["standard", "tag"]));
+        let kind = r.required("dimension_type", DIMENSION_TYPE.parse());
         let name = match kind {
             Some("standard") => r
-                .required("name", one_of(vocab::STANDARD_DIMENSIONS))
+                .required("name", vocab::DIMENSION.parse())
                 .map(str::to_string),
-            _ => r.required("name", string(1, 256)),
+            _ => r.required("name", TAG_KEY.parse()),
         };
         let search = r.optional("search", SEARCH.parse());
         let limit = ENTRY_LIMIT.read(r, "limit").unwrap_or_default();
@@ -126,7 +123,7 @@ fn lookup() -> impl super::args::Parse<Lookup> {
 
 fn discover_expense_filters(a: &mut Reader) -> Option<Job> {
     let org = organization_id(a);
-    let lookups = a.required("dimensions", list(1, 10, false, lookup()));
+    let lookups = a.required("dimensions", LOOKUPS.parse(lookup()));
     let auto_select = a.optional("auto_select", boolean()).unwrap_or(true);
     let (org, lookups) = (org?, lookups?);
     Some(Job::new(move |cx| discover(cx, org, lookups, auto_select)))

@@ -2,8 +2,8 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, one_of};
-use super::field::{Int, SEARCH, TAG_KEY};
+use super::args::{Reader, boolean};
+use super::field::{Choice, DIMENSION_TYPE, Int, SEARCH, TAG_KEY, TAG_TYPE};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -58,7 +58,7 @@ impl ExpenseQuery {
         let organization_id = organization_id(a);
         let range = vocab::date_range(a);
         let currency = a.optional("currency", vocab::currency());
-        let granularity = a.optional("granularity", one_of(vocab::GRANULARITIES));
+        let granularity = a.optional("granularity", vocab::GRANULARITY.parse());
         let group_by = a.optional("group_by", vocab::group_by());
         let filters = a
             .optional("filters", vocab::expense_filters())
@@ -128,7 +128,7 @@ pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
         ("currency", vocab::currency_schema()),
         (
             "granularity",
-            s::one_of("total: one row per group.", vocab::GRANULARITIES),
+            vocab::GRANULARITY.schema("total: one row per group."),
         ),
         ("group_by", vocab::group_by_schema()),
         ("filters", vocab::expense_filters_schema()),
@@ -185,12 +185,12 @@ fn dimension_schema() -> Value {
     s::described_object(
         "{\"dimension_type\":\"standard\",\"name\":\"service_name\"},{\"dimension_type\":\"tag\",\"tag_type\":\"keys\"} for tag keys, or {\"dimension_type\":\"tag\",\"tag_type\":\"values\",\"key\":\"Environment\"} for one tag's values.",
         vec![
-            ("dimension_type", s::one_of("", &["standard", "tag"])),
+            ("dimension_type", DIMENSION_TYPE.schema("")),
             (
                 "name",
                 json!({"type": "string", "description": "For standard: a get_expenses group_by dimension."}),
             ),
-            ("tag_type", s::one_of("", &["keys", "values"])),
+            ("tag_type", TAG_TYPE.schema("")),
             ("key", TAG_KEY.schema("For tag_type values.")),
         ],
         &["dimension_type"],
@@ -200,14 +200,14 @@ fn dimension_schema() -> Value {
 /// The `dimension` object in its three forms.
 fn dimension() -> impl super::args::Parse<Value> {
     super::args::object(&[], |r| {
-        let kind = r.required("dimension_type", one_of(&["standard", "tag"]));
+        let kind = r.required("dimension_type", DIMENSION_TYPE.parse());
         match kind {
             Some("standard") => {
-                let name = r.required("name", one_of(vocab::STANDARD_DIMENSIONS));
+                let name = r.required("name", vocab::DIMENSION.parse());
                 Some(json!({"dimension_type": "standard", "name": name?}))
             }
             Some(_) => {
-                let tag_type = r.required("tag_type", one_of(&["keys", "values"]));
+                let tag_type = r.required("tag_type", TAG_TYPE.parse());
                 let key_given = r.has("key");
                 let key = r.optional("key", TAG_KEY.parse());
                 match tag_type? {
@@ -323,7 +323,7 @@ fn get_dimension_lookups(a: &mut Reader) -> Option<Plan> {
 
 // ---- get_expenses_breakdown --------------------------------------------------
 
-const BREAKDOWN_BY: &[&str] = &[
+const BREAKDOWN_BY: Choice = Choice(&[
     "employee_id",
     "pool_id",
     "cloud_account_id",
@@ -333,7 +333,7 @@ const BREAKDOWN_BY: &[&str] = &[
     "k8s_node",
     "k8s_namespace",
     "k8s_service",
-];
+]);
 
 pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
     name: "get_expenses_breakdown",
@@ -346,7 +346,7 @@ pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
             ("end_date", s::date("Last day, inclusive (UTC).")),
             (
                 "breakdown_by",
-                s::with_default(s::one_of("", BREAKDOWN_BY), json!("service_name")),
+                s::with_default(BREAKDOWN_BY.schema(""), json!("service_name")),
             ),
         ];
         // The filter set is described in list_resources, which is always listed too.
@@ -375,7 +375,7 @@ fn get_expenses_breakdown(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let range = vocab::date_range(a);
     let breakdown_by = a
-        .optional("breakdown_by", one_of(BREAKDOWN_BY))
+        .optional("breakdown_by", BREAKDOWN_BY.parse())
         .unwrap_or("service_name");
     let filters = vocab::resource_filters(a);
     let include_daily = a.optional("include_daily", boolean()).unwrap_or(false);

@@ -139,19 +139,358 @@ impl Ids {
 /// Data source ids, as list_data_sources gives them.
 pub const DATA_SOURCE_IDS: Ids = Ids::new(100, "get one from list_data_sources");
 
-/// One UUID; `hint` says where valid ones come from, for the reader's message.
+/// One UUID. The reader's message names where valid ones come from: `hint` in
+/// the usual message, or a whole `rule` where the usual one would mislead.
 #[derive(Debug, Clone, Copy)]
-pub struct Id(pub &'static str);
+pub struct Id {
+    hint: &'static str,
+    rule: Option<&'static str>,
+}
 
 impl Id {
+    pub const fn new(hint: &'static str) -> Id {
+        Id { hint, rule: None }
+    }
+
+    /// An id whose message is `rule` as given.
+    pub const fn ruled(rule: &'static str) -> Id {
+        Id {
+            hint: "",
+            rule: Some(rule),
+        }
+    }
+
     pub fn schema(self, description: &str) -> Value {
         s::uuid(description)
     }
 
     pub fn parse(self) -> impl Parse<String> {
-        args::uuid(self.0)
+        let usual = args::uuid(self.hint);
+        move |v: &Value, at: &str, p: &mut args::Problems| match self.rule {
+            None => usual(v, at, p),
+            Some(rule) => {
+                let id = v.as_str().filter(|s| args::is_uuid(s));
+                if id.is_none() {
+                    p.add(at, rule, Some(v));
+                }
+                id.map(str::to_ascii_lowercase)
+            }
+        }
     }
 }
 
 /// A pool, as list_pools gives it.
-pub const POOL_ID: Id = Id("get one from list_pools");
+pub const POOL_ID: Id = Id::new("get one from list_pools");
+/// An organization, as list_organizations gives it.
+pub const ORGANIZATION_ID: Id = Id::new("get one from list_organizations");
+/// A resource: DigiUsher's id, which models confuse with the cloud's own.
+pub const RESOURCE_ID: Id = Id::ruled(
+    "must be the DigiUsher resource id (a UUID) from list_resources, not the cloud provider's id; to find it, call list_resources with cloud_resource_id_like",
+);
+
+/// A name of ASCII letters, digits and `_`, at most `max_len` bytes: one word, or
+/// dotted words. The reader's check and the schema's pattern (when `shown`) come
+/// from the same fields.
+#[derive(Debug, Clone, Copy)]
+pub struct Word {
+    max_len: usize,
+    lower: bool,
+    dotted: bool,
+    shown: bool,
+    rule: &'static str,
+}
+
+impl Word {
+    fn allows(self, b: u8) -> bool {
+        b == b'_'
+            || b.is_ascii_digit()
+            || b.is_ascii_lowercase()
+            || (!self.lower && b.is_ascii_uppercase())
+    }
+
+    fn is_valid(self, s: &str) -> bool {
+        let word = |w: &str| !w.is_empty() && w.bytes().all(|b| self.allows(b));
+        s.len() <= self.max_len
+            && if self.dotted {
+                s.split('.').all(word)
+            } else {
+                word(s)
+            }
+    }
+
+    fn schema(self) -> Value {
+        if !self.shown || self.dotted {
+            return s::bare_string(1, self.max_len);
+        }
+        let letters = if self.lower { "a-z" } else { "A-Za-z" };
+        serde_json::json!({"type": "string", "pattern": format!("^[{letters}0-9_]{{1,{}}}$", self.max_len)})
+    }
+
+    fn parse(self) -> impl Parse<String> {
+        move |v: &Value, at: &str, p: &mut args::Problems| {
+            let s = v.as_str().filter(|s| self.is_valid(s));
+            if s.is_none() {
+                p.add(at, self.rule, Some(v));
+            }
+            s.map(str::to_string)
+        }
+    }
+}
+
+/// An optimization module, e.g. rightsizing_instances; the pattern is shown, as
+/// the model makes these names up from the description.
+pub const MODULE: Word = Word {
+    max_len: 64,
+    lower: true,
+    dotted: false,
+    shown: true,
+    rule: "must be a module name of lower-case letters, digits and _, e.g. rightsizing_instances",
+};
+
+/// A resource field or dotted path such as owner.name.
+pub const FIELD_PATH: Word = Word {
+    max_len: 128,
+    lower: false,
+    dotted: true,
+    shown: false,
+    rule: "must be a field name or dotted path such as owner.name",
+};
+
+/// A list of 1..=max distinct names.
+#[derive(Debug, Clone, Copy)]
+pub struct Names {
+    max: usize,
+    item: Word,
+}
+
+impl Names {
+    pub const fn new(max: usize, item: Word) -> Names {
+        Names { max, item }
+    }
+
+    pub fn schema(self, description: &str) -> Value {
+        s::array(description, self.item.schema(), 1, self.max, true)
+    }
+
+    pub fn parse(self) -> impl Parse<Vec<String>> {
+        args::list(1, self.max, true, self.item.parse())
+    }
+}
+
+/// One value from a fixed set.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice(pub &'static [&'static str]);
+
+impl Choice {
+    pub fn schema(self, description: &str) -> Value {
+        s::one_of(description, self.0)
+    }
+
+    pub fn parse(self) -> impl Parse<&'static str> {
+        args::one_of(self.0)
+    }
+}
+
+/// A key of a [`Record`]: its name, its choices, and whether it is required.
+pub type Key = (&'static str, Choice, bool);
+
+/// A small object of choices, its schema and its reader walking the same keys.
+/// The reader gives the keys given, in the table's order.
+#[derive(Debug, Clone, Copy)]
+pub struct Record(pub &'static [Key]);
+
+impl Record {
+    pub fn schema(self, description: &str) -> Value {
+        let props = self.0.iter().map(|(k, c, _)| (*k, c.schema(""))).collect();
+        let required: Vec<&str> = self.0.iter().filter(|k| k.2).map(|k| k.0).collect();
+        s::described_object(description, props, &required)
+    }
+
+    pub fn parse(self) -> impl Parse<Value> {
+        args::object(&[], move |r| {
+            let mut out = serde_json::Map::new();
+            let mut complete = true;
+            for &(key, choice, required) in self.0 {
+                let value = if required {
+                    r.required(key, choice.parse())
+                } else {
+                    r.optional(key, choice.parse())
+                };
+                match value {
+                    Some(v) => {
+                        out.insert(key.into(), Value::from(v));
+                    }
+                    None => complete &= !required,
+                }
+            }
+            complete.then_some(Value::Object(out))
+        })
+    }
+}
+
+/// A list of 1..=max records; repeats allowed.
+#[derive(Debug, Clone, Copy)]
+pub struct Records {
+    max: usize,
+    item: Record,
+}
+
+impl Records {
+    pub const fn new(max: usize, item: Record) -> Records {
+        Records { max, item }
+    }
+
+    pub fn schema(self, description: &str) -> Value {
+        s::array(description, self.item.schema(""), 1, self.max, false)
+    }
+
+    pub fn parse(self) -> impl Parse<Vec<Value>> {
+        args::list(1, self.max, false, self.item.parse())
+    }
+}
+
+/// Standard dimension or tag, in a dimension object.
+pub const DIMENSION_TYPE: Choice = Choice(&["standard", "tag"]);
+/// The keys of the tags, or one key's values.
+pub const TAG_TYPE: Choice = Choice(&["keys", "values"]);
+
+/// The bounds of a list of 1..=max items whose reader is their own: objects
+/// with rules across keys, or one of several forms.
+#[derive(Debug, Clone, Copy)]
+pub struct Many {
+    max: usize,
+    unique: bool,
+}
+
+impl Many {
+    pub const fn new(max: usize, unique: bool) -> Many {
+        Many { max, unique }
+    }
+
+    pub fn schema(self, description: &str, item: Value) -> Value {
+        s::array(description, item, 1, self.max, self.unique)
+    }
+
+    pub fn parse<T: PartialEq>(self, item: impl Parse<T>) -> impl Parse<Vec<T>> {
+        args::list(1, self.max, self.unique, item)
+    }
+}
+
+/// Values an expense or a tag filter matches exactly.
+pub const FILTER_VALUES: Texts = Texts::new(1000, TAG_VALUE);
+
+/// Tag filters `{key, include, exclude, exists}`: the resource tags of
+/// list_recommendations and the tags of an expense filter, one spec for both.
+#[derive(Debug, Clone, Copy)]
+pub struct TagFilters(pub Many);
+
+/// Up to twenty tag filters.
+pub const TAG_FILTERS: TagFilters = TagFilters(Many::new(20, false));
+
+impl TagFilters {
+    pub fn schema(self, description: &str) -> Value {
+        let item = s::object(
+            vec![
+                ("key", TAG_KEY.schema("")),
+                ("include", FILTER_VALUES.schema("")),
+                ("exclude", FILTER_VALUES.schema("")),
+                ("exists", s::boolean("Set (true) or not.", None)),
+            ],
+            &["key"],
+        );
+        self.0.schema(description, item)
+    }
+
+    pub fn parse(self) -> impl Parse<Vec<Value>> {
+        self.0.parse(args::object(&[], |r| {
+            let key = r.required("key", TAG_KEY.parse());
+            let include = r.optional("include", FILTER_VALUES.parse());
+            let exclude = r.optional("exclude", FILTER_VALUES.parse());
+            let exists = r.optional("exists", args::boolean());
+            let mut m = serde_json::Map::new();
+            m.insert("key".into(), Value::from(key?));
+            if let Some(v) = include {
+                m.insert("include".into(), Value::from(v));
+            }
+            if let Some(v) = exclude {
+                m.insert("exclude".into(), Value::from(v));
+            }
+            if let Some(v) = exists {
+                m.insert("exists".into(), Value::from(v));
+            }
+            Some(Value::Object(m))
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn reads(word: Word, v: &str) -> bool {
+        let mut p = args::Problems::default();
+        word.parse()(&json!(v), "x", &mut p).is_some() && p.is_empty()
+    }
+
+    #[test]
+    fn a_module_pattern_and_its_check_agree_at_the_bounds() {
+        let long = "a".repeat(64);
+        assert!(reads(MODULE, &long) && reads(MODULE, "rightsizing_instances"));
+        for bad in ["", "Rightsizing", "a-b", &format!("{long}a")] {
+            assert!(!reads(MODULE, bad), "{bad}");
+        }
+        assert_eq!(MODULE.schema()["pattern"], "^[a-z0-9_]{1,64}$");
+    }
+
+    #[test]
+    fn a_field_path_is_dotted_words() {
+        assert!(reads(FIELD_PATH, "owner.name") && reads(FIELD_PATH, "Pool_1"));
+        for bad in [
+            "",
+            ".name",
+            "owner..name",
+            "owner.",
+            "a b",
+            &"a".repeat(129),
+        ] {
+            assert!(!reads(FIELD_PATH, bad), "{bad}");
+        }
+    }
+
+    const SORT: Record = Record(&[
+        ("field", Choice(&["cost", "name"]), true),
+        ("direction", Choice(&["asc", "desc"]), false),
+    ]);
+
+    #[test]
+    fn a_record_reads_what_its_schema_describes() {
+        let schema = SORT.schema("");
+        assert_eq!(schema["required"], json!(["field"]));
+        assert_eq!(
+            schema["properties"]["direction"]["enum"],
+            json!(["asc", "desc"])
+        );
+        let read = |v: Value| {
+            let mut p = args::Problems::default();
+            SORT.parse()(&v, "x", &mut p).filter(|_| p.is_empty())
+        };
+        assert_eq!(
+            read(json!({"field": "cost"})),
+            Some(json!({"field": "cost"}))
+        );
+        assert_eq!(
+            read(json!({"direction": "asc", "field": "name"})),
+            Some(json!({"field": "name", "direction": "asc"}))
+        );
+        for bad in [
+            json!({"direction": "asc"}),
+            json!({"field": "size"}),
+            json!({"field": "cost", "direction": "up"}),
+            json!({"field": "cost", "by": 1}),
+        ] {
+            assert_eq!(read(bad.clone()), None, "{bad}");
+        }
+    }
+}

@@ -1,11 +1,14 @@
 //! Budgets and pools: where the organization's spend is assigned and limited.
 
-use super::args::{Reader, boolean, one_of};
-use super::field::POOL_ID;
+use super::args::{Reader, boolean};
+use super::field::{Choice, POOL_ID};
 use super::schema as s;
 use super::vocab::{organization_id, organization_id_schema};
 use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+
+/// Every pool, or the user's own.
+const SCOPES: Choice = Choice(&["all", "mine"]);
 
 pub const LIST_POOLS: Tool = Tool {
     name: "list_pools",
@@ -18,9 +21,8 @@ pub const LIST_POOLS: Tool = Tool {
                 (
                     "scope",
                     s::with_default(
-                        s::one_of(
+                        SCOPES.schema(
                             "all: every pool; mine: pools the user manages or owns resources in.",
-                            &["all", "mine"],
                         ),
                         "all".into(),
                     ),
@@ -41,9 +43,7 @@ pub const LIST_POOLS: Tool = Tool {
 
 fn list_pools(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
-    let scope = a
-        .optional("scope", one_of(&["all", "mine"]))
-        .unwrap_or("all");
+    let scope = a.optional("scope", SCOPES.parse()).unwrap_or("all");
     let request = ApiRequest::get(format!("/restapi/v2/organizations/{}/pools", org?));
     // The permission key is always sent: without it plain members get an empty list.
     let request = if scope == "all" {

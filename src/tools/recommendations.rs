@@ -3,8 +3,10 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, list, object, one_of};
-use super::field::{Choices, DATA_SOURCE_IDS, Ids, Int, NAME, TAG_KEY, TAG_VALUE, Texts};
+use super::args::Reader;
+use super::field::{
+    Choice, Choices, DATA_SOURCE_IDS, Ids, Int, MODULE, NAME, Names, TAG_FILTERS, Texts,
+};
 use super::peek;
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -35,19 +37,20 @@ const SEVERITIES: Choices = Choices(&["low", "medium", "high", "critical"]);
 const OFFSET: Int = Int::new(0, 1_000_000_000).or(0);
 const LIMIT: Int = Int::new(1, 500).or(50);
 const SUMMARY_LIMIT: Int = Int::new(1, 100);
-const SORT_BY: &[&str] = &[
+const SORT_BY: Choice = Choice(&[
     "annual_savings",
     "monthly_savings",
     "severity",
     "created_at",
     "last_seen_at",
     "status",
-];
-const DIRECTIONS: &[&str] = &["asc", "desc"];
+]);
+const DIRECTIONS: Choice = Choice(&["asc", "desc"]);
+/// Which items of the optimization modules.
+const ITEM_STATUSES: Choice = Choice(&["active", "dismissed", "excluded"]);
 const SCENARIO_IDS: Texts = Texts::new(50, NAME);
 const ASSIGNEE_IDS: Ids = Ids::new(100, "a user id");
 const NAMES: Texts = Texts::new(100, NAME);
-const TAG_VALUES: Texts = Texts::new(1000, TAG_VALUE);
 
 pub const LIST_RECOMMENDATIONS: Tool = Tool {
     name: "list_recommendations",
@@ -66,33 +69,16 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
                 ("resource_type", NAMES.schema("e.g. EC2, RDS.")),
                 ("region", NAMES.schema("e.g. us-east-1.")),
                 ("service", NAMES.schema("e.g. AmazonEC2.")),
-                (
-                    "resource_tags",
-                    s::array(
-                        "",
-                        s::object(
-                            vec![
-                                ("key", TAG_KEY.schema("")),
-                                ("include", TAG_VALUES.schema("")),
-                                ("exclude", TAG_VALUES.schema("")),
-                                ("exists", s::boolean("Set (true) or not.", None)),
-                            ],
-                            &["key"],
-                        ),
-                        1,
-                        20,
-                        false,
-                    ),
-                ),
+                ("resource_tags", TAG_FILTERS.schema("")),
                 ("offset", OFFSET.schema("")),
                 ("limit", LIMIT.schema("")),
                 (
                     "sort_by",
-                    s::with_default(s::one_of("", SORT_BY), json!("annual_savings")),
+                    s::with_default(SORT_BY.schema(""), json!("annual_savings")),
                 ),
                 (
                     "sort_direction",
-                    s::with_default(s::one_of("", DIRECTIONS), json!("desc")),
+                    s::with_default(DIRECTIONS.schema(""), json!("desc")),
                 ),
             ],
             &["organization_id"],
@@ -156,7 +142,7 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
     }
     put(
         "resource_tags",
-        a.optional("resource_tags", list(1, 20, false, resource_tag()))
+        a.optional("resource_tags", TAG_FILTERS.parse())
             .map(Value::Array),
     );
     let offset = OFFSET.read(a, "offset").unwrap_or_default();
@@ -165,11 +151,11 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
     put("limit", Some(json!(limit)));
     put(
         "sort_by",
-        a.optional("sort_by", one_of(SORT_BY)).map(|v| json!(v)),
+        a.optional("sort_by", SORT_BY.parse()).map(|v| json!(v)),
     );
     put(
         "sort_direction",
-        a.optional("sort_direction", one_of(DIRECTIONS))
+        a.optional("sort_direction", DIRECTIONS.parse())
             .map(|v| json!(v)),
     );
     let request = ApiRequest::post(
@@ -191,27 +177,6 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
     }))
 }
 
-fn resource_tag() -> impl super::args::Parse<Value> {
-    object(&[], |r| {
-        let key = r.required("key", TAG_KEY.parse());
-        let include = r.optional("include", TAG_VALUES.parse());
-        let exclude = r.optional("exclude", TAG_VALUES.parse());
-        let exists = r.optional("exists", super::args::boolean());
-        let mut m = Map::new();
-        m.insert("key".into(), json!(key?));
-        if let Some(v) = include {
-            m.insert("include".into(), json!(v));
-        }
-        if let Some(v) = exclude {
-            m.insert("exclude".into(), json!(v));
-        }
-        if let Some(v) = exists {
-            m.insert("exists".into(), json!(v));
-        }
-        Some(Value::Object(m))
-    })
-}
-
 pub const LIST_SCENARIOS: Tool = Tool {
     name: "list_scenarios",
     title: "List optimization scenarios",
@@ -222,10 +187,7 @@ pub const LIST_SCENARIOS: Tool = Tool {
                 ("organization_id", organization_id_schema()),
                 (
                     "cloud_provider",
-                    s::one_of(
-                        "Only scenarios for this data source type.",
-                        vocab::CLOUD_TYPES,
-                    ),
+                    vocab::CLOUD_TYPE.schema("Only scenarios for this data source type."),
                 ),
             ],
             &["organization_id"],
@@ -241,7 +203,7 @@ pub const LIST_SCENARIOS: Tool = Tool {
 
 fn list_scenarios(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
-    let provider = a.optional("cloud_provider", one_of(vocab::CLOUD_TYPES));
+    let provider = a.optional("cloud_provider", vocab::CLOUD_TYPE.parse());
     Some(Plan::new(
         ApiRequest::get(format!(
             "/api/v3/organizations/{}/recommendations/scenarios",
@@ -265,20 +227,13 @@ pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
                 ),
                 (
                     "types",
-                    s::array(
+                    MODULES.schema(
                         "Modules whose top items to include, e.g. rightsizing_instances, obsolete_snapshots, volumes_not_attached_for_a_long_time.",
-                        json!({"type": "string", "pattern": "^[a-z0-9_]{1,64}$"}),
-                        1,
-                        30,
-                        true,
                     ),
                 ),
                 (
                     "status",
-                    s::one_of(
-                        "Which items of those modules: active (default), dismissed or excluded; only with types.",
-                        &["active", "dismissed", "excluded"],
-                    ),
+                    ITEM_STATUSES.schema("Which items of those modules: active (default), dismissed or excluded; only with types."),
                 ),
                 (
                     "limit",
@@ -298,32 +253,16 @@ pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
     run: Run::Single(get_optimizations_summary),
 };
 
-fn module_name() -> impl super::args::Parse<String> {
-    |v: &Value, at: &str, p: &mut super::args::Problems| {
-        let s = v.as_str().filter(|s| {
-            !s.is_empty()
-                && s.len() <= 64
-                && s.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-        });
-        if s.is_none() {
-            p.add(
-                at,
-                "must be a module name of lower-case letters, digits and _, e.g. rightsizing_instances",
-                Some(v),
-            );
-        }
-        s.map(str::to_string)
-    }
-}
+/// The modules whose top items get_optimizations_summary includes.
+const MODULES: Names = Names::new(30, MODULE);
 
 fn get_optimizations_summary(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let ids = a.optional("data_source_ids", DATA_SOURCE_IDS.parse());
-    let types = a.optional("types", list(1, 30, true, module_name()));
+    let types = a.optional("types", MODULES.parse());
     let status_given = a.has("status");
     let limit_given = a.has("limit");
-    let status = a.optional("status", one_of(&["active", "dismissed", "excluded"]));
+    let status = a.optional("status", ITEM_STATUSES.parse());
     let limit = SUMMARY_LIMIT.read(a, "limit");
     if types.is_none() && !a.failed() && (status_given || limit_given) {
         a.problem(

@@ -1,10 +1,10 @@
 //! Data sources and resources: the connected cloud accounts and what runs in them.
 
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::args::{self, Problems, Reader, boolean, list, one_of};
-use super::field::Int;
+use super::args::{Reader, boolean};
+use super::field::{FIELD_PATH, Int, Names, RESOURCE_ID};
 use super::peek::{self, Count};
 use super::schema as s;
 use super::vocab::{self, organization_id, organization_id_schema};
@@ -19,7 +19,7 @@ pub const LIST_DATA_SOURCES: Tool = Tool {
         s::object(
             vec![
                 ("organization_id", organization_id_schema()),
-                ("type", s::one_of("", vocab::CLOUD_TYPES)),
+                ("type", vocab::CLOUD_TYPE.schema("")),
                 (
                     "details",
                     s::boolean(
@@ -43,7 +43,7 @@ pub const LIST_DATA_SOURCES: Tool = Tool {
 
 fn list_data_sources(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
-    let kind = a.optional("type", one_of(vocab::CLOUD_TYPES));
+    let kind = a.optional("type", vocab::CLOUD_TYPE.parse());
     let details = a.optional("details", boolean()).unwrap_or(true);
     let request = ApiRequest::get(format!("/restapi/v2/organizations/{}/cloud_accounts", org?))
         .param("details", details.to_string())
@@ -59,6 +59,8 @@ fn list_data_sources(a: &mut Reader) -> Option<Plan> {
 }
 
 const LIMIT: Int = Int::new(1, 500).or(50);
+/// The resource fields to return.
+const FIELDS: Names = Names::new(50, FIELD_PATH);
 const DEFAULT_FIELDS: &[&str] = &[
     "id",
     "cloud_resource_id",
@@ -91,12 +93,8 @@ pub const LIST_RESOURCES: Tool = Tool {
         props.extend(vocab::resource_filter_schema());
         props.push((
             "fields",
-            s::array(
+            FIELDS.schema(
                 "Fields to return, dotted paths allowed (owner.name); default: the main ones.",
-                json!({"type": "string"}),
-                1,
-                50,
-                true,
             ),
         ));
         props.push((
@@ -115,31 +113,12 @@ pub const LIST_RESOURCES: Tool = Tool {
     run: Run::Single(list_resources),
 };
 
-fn field_name() -> impl args::Parse<String> {
-    |v: &Value, at: &str, p: &mut Problems| {
-        let ok = v.as_str().filter(|s| {
-            s.len() <= 128
-                && s.split('.').all(|part| {
-                    !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                })
-        });
-        if ok.is_none() {
-            p.add(
-                at,
-                "must be a field name or dotted path such as owner.name",
-                Some(v),
-            );
-        }
-        ok.map(str::to_string)
-    }
-}
-
 fn list_resources(a: &mut Reader) -> Option<Plan> {
     let org = organization_id(a);
     let range = vocab::date_range(a);
     let limit = LIMIT.read(a, "limit").unwrap_or_default();
     let filters = vocab::resource_filters(a);
-    let fields = a.optional("fields", list(1, 50, true, field_name()));
+    let fields = a.optional("fields", FIELDS.parse());
     let all_fields = a.optional("all_fields", boolean()).unwrap_or(false);
     if all_fields && fields.is_some() {
         a.problem(
@@ -191,7 +170,7 @@ pub const GET_RESOURCE: Tool = Tool {
             vec![
                 (
                     "resource_id",
-                    s::uuid(
+                    RESOURCE_ID.schema(
                         "DigiUsher resource id (the id of a list_resources item), not the cloud provider's id.",
                     ),
                 ),
@@ -222,22 +201,8 @@ pub const GET_RESOURCE: Tool = Tool {
     run: Run::Single(get_resource),
 };
 
-fn resource_id() -> impl args::Parse<String> {
-    |v: &Value, at: &str, p: &mut Problems| {
-        let id = v.as_str().filter(|s| args::is_uuid(s));
-        if id.is_none() {
-            p.add(
-                at,
-                "must be the DigiUsher resource id (a UUID) from list_resources, not the cloud provider's id; to find it, call list_resources with cloud_resource_id_like",
-                Some(v),
-            );
-        }
-        id.map(str::to_ascii_lowercase)
-    }
-}
-
 fn get_resource(a: &mut Reader) -> Option<Plan> {
-    let id = a.required("resource_id", resource_id());
+    let id = a.required("resource_id", RESOURCE_ID.parse());
     let details = a.optional("details", boolean()).unwrap_or(true);
     Some(Plan::new(
         ApiRequest::get(format!("/restapi/v2/cloud_resources/{}", id?))

@@ -4,20 +4,21 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Problems, Reader, boolean, list, object, one_of, string, uuid};
-use super::field::{Choices, TAG_KEY};
+use super::args::{self, Problems, Reader, boolean, list, object, string};
+use super::field::{
+    Choice, Choices, FILTER_VALUES, Ids, Many, NAME, ORGANIZATION_ID, Record, Records, TAG_FILTERS,
+    TAG_KEY, TAG_TYPE, Texts,
+};
 use super::schema as s;
 use crate::time::Date;
 
-pub const ORG_HINT: &str = "get one from list_organizations";
-
 /// `organization_id`, required on most tools.
 pub fn organization_id(a: &mut Reader) -> Option<String> {
-    a.required("organization_id", uuid(ORG_HINT))
+    a.required("organization_id", ORGANIZATION_ID.parse())
 }
 
 pub fn organization_id_schema() -> Value {
-    s::bare_uuid()
+    ORGANIZATION_ID.schema("")
 }
 
 /// `start_date` and `end_date`, both required, end not before start.
@@ -71,6 +72,9 @@ pub const STANDARD_DIMENSIONS: &[&str] = &[
     "rule_id",
 ];
 
+/// A standard dimension, by name.
+pub const DIMENSION: Choice = Choice(STANDARD_DIMENSIONS);
+
 const VALUE_FILTER_KEYS: &[&str] = &[
     "service_name",
     "service_category",
@@ -113,10 +117,9 @@ pub const FILTER_SUGGESTIONS: &[(&str, &str)] = &[
     ("tag", "tags"),
 ];
 
-/// Strings of 1–1000 non-empty items.
-fn value_list() -> impl args::Parse<Vec<String>> {
-    list(1, 1000, false, string(1, 1024))
-}
+/// Conditions on one amount: a range takes at most one of each operator.
+const RANGE: Many = Many::new(4, false);
+const RANGE_OP: Choice = Choice(RANGE_OPS);
 
 /// The expense filter object, validated and rebuilt without nulls.
 pub fn expense_filters() -> impl args::Parse<Map<String, Value>> {
@@ -128,11 +131,11 @@ pub fn expense_filters() -> impl args::Parse<Map<String, Value>> {
             }
         }
         for key in RANGE_FILTER_KEYS {
-            if let Some(v) = r.optional(key, list(1, 4, false, range_condition())) {
+            if let Some(v) = r.optional(key, RANGE.parse(range_condition())) {
                 out.insert((*key).to_string(), Value::Array(v));
             }
         }
-        if let Some(tags) = r.optional("tags", list(1, 20, false, tag_filter())) {
+        if let Some(tags) = r.optional("tags", TAG_FILTERS.parse()) {
             out.insert("tags".into(), Value::Array(tags));
         }
         (!r.failed()).then_some(out)
@@ -142,10 +145,10 @@ pub fn expense_filters() -> impl args::Parse<Map<String, Value>> {
 /// `["a", "b"]` or `{"include": [...], "exclude": [...]}`.
 fn value_filter(v: &Value, at: &str, p: &mut Problems) -> Option<Value> {
     match v {
-        Value::Array(_) => value_list()(v, at, p).map(|l| json!(l)),
+        Value::Array(_) => FILTER_VALUES.parse()(v, at, p).map(|l| json!(l)),
         Value::Object(_) => object(&[], |r| {
-            let include = r.optional("include", value_list());
-            let exclude = r.optional("exclude", value_list());
+            let include = r.optional("include", FILTER_VALUES.parse());
+            let exclude = r.optional("exclude", FILTER_VALUES.parse());
             if include.is_none() && exclude.is_none() && !r.failed() {
                 r.problem("include", "give include, exclude or both", None);
                 return None;
@@ -179,39 +182,31 @@ fn range_condition() -> impl args::Parse<Value> {
             }
             n.map(|_| v.clone())
         });
-        let op = r.required("op", one_of(RANGE_OPS));
+        let op = r.required("op", RANGE_OP.parse());
         Some(json!({"value": value?, "op": op?}))
-    })
-}
-
-fn tag_filter() -> impl args::Parse<Value> {
-    object(&[], |r| {
-        let key = r.required("key", TAG_KEY.parse());
-        let include = r.optional("include", value_list());
-        let exclude = r.optional("exclude", value_list());
-        let exists = r.optional("exists", boolean());
-        let mut m = Map::new();
-        m.insert("key".into(), json!(key?));
-        if let Some(i) = include {
-            m.insert("include".into(), json!(i));
-        }
-        if let Some(e) = exclude {
-            m.insert("exclude".into(), json!(e));
-        }
-        if let Some(e) = exists {
-            m.insert("exists".into(), json!(e));
-        }
-        Some(Value::Object(m))
     })
 }
 
 /// The filter object, described rather than spelled out: written as properties,
 /// its 27 keys and three value shapes cost more than the rest of get_expenses. It
 /// has no `type`, so it needs no property list; the reader checks every key and
-/// value with a message that says what to fix.
+/// value with a message that says what to fix. The keys and operators named are
+/// the reader's own tables.
 pub fn expense_filters_schema() -> Value {
+    let not_in = |keys: &[&'static str], other: &[&str]| -> Vec<&'static str> {
+        keys.iter()
+            .copied()
+            .filter(|k| !other.contains(k))
+            .collect()
+    };
+    let unfiltered = not_in(STANDARD_DIMENSIONS, VALUE_FILTER_KEYS).join(", ");
+    let extra = not_in(VALUE_FILTER_KEYS, STANDARD_DIMENSIONS).join(", ");
+    let ranges = RANGE_FILTER_KEYS.join(", ");
+    let ops = RANGE_OPS.join("|");
     json!({
-        "description": "Object of exact values. Keys: group_by dimensions (not rule_id), sku_id: [values] or {\"include\":[...],\"exclude\":[...]}; billed_cost, effective_cost, list_cost, consumed_quantity: [{\"op\":\"gt|gte|lt|lte\",\"value\":1}]; tags: [{\"key\":\"Env\",\"include\":[...],\"exclude\":[...],\"exists\":true}].",
+        "description": format!(
+            "Object of exact values. Keys: group_by dimensions (not {unfiltered}), {extra}: [values] or {{\"include\":[...],\"exclude\":[...]}}; {ranges}: [{{\"op\":\"{ops}\",\"value\":1}}]; tags: [{{\"key\":\"Env\",\"include\":[...],\"exclude\":[...],\"exists\":true}}]."
+        ),
     })
 }
 
@@ -225,6 +220,7 @@ pub const METRICS: &[&str] = &[
 ];
 const METRIC_CHOICES: Choices = Choices(METRICS);
 pub const GRANULARITIES: &[&str] = &["day", "week", "month", "year", "total"];
+pub const GRANULARITY: Choice = Choice(GRANULARITIES);
 const ORDER_FIELDS: &[&str] = &[
     "date",
     "billed_cost",
@@ -235,94 +231,71 @@ const ORDER_FIELDS: &[&str] = &[
 ];
 const DIRECTIONS: &[&str] = &["asc", "desc"];
 
+/// `group_by`: up to three dimensions or tag specs.
+const GROUP_BY: Many = Many::new(3, true);
+
 pub fn group_by() -> impl args::Parse<Vec<Value>> {
-    list(
-        1,
-        3,
-        true,
-        |v: &Value, at: &str, p: &mut Problems| match v {
-            Value::String(_) => one_of(STANDARD_DIMENSIONS)(v, at, p).map(|d| json!(d)),
-            Value::Object(_) => object(&[], |r| {
-                let kind = r.required("type", one_of(&["keys", "values"]));
-                let key_given = r.has("key");
-                let key = r.optional("key", TAG_KEY.parse());
-                match kind? {
-                    "values" if !key_given => {
-                        r.problem("key", "is required when type is values", None);
-                        None
-                    }
-                    "values" => Some(json!({"type": "values", "key": key?})),
-                    _ if key_given => {
-                        r.problem("key", "must be omitted when type is keys", None);
-                        None
-                    }
-                    _ => Some(json!({"type": "keys"})),
+    GROUP_BY.parse(|v: &Value, at: &str, p: &mut Problems| match v {
+        Value::String(_) => DIMENSION.parse()(v, at, p).map(|d| json!(d)),
+        Value::Object(_) => object(&[], |r| {
+            let kind = r.required("type", TAG_TYPE.parse());
+            let key_given = r.has("key");
+            let key = r.optional("key", TAG_KEY.parse());
+            match kind? {
+                "values" if !key_given => {
+                    r.problem("key", "is required when type is values", None);
+                    None
                 }
-            })(v, at, p),
-            _ => {
-                p.add(
-                    at,
-                    "must be a dimension name or a tag spec {\"type\": \"values\", \"key\": …}",
-                    Some(v),
-                );
-                None
+                "values" => Some(json!({"type": "values", "key": key?})),
+                _ if key_given => {
+                    r.problem("key", "must be omitted when type is keys", None);
+                    None
+                }
+                _ => Some(json!({"type": "keys"})),
             }
-        },
-    )
+        })(v, at, p),
+        _ => {
+            p.add(
+                at,
+                "must be a dimension name or a tag spec {\"type\": \"values\", \"key\": …}",
+                Some(v),
+            );
+            None
+        }
+    })
 }
 
 pub fn group_by_schema() -> Value {
-    json!({
-        "type": "array",
-        "description": "A dimension, or a tag: {\"type\":\"values\",\"key\":\"Env\"} or {\"type\":\"keys\"}.",
-        "items": {"anyOf": [
-            {"type": "string", "enum": STANDARD_DIMENSIONS},
+    GROUP_BY.schema(
+        "A dimension, or a tag: {\"type\":\"values\",\"key\":\"Env\"} or {\"type\":\"keys\"}.",
+        json!({"anyOf": [
+            DIMENSION.schema(""),
             s::object(
                 vec![
-                    ("type", s::one_of("", &["values", "keys"])),
+                    ("type", TAG_TYPE.schema("")),
                     ("key", TAG_KEY.schema("Tag key, for values.")),
                 ],
                 &["type"],
             ),
-        ]},
-        "minItems": 1,
-        "maxItems": 3,
-        "uniqueItems": true,
-    })
-}
-
-pub fn order_by() -> impl args::Parse<Vec<Value>> {
-    list(
-        1,
-        3,
-        false,
-        object(&[], |r| {
-            let field = r.required("field", one_of(ORDER_FIELDS));
-            let direction = r.optional("direction", one_of(DIRECTIONS));
-            let mut m = Map::new();
-            m.insert("field".into(), json!(field?));
-            if let Some(d) = direction {
-                m.insert("direction".into(), json!(d));
-            }
-            Some(Value::Object(m))
-        }),
+        ]}),
     )
 }
 
+/// `order_by`: up to three sort keys.
+const ORDER_BY: Records = Records::new(
+    3,
+    Record(&[
+        ("field", Choice(ORDER_FIELDS), true),
+        ("direction", Choice(DIRECTIONS), false),
+    ]),
+);
+
+pub fn order_by() -> impl args::Parse<Vec<Value>> {
+    ORDER_BY.parse()
+}
+
 pub fn order_by_schema() -> Value {
-    json!({
-        "type": "array",
-        "description": "Default billed_cost desc.",
-        "items": s::object(
-            vec![
-                ("field", s::one_of("", ORDER_FIELDS)),
-                ("direction", s::one_of("", DIRECTIONS)),
-            ],
-            &["field"],
-        ),
-        "minItems": 1,
-        "maxItems": 3,
-    })
+    ORDER_BY.schema("Default billed_cost desc.")
 }
 
 pub fn default_order_by() -> Value {
@@ -403,6 +376,8 @@ pub const CLOUD_TYPES: &[&str] = &[
     "oci_cnr",
     "gcp_tenant",
 ];
+
+pub const CLOUD_TYPE: Choice = Choice(CLOUD_TYPES);
 
 pub const KPI_IDS: &[&str] = &[
     "effective_savings_rate",
@@ -500,9 +475,9 @@ const LIST_FILTERS: &[ListFilter] = &[
 impl ListFilter {
     fn schema(&self) -> Value {
         let item = match self.item {
-            Item::Id(_) => s::bare_uuid(),
+            Item::Id(hint) => return Ids::new(self.max, hint).schema(self.description),
+            Item::Text => return Texts::new(self.max, NAME).schema(self.description),
             Item::Pool => s::bare_string(36, 37),
-            Item::Text => s::bare_string(1, 256),
             Item::ResourceType => s::bare_string(3, 256),
         };
         s::array(self.description, item, 1, self.max, false)
@@ -511,9 +486,9 @@ impl ListFilter {
     fn read(&self, a: &mut Reader) -> Option<Vec<String>> {
         let (key, max) = (self.input, self.max);
         match self.item {
-            Item::Id(hint) => a.optional(key, list(1, max, false, uuid(hint))),
+            Item::Id(hint) => a.optional(key, Ids::new(max, hint).parse()),
             Item::Pool => a.optional(key, list(1, max, false, pool_filter())),
-            Item::Text => a.optional(key, list(1, max, false, string(1, 256))),
+            Item::Text => a.optional(key, Texts::new(max, NAME).parse()),
             Item::ResourceType => a.optional(key, list(1, max, false, resource_type())),
         }
     }
@@ -626,4 +601,37 @@ pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
         ),
     ]);
     props
+}
+#[cfg(test)]
+mod filter_tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn accepts(filters: Value) -> bool {
+        let mut p = Problems::default();
+        expense_filters()(&filters, "filters", &mut p).is_some() && p.is_empty()
+    }
+
+    /// The description is built from the reader's tables; this checks that what it
+    /// names is what the reader takes.
+    #[test]
+    fn the_filter_description_names_what_the_reader_takes() {
+        let text = expense_filters_schema()["description"].to_string();
+        assert!(text.contains("(not rule_id), sku_id:"), "{text}");
+        assert!(!accepts(json!({"rule_id": ["x"]})));
+        assert!(accepts(json!({"sku_id": {"exclude": ["x"]}})));
+        for key in RANGE_FILTER_KEYS {
+            assert!(text.contains(key), "{key}");
+            for op in RANGE_OPS {
+                assert!(
+                    accepts(json!({*key: [{"op": op, "value": 1.5}]})),
+                    "{key} {op}"
+                );
+            }
+            assert!(!accepts(json!({*key: [{"op": "eq", "value": 1}]})));
+        }
+        assert!(text.contains("gt|gte|lt|lte"), "{text}");
+        assert!(accepts(json!({"tags": [{"key": "Env", "exists": true}]})));
+    }
 }
