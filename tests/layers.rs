@@ -26,6 +26,8 @@ const LAYERS: &[&str] = &[
     "time",
     "cli",
     "secret",
+    // Test-only helpers (`#[cfg(test)]`), below everything that uses them.
+    "testing",
 ];
 
 #[test]
