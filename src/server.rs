@@ -284,3 +284,53 @@ impl ServerHandler for DigiUsherServer {
         Ok(to_call_tool_result(result).into())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::tool_definitions;
+    use serde_json::Value;
+
+    /// Every conversation carries the whole tool list before the user types a word.
+    /// It was 84 098 bytes.
+    const MAX_TOTAL_BYTES: usize = 32_000;
+    const MAX_TOOL_BYTES: usize = 3_000;
+
+    fn sizes() -> Vec<(String, usize)> {
+        tool_definitions()
+            .iter()
+            .map(|t| {
+                let text = serde_json::to_string(t).unwrap_or_default();
+                (t.name.to_string(), text.len())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn tool_list_fits_the_context_budget() {
+        let tools = tool_definitions();
+        let total = serde_json::to_string(&serde_json::json!({ "tools": tools }))
+            .unwrap()
+            .len();
+        let sizes = sizes();
+        for (name, n) in &sizes {
+            eprintln!("{n:>6} {name}");
+        }
+        eprintln!("{total:>6} total");
+        assert!(total <= MAX_TOTAL_BYTES, "tools/list is {total} bytes");
+        for (name, n) in sizes {
+            assert!(n <= MAX_TOOL_BYTES, "{name} is {n} bytes");
+        }
+    }
+
+    #[test]
+    fn schemas_have_no_references() {
+        for t in tool_definitions() {
+            let text = Value::Object((*t.input_schema).clone()).to_string();
+            assert!(
+                !text.contains("$ref") && !text.contains("$defs"),
+                "{}",
+                t.name
+            );
+        }
+    }
+}

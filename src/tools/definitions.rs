@@ -1,56 +1,11 @@
-//! Checks on the tool definitions as a whole: their size in the model's context,
-//! and agreement between each input schema and the reader that checks the input.
+//! Agreement between each tool's input schema and the reader that checks the
+//! input, at and just past every bound. (The definitions' size in the model's
+//! context is checked where they are built, in `server.rs`.)
 
 use serde_json::{Map, Value, json};
 
 use super::args::{EXAMPLE_UUID, Reader};
 use super::{CATALOG, Run, Tool};
-
-/// Every conversation carries the whole tool list before the user types a word.
-/// It was 84 098 bytes.
-const MAX_TOTAL_BYTES: usize = 32_000;
-const MAX_TOOL_BYTES: usize = 3_000;
-
-fn sizes() -> Vec<(String, usize)> {
-    crate::server::tool_definitions()
-        .iter()
-        .map(|t| {
-            let text = serde_json::to_string(t).unwrap_or_default();
-            (t.name.to_string(), text.len())
-        })
-        .collect()
-}
-
-#[test]
-fn tool_list_fits_the_context_budget() {
-    let tools = crate::server::tool_definitions();
-    let total = serde_json::to_string(&serde_json::json!({ "tools": tools }))
-        .unwrap()
-        .len();
-    let sizes = sizes();
-    for (name, n) in &sizes {
-        eprintln!("{n:>6} {name}");
-    }
-    eprintln!("{total:>6} total");
-    assert!(total <= MAX_TOTAL_BYTES, "tools/list is {total} bytes");
-    for (name, n) in sizes {
-        assert!(n <= MAX_TOOL_BYTES, "{name} is {n} bytes");
-    }
-}
-
-#[test]
-fn schemas_have_no_references() {
-    for t in crate::server::tool_definitions() {
-        let text = Value::Object((*t.input_schema).clone()).to_string();
-        assert!(
-            !text.contains("$ref") && !text.contains("$defs"),
-            "{}",
-            t.name
-        );
-    }
-}
-
-// ---- schema and reader agree at every bound ----------------------------------
 
 /// Inputs some properties need beside them, for rules that span keys: these are
 /// the reader's, and the schema says them in words.
