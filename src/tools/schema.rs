@@ -51,6 +51,11 @@ pub fn bare_string(min: usize, max: usize) -> Value {
     json!({"type": "string", "minLength": min, "maxLength": max})
 }
 
+/// A string whose form only the reader checks, with a message that shows it.
+pub fn bare_text() -> Value {
+    json!({"type": "string"})
+}
+
 /// Ids carry no pattern: it only validates, costs bytes in every tool that takes an
 /// id, and the reader's message shows a valid example and where to get one.
 pub fn bare_uuid() -> Value {

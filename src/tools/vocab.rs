@@ -477,8 +477,8 @@ impl ListFilter {
         let item = match self.item {
             Item::Id(hint) => return Ids::new(self.max, hint).schema(self.description),
             Item::Text => return Texts::new(self.max, NAME).schema(self.description),
-            Item::Pool => s::bare_string(36, 37),
-            Item::ResourceType => s::bare_string(3, 256),
+            // Their forms (`<uuid>[+]`, `<type>:<kind>`) are the reader's.
+            Item::Pool | Item::ResourceType => s::bare_text(),
         };
         s::array(self.description, item, 1, self.max, false)
     }
