@@ -47,7 +47,7 @@ impl Provider {
             .spawn()
             .expect("node runs the provider");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
             .await
             .expect("provider ready in time")
             .expect("read provider stdout")
@@ -315,7 +315,7 @@ pub async fn spawn_manual_login(
         .unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     loop {
-        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
             .await
             .unwrap()
             .unwrap()
