@@ -1,9 +1,11 @@
 //! API failures become tool results that say what to do next, and the server keeps
 //! serving the next call.
 
+mod common;
+
 use std::time::Instant;
 
-use crate::common::*;
+use common::*;
 use serde_json::json;
 
 async fn still_serving(h: &Harness) {

@@ -1,6 +1,8 @@
 //! The two composite tools do what tools.md section 4 says we do better.
 
-use crate::common::*;
+mod common;
+
+use common::*;
 use serde_json::{Value, json};
 
 fn dims(h: &Harness) -> Vec<Value> {

@@ -2,12 +2,14 @@
 //! in several processes (file store and keychain), damaged `credentials.json` and
 //! `accounts.json`, and the keychain fallback message.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::common::oidc::*;
-use crate::common::*;
+use common::oidc::*;
+use common::*;
 use rmcp::ServiceExt;
 use rmcp::transport::TokioChildProcess;
 use serde_json::Value;

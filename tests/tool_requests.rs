@@ -1,6 +1,8 @@
 //! Every tool sends exactly the request tools.md gives and returns the API's data.
 
-use crate::common::*;
+mod common;
+
+use common::*;
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 //! Invalid arguments give a precise tool error naming the argument and the rule,
 //! and nothing reaches the API.
 
-use crate::common::*;
+mod common;
+
+use common::*;
 use serde_json::{Value, json};
 
 fn with_org(mut v: Value) -> Value {

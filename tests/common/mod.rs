@@ -1,5 +1,6 @@
 //! Shared test harness: an API simulator in-process and the real `digiusher-mcp`
 //! binary driven over stdio by rmcp's own MCP client.
+#![allow(dead_code)]
 
 pub mod oidc;
 
