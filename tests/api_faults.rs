@@ -1,11 +1,9 @@
 //! API failures become tool results that say what to do next, and the server keeps
 //! serving the next call.
 
-mod common;
-
 use std::time::Instant;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 async fn still_serving(h: &Harness) {

@@ -2,13 +2,11 @@
 //! oidc-provider, tests/fixtures/oidc), the API simulator checking tokens by
 //! introspection at that provider, scripted and real browsers, and the keychain.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::oidc::*;
-use common::*;
+use crate::common::oidc::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 

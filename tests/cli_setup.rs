@@ -1,12 +1,10 @@
 //! `setup` and `completions` from the command line, in a fresh HOME, against
 //! host configuration files of every shape.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn run(home: &Path, args: &[&str]) -> std::process::Output {

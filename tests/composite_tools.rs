@@ -1,8 +1,6 @@
 //! The two composite tools do what tools.md section 4 says we do better.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn dims(h: &Harness) -> Vec<Value> {

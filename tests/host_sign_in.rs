@@ -3,14 +3,12 @@
 //! ($BROWSER set to the scripted browser), against the real OpenID provider.
 //! Everything the server and the clients print is searched for secrets.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::oidc::{World, call_ok, fixtures};
-use common::*;
+use crate::common::oidc::{World, call_ok, fixtures};
+use crate::common::*;
 use rmcp::ServiceExt;
 use rmcp::transport::TokioChildProcess;
 use serde_json::Value;
@@ -399,8 +397,8 @@ async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
             .header("content-type", "application/x-www-form-urlencoded")
             .body(format!(
                 "token={}&client_id={}",
-                common::oidc::urlencode(token),
-                common::oidc::urlencode(client_id)
+                crate::common::oidc::urlencode(token),
+                crate::common::oidc::urlencode(client_id)
             ))
             .send()
             .await

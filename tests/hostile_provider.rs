@@ -6,14 +6,12 @@
 //! binary without these checks only ever talks to this machine. The URL
 //! `http://192.0.2.2:9` (TEST-NET-1) stands for a host elsewhere.
 
-mod common;
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::oidc::*;
-use common::*;
+use crate::common::oidc::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

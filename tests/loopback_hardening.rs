@@ -2,13 +2,11 @@
 //! connections cannot block the redirect, a response without the promised `iss`
 //! is refused, and a forged code never shows "Signed in".
 
-mod common;
-
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::oidc::*;
-use common::*;
+use crate::common::oidc::*;
+use crate::common::*;
 use tokio::io::BufReader;
 
 /// What the login printed on stderr after the URL, once it ended. The pipe is

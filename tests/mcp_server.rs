@@ -1,11 +1,9 @@
 //! The MCP surface: initialize, tools/list, protocol errors, stdout purity,
 //! progress, cancellation, start-up without credentials or with a broken config.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 const TOOL_NAMES: [&str; 25] = [

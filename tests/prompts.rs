@@ -5,13 +5,11 @@
 //! The same methods through the official TypeScript and Python SDKs and the
 //! Inspector CLI are at the end of this file.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use rmcp::ServiceError;
 use rmcp::model::{CompletionContext, CompletionInfo, ErrorCode, GetPromptRequestParams};
 use serde_json::{Map, Value, json};

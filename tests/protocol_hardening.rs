@@ -2,8 +2,6 @@
 //! an id gets exactly one answer, with the id exactly as sent, so that no host waits
 //! for its own timeout.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -11,7 +9,7 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
-use common::{Options, SimConfig, Simulator, TempDir, server_command};
+use crate::common::{Options, SimConfig, Simulator, TempDir, server_command};
 
 /// The server driven with raw lines both ways: ids beyond `i64` and numbers like
 /// `1e400` cannot go through a `serde_json::Value`.

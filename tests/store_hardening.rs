@@ -2,14 +2,12 @@
 //! in several processes (file store and keychain), damaged `credentials.json` and
 //! `accounts.json`, and the keychain fallback message.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use common::oidc::*;
-use common::*;
+use crate::common::oidc::*;
+use crate::common::*;
 use rmcp::ServiceExt;
 use rmcp::transport::TokioChildProcess;
 use serde_json::Value;

@@ -1,8 +1,6 @@
 //! What the commands print when servers send hostile text, and when the reader of
 //! their output goes away: no raw control characters, no panics.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Stdio;
@@ -12,7 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use common::{BIN, TempDir, http_client};
+use crate::common::{BIN, TempDir, http_client};
 
 /// Escape sequences that clear the screen, recolour and retitle the terminal, a
 /// CR/LF that forges a line of its own, a bell, an 8-bit CSI and a bidi override.
@@ -340,7 +338,7 @@ fn a_new_log_file_is_readable_by_the_user_only() {
 /// given hostile ones, as a provider could have put in the token.
 #[tokio::test]
 async fn names_from_the_id_token_are_printed_escaped() {
-    let world = common::oidc::World::new(&[], "file").await;
+    let world = crate::common::oidc::World::new(&[], "file").await;
     world.login(&[]).await;
     let file = world
         .home

@@ -1,8 +1,6 @@
 //! Every tool sends exactly the request tools.md gives and returns the API's data.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 #[tokio::test]

@@ -1,9 +1,7 @@
 //! Invalid arguments give a precise tool error naming the argument and the rule,
 //! and nothing reaches the API.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn with_org(mut v: Value) -> Value {

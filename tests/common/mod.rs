@@ -1,6 +1,5 @@
 //! Shared test harness: an API simulator in-process and the real `digiusher-mcp`
 //! binary driven over stdio by rmcp's own MCP client.
-#![allow(dead_code)]
 
 pub mod oidc;
 
