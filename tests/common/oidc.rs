@@ -21,6 +21,7 @@ pub fn fixtures() -> PathBuf {
 /// The OpenID provider, stopped on drop.
 pub struct Provider {
     _child: tokio::process::Child,
+    _logs: TempDir,
     pub issuer: String,
     pub rs_id: String,
     pub rs_secret: String,
@@ -36,22 +37,36 @@ impl Provider {
             "the test OpenID provider is not installed: run tests/run (it runs npm ci in {})",
             dir.display()
         );
+        // Its stderr goes to a file, read back only if it fails to start.
+        let logs = TempDir::new("provider");
+        let log = logs.0.join("stderr.log");
         let mut child = tokio::process::Command::new("node")
             .arg(dir.join("provider.mjs"))
             .args(["--port", "0"])
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("provider log file"))
             .kill_on_drop(true)
             .spawn()
             .expect("node runs the provider");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-            .await
-            .expect("provider ready in time")
-            .expect("read provider stdout")
-            .expect("provider printed its ready line");
+        let waited = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await;
+        let Ok(Ok(Some(line))) = waited else {
+            panic!(
+                "the OpenID provider printed no ready line ({}); it is {}; its stderr:\n{}",
+                match waited {
+                    Err(_) => "none within 60 s".to_string(),
+                    Ok(Err(e)) => format!("reading its stdout failed: {e}"),
+                    Ok(Ok(_)) => "its stdout closed".to_string(),
+                },
+                match child.try_wait() {
+                    Ok(Some(status)) => format!("gone ({status})"),
+                    _ => "still running".to_string(),
+                },
+                std::fs::read_to_string(&log).unwrap_or_default()
+            )
+        };
         let ready: Value = serde_json::from_str(&line).expect("ready line is JSON");
         let issuer = ready["issuer"].as_str().unwrap().to_string();
         let discovery: Value = http_client()
@@ -64,6 +79,7 @@ impl Provider {
             .unwrap();
         Provider {
             _child: child,
+            _logs: logs,
             rs_id: ready["introspection_client_id"]
                 .as_str()
                 .unwrap()
