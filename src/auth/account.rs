@@ -5,11 +5,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::AuthError;
-use super::http::{OAuthHttp, transport};
+use super::http::{HttpError, OAuthHttp, transport};
 use super::store::{
     Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreError, StoreKind,
 };
-use crate::config::{AuthPaths, Settings};
+use crate::config::{AuthPaths, Settings, UrlError};
 use crate::secret::Secret;
 
 /// Refresh this long before the access token expires.
@@ -234,8 +234,8 @@ pub enum SignOutError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Auth(#[from] AuthError),
-    #[error("{0}")]
-    Http(String),
+    #[error(transparent)]
+    Http(#[from] HttpError),
     #[error("{0}")]
     Task(#[from] tokio::task::JoinError),
 }
@@ -262,7 +262,19 @@ pub enum Revocation {
     NothingToRevoke,
     NoEndpoint,
     Revoked,
-    Failed(String),
+    Failed(RevokeError),
+}
+
+/// Why the provider did not confirm a revocation.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    /// The endpoint was stored in accounts.json, which anyone can edit.
+    #[error("the revocation endpoint {0}")]
+    Endpoint(#[from] UrlError),
+    #[error(transparent)]
+    Http(#[from] HttpError),
+    #[error("HTTP {0} from the revocation endpoint")]
+    Status(u16),
 }
 
 impl std::fmt::Display for Revocation {
@@ -385,7 +397,7 @@ async fn revoke_all(
     endpoint: &str,
     credential: &Credential,
 ) -> Result<Revocation, SignOutError> {
-    let http = OAuthHttp::new().map_err(|e| SignOutError::Http(e.to_string()))?;
+    let http = OAuthHttp::new()?;
     let mut results = Vec::new();
     if let Some(rt) = &credential.refresh_token {
         results.push(revoke(&http, account, endpoint, rt, "refresh_token").await);
@@ -413,9 +425,8 @@ async fn revoke(
     endpoint: &str,
     token: &Secret,
     hint: &str,
-) -> Result<(), String> {
-    // The endpoint was stored in accounts.json, which anyone can edit.
-    crate::config::secure_url(endpoint).map_err(|e| format!("the revocation endpoint {e}"))?;
+) -> Result<(), RevokeError> {
+    crate::config::secure_url(endpoint)?;
     let body = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("token", token.expose())
         .append_pair("token_type_hint", hint)
@@ -431,14 +442,11 @@ async fn revoke(
         .body(body)
         .send()
         .await
-        .map_err(|e| transport(e).to_string())?;
+        .map_err(transport)?;
     if response.status().is_success() {
         Ok(())
     } else {
-        Err(format!(
-            "HTTP {} from the revocation endpoint",
-            response.status().as_u16()
-        ))
+        Err(RevokeError::Status(response.status().as_u16()))
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::http::{OAuthHttp, read_body, transport};
-use super::store::{OnDamage, SharedFile};
+use super::store::{OnDamage, SharedFile, StoreError};
 use crate::config::secure_url;
 use crate::secret::Secret;
 
@@ -56,14 +56,13 @@ impl RegistrationCache {
         self.file.get(issuer).ok().flatten()
     }
 
-    pub fn put(&self, issuer: &str, registration: &Registration) -> Result<(), String> {
-        let value = serde_json::to_value(registration).map_err(|e| e.to_string())?;
+    pub fn put(&self, issuer: &str, registration: &Registration) -> Result<(), StoreError> {
+        let value = serde_json::to_value(registration).map_err(|e| self.file.error(e))?;
         self.file
             .update(OnDamage::Remove, |all| {
                 all.insert(issuer.to_string(), value);
             })
             .map(drop)
-            .map_err(|e| e.to_string())
     }
 
     pub fn forget(&self, issuer: &str) {

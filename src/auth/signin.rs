@@ -23,8 +23,6 @@ use crate::config::{Settings, SignInMode};
 pub const ATTEMPT_LIFETIME: Duration = Duration::from_secs(600);
 /// How often a process waiting on another one's sign-in looks at the store.
 const POLL: Duration = Duration::from_millis(500);
-/// How a declined attempt ends, so that calls sharing it say so too.
-const DECLINED: &str = "declined";
 /// How often a waiting call reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
@@ -70,7 +68,25 @@ enum Phase {
     Open {
         url: String,
     },
-    Done(Result<(), String>),
+    Done(Result<(), Ended>),
+}
+
+/// How an attempt ended short of a sign-in; every call sharing it reads the same.
+#[derive(Debug, Clone)]
+enum Ended {
+    /// The user declined the link in the host.
+    Declined,
+    /// The flow failed, for the reason its steps gave.
+    Failed(String),
+}
+
+impl From<Ended> for SignInError {
+    fn from(ended: Ended) -> SignInError {
+        match ended {
+            Ended::Declined => SignInError::Declined,
+            Ended::Failed(why) => SignInError::Failed(why),
+        }
+    }
 }
 
 struct Attempt {
@@ -86,7 +102,7 @@ impl Attempt {
     }
 
     /// End the attempt at once: listener closed, lock released.
-    fn end(&self, why: String) {
+    fn end(&self, why: Ended) {
         self.phase.send_replace(Phase::Done(Err(why)));
         self.task.abort();
     }
@@ -201,7 +217,7 @@ impl SignIn {
             if let Err(e) = &result {
                 tracing::warn!("sign-in did not complete: {e}");
             }
-            phase.send_replace(Phase::Done(result));
+            phase.send_replace(Phase::Done(result.map_err(Ended::Failed)));
         });
         let attempt = Arc::new(Attempt {
             phase: tx,
@@ -231,7 +247,7 @@ impl SignIn {
         .and_then(Result::ok);
         let url = match phase {
             Some(Phase::Open { url }) => url,
-            Some(Phase::Done(result)) => return result.map_err(SignInError::Failed),
+            Some(Phase::Done(result)) => return result.map_err(SignInError::from),
             // The other process's link works here too: its listener gets the answer.
             _ => {
                 return Err(shared_link(&self.settings)
@@ -291,7 +307,7 @@ impl SignIn {
             }
             Some(Elicited::Declined) | Some(Elicited::Cancelled) => {
                 tracing::info!("sign-in: declined in the host");
-                attempt.end(DECLINED.into());
+                attempt.end(Ended::Declined);
                 Err(Waited::Declined)
             }
             None => {
@@ -341,8 +357,8 @@ async fn wait_done(attempt: &Attempt, host: &impl Host, deadline: Instant) -> Re
             Ok(Ok(phase)) => {
                 return match phase {
                     Phase::Done(Ok(())) => Ok(()),
-                    Phase::Done(Err(e)) if e == DECLINED => Err(Waited::Declined),
-                    Phase::Done(Err(e)) => Err(Waited::Failed(e)),
+                    Phase::Done(Err(Ended::Declined)) => Err(Waited::Declined),
+                    Phase::Done(Err(Ended::Failed(why))) => Err(Waited::Failed(why)),
                     _ => Err(Waited::Failed("the sign-in ended unexpectedly".into())),
                 };
             }
@@ -555,6 +571,8 @@ mod tests {
     /// counts what it was asked.
     struct FakeHost {
         answer: Option<Elicited>,
+        /// How long the user takes to answer.
+        delay: Duration,
         elicited: AtomicUsize,
         completed: AtomicUsize,
     }
@@ -563,6 +581,7 @@ mod tests {
         fn new(answer: Option<Elicited>) -> FakeHost {
             FakeHost {
                 answer,
+                delay: Duration::ZERO,
                 elicited: AtomicUsize::new(0),
                 completed: AtomicUsize::new(0),
             }
@@ -572,6 +591,7 @@ mod tests {
     impl Host for FakeHost {
         async fn elicit(&self, _m: String, _u: String, _id: String) -> Option<Elicited> {
             self.elicited.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(self.delay).await;
             self.answer
         }
         async fn completed(&self, _id: String) {
@@ -689,6 +709,27 @@ mod tests {
         // The next call starts afresh.
         let _ = f.sign_in.ensure(&f.tokens, &host).await;
         assert_eq!(f.starts.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_decline_is_told_to_every_call_sharing_the_attempt() {
+        let f = fixture(SignInMode::Auto, 30);
+        let host = Arc::new(FakeHost {
+            delay: Duration::from_millis(200),
+            ..FakeHost::new(Some(Elicited::Declined))
+        });
+        let calls: Vec<_> = (0..3)
+            .map(|_| {
+                let (sign_in, tokens, host) = (f.sign_in.clone(), f.tokens.clone(), host.clone());
+                tokio::spawn(async move { sign_in.ensure(&tokens, &*host).await })
+            })
+            .collect();
+        for call in calls {
+            let e = call.await.unwrap().unwrap_err();
+            assert!(matches!(e, SignInError::Declined), "{e}");
+        }
+        assert_eq!(f.starts.load(Ordering::SeqCst), 1);
+        assert_eq!(host.elicited.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -285,7 +285,8 @@ impl SharedFile {
         SharedFile { path }
     }
 
-    fn error(&self, message: impl std::fmt::Display) -> StoreError {
+    /// A `File` error naming this file.
+    pub fn error(&self, message: impl std::fmt::Display) -> StoreError {
         file_error(&self.path, message)
     }
 
