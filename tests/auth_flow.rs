@@ -420,13 +420,7 @@ async fn a_revoked_refresh_token_means_sign_in_again() {
 
 #[tokio::test]
 async fn the_os_keychain_holds_the_credential() {
-    let required = std::env::var("DIGIUSHER_TEST_KEYCHAIN").is_ok_and(|v| v == "required");
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        assert!(
-            !required,
-            "DIGIUSHER_TEST_KEYCHAIN=required but no D-Bus session: run the tests with tests/run"
-        );
-        eprintln!("skipped: no D-Bus session bus (tests/run provides one with gnome-keyring)");
+    if !crate::common::keychain_session() {
         return;
     }
     let w = World::new(&[], "keychain").await;

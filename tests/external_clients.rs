@@ -18,9 +18,7 @@ use std::time::{Duration, Instant};
 use digiusher_sim::{BackgroundSimulator, SimConfig};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_digiusher-mcp");
-const ACME: &str = "a0000000-0000-4000-8000-000000000001";
-const BETA: &str = "b0000000-0000-4000-8000-000000000001";
+use crate::common::{ACME, BETA, BIN};
 /// Generous: a cold `node` or Python start on a loaded 2-core machine takes seconds.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(180);
 

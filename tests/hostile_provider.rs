@@ -136,16 +136,9 @@ async fn run(
     api_base: &str,
     env: &[(&str, String)],
 ) -> (bool, String, String) {
-    let mut cmd = tokio::process::Command::new(BIN);
+    let mut cmd = binary(&home.0, api_base);
     cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &home.0)
-        .env("XDG_CONFIG_HOME", home.0.join(".config"))
-        .env("XDG_DATA_HOME", home.0.join(".local/share"))
-        .env("RUST_BACKTRACE", "0")
         .env("DIGIUSHER_TOKEN_STORE", "file")
-        .env("DIGIUSHER_API_BASE_URL", api_base)
         .stdin(std::process::Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);

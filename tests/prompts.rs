@@ -132,14 +132,8 @@ async fn run_steps(h: &Harness, prompt: &str, text: &str) -> Vec<String> {
         let parsed: Value = serde_json::from_str(&json)
             .unwrap_or_else(|e| panic!("{prompt}: {tool} arguments are not JSON ({e}): {json}"));
         assert!(parsed.is_object(), "{prompt}: {tool} {json}");
-        let out = tokio::process::Command::new(BIN)
+        let out = binary(&home.0, &h.sim.base_url())
             .args(["call", &tool, &json])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &home.0)
-            .env("XDG_CONFIG_HOME", home.0.join(".config"))
-            .env("XDG_DATA_HOME", home.0.join(".local/share"))
-            .env("DIGIUSHER_API_BASE_URL", h.sim.base_url())
             .env("DIGIUSHER_TOKEN", "sim-alice")
             .env("DIGIUSHER_REQUEST_TIMEOUT", "5")
             .output()

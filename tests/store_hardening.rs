@@ -164,13 +164,7 @@ async fn three_profiles_in_three_processes_each_refresh_the_file_store_without_l
 
 #[tokio::test]
 async fn three_profiles_in_three_processes_each_refresh_the_keychain_without_losing_a_sign_in() {
-    let required = std::env::var("DIGIUSHER_TEST_KEYCHAIN").is_ok_and(|v| v == "required");
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        assert!(
-            !required,
-            "DIGIUSHER_TEST_KEYCHAIN=required but no D-Bus session: run the tests with tests/run"
-        );
-        eprintln!("skipped: no D-Bus session bus (tests/run provides one with gnome-keyring)");
+    if !crate::common::keychain_session() {
         return;
     }
     profiles_refresh_together("keychain").await;

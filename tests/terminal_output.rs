@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::common::{BIN, TempDir, http_client};
+use crate::common::{BIN, TempDir, binary, http_client};
 
 /// Escape sequences that clear the screen, recolour and retitle the terminal, a
 /// CR/LF that forges a line of its own, a bell, an 8-bit CSI and a bidi override.
@@ -120,16 +120,8 @@ fn hostile_provider() -> String {
 }
 
 fn command(home: &TempDir, api: &str) -> tokio::process::Command {
-    let home = &home.0;
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env("RUST_BACKTRACE", "0")
-        .env("DIGIUSHER_API_BASE_URL", api)
-        .env("DIGIUSHER_TOKEN_STORE", "file")
+    let mut cmd = binary(&home.0, api);
+    cmd.env("DIGIUSHER_TOKEN_STORE", "file")
         .stdin(Stdio::null())
         .kill_on_drop(true);
     cmd
@@ -272,20 +264,14 @@ fn run_with_closed_stdout(args: &[&str], api: &str) -> std::process::Output {
     let home = TempDir::new("closed-pipe");
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let mut cmd = std::process::Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", &home.0)
-        .env("XDG_CONFIG_HOME", home.0.join(".config"))
-        .env("XDG_DATA_HOME", home.0.join(".local/share"))
-        .env("RUST_BACKTRACE", "0")
-        .env("DIGIUSHER_API_BASE_URL", api)
+    let mut cmd = binary(&home.0, api);
+    cmd.as_std_mut()
+        .args(args)
         .env("DIGIUSHER_TOKEN", "test-token")
         .stdin(Stdio::null())
         .stdout(writer)
         .stderr(Stdio::piped());
-    cmd.output().unwrap()
+    cmd.as_std_mut().output().unwrap()
 }
 
 #[test]

@@ -57,22 +57,45 @@ pub fn http_client() -> reqwest::Client {
     reqwest::Client::new()
 }
 
+/// The binary with a clean environment: PATH, the fresh `home` as HOME and XDG
+/// directories (no user config, no keychain bus), no backtraces, the API at
+/// `api_base`.
+pub fn binary(home: &std::path::Path, api_base: &str) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("RUST_BACKTRACE", "0")
+        .env("DIGIUSHER_API_BASE_URL", api_base);
+    cmd
+}
+
+/// Whether the OS keychain tests can run: a D-Bus session is there. Without one
+/// they are skipped, unless `DIGIUSHER_TEST_KEYCHAIN=required` (as tests/run
+/// sets), which fails them.
+pub fn keychain_session() -> bool {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+        return true;
+    }
+    let required = std::env::var("DIGIUSHER_TEST_KEYCHAIN").is_ok_and(|v| v == "required");
+    assert!(
+        !required,
+        "DIGIUSHER_TEST_KEYCHAIN=required but no D-Bus session: run the tests with tests/run"
+    );
+    eprintln!("skipped: no D-Bus session bus (tests/run provides one with gnome-keyring)");
+    false
+}
+
 /// The server command with a clean environment: a fresh HOME, no user config.
 pub fn server_command(
     base_url: &str,
     home: &std::path::Path,
     opts: &Options,
 ) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(BIN);
-    cmd.args(&opts.args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("XDG_DATA_HOME", home.join(".local/share"))
-        .env("RUST_BACKTRACE", "0")
-        .env("DIGIUSHER_API_BASE_URL", base_url)
-        .env("DIGIUSHER_REQUEST_TIMEOUT", "5");
+    let mut cmd = binary(home, base_url);
+    cmd.args(&opts.args).env("DIGIUSHER_REQUEST_TIMEOUT", "5");
     if let Some(t) = opts.token {
         cmd.env("DIGIUSHER_TOKEN", t);
     }
