@@ -118,9 +118,14 @@ pub fn live_stderr() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Run `work`, showing a spinner and the time left on stderr meanwhile.
+/// Run `work`, showing a spinner and the time left on stderr meanwhile; where
+/// stderr is not a live terminal, one line saying how long it may take.
 pub async fn with_countdown<T>(label: &str, timeout: Duration, work: impl Future<Output = T>) -> T {
     if !live_stderr() {
+        err_line(format_args!(
+            "{label} (up to {} s; Ctrl-C to cancel)…",
+            timeout.as_secs()
+        ));
         return work.await;
     }
     let started = Instant::now();
@@ -136,7 +141,7 @@ pub async fn with_countdown<T>(label: &str, timeout: Duration, work: impl Future
                 let mut err = std::io::stderr().lock();
                 let _ = write!(
                     err,
-                    "\r{} {label} {}:{:02} left (Ctrl-C to cancel) ",
+                    "\r{} {label}… {}:{:02} left (Ctrl-C to cancel) ",
                     frames[frame % frames.len()],
                     left / 60,
                     left % 60

@@ -80,14 +80,8 @@ async fn browser(attempt: BrowserAttempt, opts: &LoginOptions) -> Result<LoginOu
             Err(why) => errln!("No browser was launched ({why}); open the URL above yourself."),
         }
     }
-    if !crate::terminal::live_stderr() {
-        errln!(
-            "Waiting for the sign-in to complete (up to {} s; Ctrl-C to cancel)…",
-            opts.timeout.as_secs()
-        );
-    }
     crate::terminal::with_countdown(
-        "Waiting for the sign-in in the browser…",
+        "Waiting for the sign-in in the browser",
         opts.timeout,
         attempt.finish(opts.timeout),
     )
@@ -103,14 +97,8 @@ async fn device(attempt: DeviceAttempt, opts: &LoginOptions) -> Result<LoginOutc
     if let Some(complete) = attempt.verification_uri_complete() {
         errln!("(or open {} directly)", Clean(complete));
     }
-    if !crate::terminal::live_stderr() {
-        errln!(
-            "Waiting for you to approve (up to {} s; Ctrl-C to cancel)…",
-            opts.timeout.as_secs()
-        );
-    }
     crate::terminal::with_countdown(
-        "Waiting for the approval…",
+        "Waiting for you to approve",
         opts.timeout,
         attempt.finish(opts.timeout),
     )
