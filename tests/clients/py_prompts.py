@@ -11,71 +11,26 @@ Exit status 0 and one summary line on stdout when every check passes; otherwise 
 message naming the failed check on stderr and exit status 1.
 """
 
-import builtins
-import json
-import os
 import sys
 from importlib.metadata import version as package_version
 
 import anyio
-from mcp import ClientSession, StdioServerParameters, stdio_client
+from mcp import ClientSession, stdio_client
 from mcp import types
+
+from harness import (
+    EXCEPTION_GROUP,
+    TIMEOUT_S,
+    CheckFailed,
+    check,
+    error_code,
+    server_parameters,
+    show,
+    wire,
+)
 
 ACME = "a0000000-0000-4000-8000-000000000001"
 PROMPTS = ["monthly_cost_review", "find_savings", "explain_anomaly", "budget_health", "unit_economics_trend"]
-_EXCEPTION_GROUP = getattr(builtins, "BaseExceptionGroup", ())
-TIMEOUT_S = 120.0
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise CheckFailed(what)
-
-
-def show(value):
-    try:
-        s = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        s = repr(value)
-    return s if len(s) <= 400 else s[:400] + "…"
-
-
-def wire(model):
-    return model.model_dump(mode="json", by_alias=True, exclude_none=True)
-
-
-def server_parameters():
-    argv = sys.argv[1:]
-    if argv and argv[0] == "--":
-        argv = argv[1:]
-    if not argv and os.environ.get("DIGIUSHER_MCP_BIN"):
-        argv = [os.environ["DIGIUSHER_MCP_BIN"]]
-    if not argv:
-        raise CheckFailed("usage: py_prompts.py [--] COMMAND [ARG...] (or set DIGIUSHER_MCP_BIN)")
-    home = os.environ.get("HOME") or ""
-    base = os.environ.get("DIGIUSHER_API_BASE_URL") or ""
-    check(home and base, "HOME and DIGIUSHER_API_BASE_URL must be set")
-    env = {
-        "DIGIUSHER_API_BASE_URL": base,
-        "DIGIUSHER_TOKEN": os.environ.get("DIGIUSHER_TOKEN") or "sim-alice",
-        "HOME": home,
-        "XDG_CONFIG_HOME": os.path.join(home, ".config"),
-        "XDG_DATA_HOME": os.path.join(home, ".local", "share"),
-        "PATH": os.environ.get("PATH") or "/usr/local/bin:/usr/bin:/bin",
-        "RUST_BACKTRACE": "0",
-    }
-    return StdioServerParameters(command=argv[0], args=argv[1:], env=env)
-
-
-def error_code(exc):
-    code = getattr(exc, "code", None)
-    if isinstance(code, int):
-        return code
-    return getattr(getattr(exc, "error", None), "code", None)
 
 
 async def values(session, prompt, argument, typed, context=None):
@@ -150,7 +105,7 @@ async def run():
         if isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise
         inner = e
-        while isinstance(inner, _EXCEPTION_GROUP) and len(inner.exceptions) == 1:
+        while isinstance(inner, EXCEPTION_GROUP) and len(inner.exceptions) == 1:
             inner = inner.exceptions[0]
         if isinstance(inner, CheckFailed):
             raise inner from None

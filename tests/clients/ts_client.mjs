@@ -16,7 +16,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { isDeepStrictEqual } from "node:util";
-import { join } from "node:path";
+import { CheckFailed, check, serverCommand, serverEnv, show } from "./harness.mjs";
 
 const EXPECTED_TOOLS = 25;
 const ACME = "a0000000-0000-4000-8000-000000000001";
@@ -28,46 +28,6 @@ const ANNOTATIONS = {
   openWorldHint: true,
 };
 const CALL_TIMEOUT_MS = 30_000;
-
-class CheckFailed extends Error {}
-
-function check(cond, what) {
-  if (!cond) throw new CheckFailed(what);
-}
-
-function show(value) {
-  const s = JSON.stringify(value);
-  return s === undefined ? String(value) : s.length > 400 ? `${s.slice(0, 400)}…` : s;
-}
-
-function requireEnv(name) {
-  const v = process.env[name];
-  if (!v) throw new CheckFailed(`environment variable ${name} must be set`);
-  return v;
-}
-
-function serverCommand() {
-  let argv = process.argv.slice(2);
-  if (argv[0] === "--") argv = argv.slice(1);
-  if (argv.length === 0 && process.env.DIGIUSHER_MCP_BIN) argv = [process.env.DIGIUSHER_MCP_BIN];
-  if (argv.length === 0) {
-    throw new CheckFailed("usage: ts_client.mjs [--] COMMAND [ARG...] (or set DIGIUSHER_MCP_BIN)");
-  }
-  return { command: argv[0], args: argv.slice(1) };
-}
-
-function serverEnv() {
-  const home = requireEnv("HOME");
-  return {
-    DIGIUSHER_API_BASE_URL: requireEnv("DIGIUSHER_API_BASE_URL"),
-    DIGIUSHER_TOKEN: process.env.DIGIUSHER_TOKEN || "sim-alice",
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_DATA_HOME: join(home, ".local", "share"),
-    PATH: process.env.PATH || "/usr/local/bin:/usr/bin:/bin",
-    RUST_BACKTRACE: "0",
-  };
-}
 
 function firstText(result, what) {
   check(Array.isArray(result.content) && result.content.length > 0, `${what}: content is empty: ${show(result)}`);

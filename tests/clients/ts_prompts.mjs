@@ -13,45 +13,11 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { isDeepStrictEqual } from "node:util";
-import { join } from "node:path";
+import { CheckFailed, check, serverCommand, serverEnv, show } from "./harness.mjs";
 
 const ACME = "a0000000-0000-4000-8000-000000000001";
 const PROMPTS = ["monthly_cost_review", "find_savings", "explain_anomaly", "budget_health", "unit_economics_trend"];
 const TIMEOUT_MS = 30_000;
-
-class CheckFailed extends Error {}
-
-function check(cond, what) {
-  if (!cond) throw new CheckFailed(what);
-}
-
-function show(value) {
-  const s = JSON.stringify(value);
-  return s === undefined ? String(value) : s.length > 400 ? `${s.slice(0, 400)}…` : s;
-}
-
-function serverCommand() {
-  let argv = process.argv.slice(2);
-  if (argv[0] === "--") argv = argv.slice(1);
-  if (argv.length === 0 && process.env.DIGIUSHER_MCP_BIN) argv = [process.env.DIGIUSHER_MCP_BIN];
-  if (argv.length === 0) throw new CheckFailed("usage: ts_prompts.mjs [--] COMMAND [ARG...] (or set DIGIUSHER_MCP_BIN)");
-  return { command: argv[0], args: argv.slice(1) };
-}
-
-function serverEnv() {
-  const home = process.env.HOME;
-  const base = process.env.DIGIUSHER_API_BASE_URL;
-  check(home && base, "HOME and DIGIUSHER_API_BASE_URL must be set");
-  return {
-    DIGIUSHER_API_BASE_URL: base,
-    DIGIUSHER_TOKEN: process.env.DIGIUSHER_TOKEN || "sim-alice",
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_DATA_HOME: join(home, ".local", "share"),
-    PATH: process.env.PATH || "/usr/local/bin:/usr/bin:/bin",
-    RUST_BACKTRACE: "0",
-  };
-}
 
 async function values(client, prompt, argument, value, context) {
   const params = { ref: { type: "ref/prompt", name: prompt }, argument: { name: argument, value } };
