@@ -22,6 +22,7 @@ mod testing;
 mod time;
 mod tools;
 mod transport;
+mod untrusted;
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -22,6 +22,7 @@ const LAYERS: &[&str] = &[
     "logging",
     "transport",
     "terminal",
+    "untrusted",
     "files",
     "time",
     "cli",

@@ -154,14 +154,9 @@ fn read_arguments(
     Ok(given)
 }
 
-/// One line, no control characters, trimmed and at most [`MAX_VALUE_CHARS`] long.
+/// One line, no control or format characters, at most [`MAX_VALUE_CHARS`] long.
 fn clean(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_VALUE_CHARS)
-        .collect::<String>()
-        .trim()
-        .to_string()
+    crate::untrusted::clean(text, MAX_VALUE_CHARS)
 }
 
 /// For echoing what the client sent in a message.
