@@ -38,7 +38,8 @@ against the release's SHA256SUMS before unpacking anything.
   --download          download the prebuilt release even from a checkout
   --version vX.Y.Z    download that release instead of the latest
   --release-url URL   download from URL, the folder holding the release files (for
-                      mirrors; also DIGIUSHER_MCP_RELEASE_URL)
+                      mirrors; also DIGIUSHER_MCP_RELEASE_URL); https:// only, or
+                      plain http:// on this machine (127.0.0.1, localhost)
   --target TRIPLE     download the build for this Rust target triple instead of this
                       machine's (Linux: *-unknown-linux-musl, static; macOS: *-apple-darwin)
   --binary PATH       install this prebuilt $NAME instead of building or downloading
@@ -189,14 +190,83 @@ if [ "$uninstall" -eq 1 ]; then
 fi
 
 # ---- helpers for downloads ----------------------------------------------------------
-# fetch URL FILE: download with curl or wget; fails on HTTP errors.
+# A release and its SHA256SUMS come over the same channel, so the checksum proves
+# something only over https. Plain http is for a mirror on this machine alone, and
+# a redirect may lead only to https.
+
+# is_loopback_http URL: an http:// URL whose host is 127.x.x.x, localhost or [::1].
+is_loopback_http() {
+    case "$1" in http://*) ;; *) return 1 ;; esac
+    authority="${1#http://}"
+    authority="${authority%%[/?#]*}"
+    case "$authority" in *@*) return 1 ;; esac
+    case "$authority" in
+        \[::1\] | \[::1\]:*) return 0 ;;
+        \[*) return 1 ;;
+    esac
+    host="${authority%:*}"
+    case "$host" in
+        localhost) return 0 ;;
+        127.*.*.*) case "$host" in *[!0-9.]*) return 1 ;; *) return 0 ;; esac ;;
+    esac
+    return 1
+}
+# check_release_url URL: refuse, before any download, what is not https or loopback.
+check_release_url() {
+    case "$1" in
+        https://*) return 0 ;;
+    esac
+    is_loopback_http "$1" && return 0
+    die "refusing to download from $1: only https:// is trusted (plain http only for a mirror on this machine: 127.0.0.1, localhost or [::1]). Over plain http a release and its SHA256SUMS can both be changed on the way, so the checksum would prove nothing. Nothing was installed."
+}
+# fetch URL FILE: download with curl or wget; fails on HTTP errors; status 3 when a
+# redirect led to something other than https.
 fetch() {
     if command -v curl >/dev/null 2>&1; then
-        curl -fsSL --retry 2 -o "$2" "$1"
+        proto="=https"
+        if is_loopback_http "$1"; then proto="=http,https"; fi
+        rc=0
+        curl -fsSL --retry 2 --proto "$proto" --proto-redir =https -o "$2" "$1" || rc=$?
+        # 1: curl refused the protocol, which only a redirect can bring here.
+        if [ "$rc" -eq 1 ]; then return 3; fi
+        return "$rc"
     elif command -v wget >/dev/null 2>&1; then
-        wget -q -O "$2" "$1"
+        wget_fetch "$1" "$2"
     else
         die "neither curl nor wget is installed; install one of them and run $PROG again"
+    fi
+}
+# wget_fetch URL FILE: wget follows any redirect, so follow them here, https only.
+wget_fetch() {
+    url="$1"
+    hops=0
+    while :; do
+        headers="$(wget -q -S --max-redirect=0 -O "$2" "$url" 2>&1)" && return 0
+        location="$(printf '%s\n' "$headers" | sed -n 's/^ *[Ll]ocation: *//p' | tail -n 1 | tr -d '\r')"
+        [ -n "$location" ] || return 1
+        case "$location" in
+            https://*) ;;
+            /*)
+                case "$url" in
+                    https://*) location="$(printf '%s' "$url" | sed 's|^\(https://[^/]*\).*|\1|')$location" ;;
+                    *) return 3 ;;
+                esac
+                ;;
+            *) return 3 ;;
+        esac
+        hops=$((hops + 1))
+        [ "$hops" -le 10 ] || return 1
+        url="$location"
+    done
+}
+# fetch_or_die URL FILE ADVICE: fetch, or say why not and stop.
+fetch_or_die() {
+    rc=0
+    fetch "$1" "$2" || rc=$?
+    if [ "$rc" -eq 3 ]; then
+        die "refusing $1: it redirects to a URL that is not https, where the download could be changed on the way. Nothing was installed."
+    elif [ "$rc" -ne 0 ]; then
+        die "cannot download $1. $3 Nothing was installed."
     fi
 }
 # sha256 FILE: the file's SHA-256 in lowercase hex, with whichever tool this system has.
@@ -256,14 +326,16 @@ if [ "$download" -eq 1 ]; then
         fi
     fi
     while [ "${release_url%/}" != "$release_url" ]; do release_url="${release_url%/}"; done
+    check_release_url "$release_url"
     archive="$NAME-$want_target.tar.gz"
     dl_dir="$(mktemp -d "${TMPDIR:-/tmp}/$NAME-download.XXXXXX")" || die "cannot create a temporary folder"
     say "Downloading $archive from $release_url"
-    fetch "$release_url/SHA256SUMS" "$dl_dir/SHA256SUMS" ||
-        die "cannot download $release_url/SHA256SUMS. Check your network (and the --version or --release-url, if given). Nothing was installed."
-    fetch "$release_url/$archive" "$dl_dir/$archive" ||
-        die "cannot download $release_url/$archive. Is there a release build for $want_target (see --target)? Nothing was installed."
-    expected="$(awk -v f="$archive" '$2 == f || $2 == "*" f { print tolower($1); exit }' "$dl_dir/SHA256SUMS")"
+    fetch_or_die "$release_url/SHA256SUMS" "$dl_dir/SHA256SUMS" \
+        "Check your network (and the --version or --release-url, if given)."
+    fetch_or_die "$release_url/$archive" "$dl_dir/$archive" \
+        "Is there a release build for $want_target (see --target)?"
+    # CRLF line endings (a SHA256SUMS edited or served from Windows) read the same.
+    expected="$(tr -d '\r' <"$dl_dir/SHA256SUMS" | awk -v f="$archive" '$2 == f || $2 == "*" f { print tolower($1); exit }')"
     [ -n "$expected" ] ||
         die "SHA256SUMS of this release has no entry for $archive, so the download cannot be verified; refusing to install it. Nothing was installed."
     actual="$(sha256 "$dl_dir/$archive")" ||

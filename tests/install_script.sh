@@ -271,6 +271,63 @@ expect "an unreachable release URL is a clear error" \
   fails_saying "cannot download http://127.0.0.1:9/none/SHA256SUMS"
 expect "and installs nothing" test ! -e "$fresh/bin/digiusher-mcp"
 
+# ---- only https, or http on this machine -------------------------------------------
+# A small release on 127.0.0.1: rel/ as released, crlf/ with a CRLF SHA256SUMS, and
+# redir/X answering 302 to http://127.0.0.1:PORT/rel/X (plain http after a redirect).
+mirror="$work/mirror"
+dl_target="$(uname -m)-unknown-linux-musl"
+mkdir -p "$mirror/pack/digiusher-mcp-$dl_target" "$mirror/rel" "$mirror/crlf"
+cp "$binary" "$mirror/pack/digiusher-mcp-$dl_target/digiusher-mcp"
+tar -czf "$mirror/rel/digiusher-mcp-$dl_target.tar.gz" -C "$mirror/pack" "digiusher-mcp-$dl_target"
+(cd "$mirror/rel" && sha256sum "digiusher-mcp-$dl_target.tar.gz" >SHA256SUMS)
+cp "$mirror/rel/digiusher-mcp-$dl_target.tar.gz" "$mirror/crlf/"
+sed 's/$/\r/' "$mirror/rel/SHA256SUMS" >"$mirror/crlf/SHA256SUMS"
+cat >"$work/mirror.py" <<'PY'
+import functools, http.server, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.startswith("/redir/"):
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:%d/rel/%s" % (self.server.server_port, self.path[7:]))
+            self.end_headers()
+            return
+        super().do_GET()
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=sys.argv[1]))
+print(server.server_port, flush=True)
+server.serve_forever()
+PY
+python3 -u "$work/mirror.py" "$mirror" >"$work/mirror.port" 2>/dev/null &
+mirror_pid=$!
+for _ in $(seq 100); do [ -s "$work/mirror.port" ] && break; sleep 0.1; done
+mirror_url="http://127.0.0.1:$(head -n 1 "$work/mirror.port")"
+nocurl="$work/nocurl"
+mkdir -p "$nocurl"
+for tool in /usr/local/bin/* /usr/bin/* /bin/*; do
+  case "$(basename "$tool")" in curl) continue ;; esac
+  [ -e "$nocurl/$(basename "$tool")" ] || ln -s "$tool" "$nocurl/$(basename "$tool")"
+done
+refused_nothing_installed() { [ ! -e "$work/p-http/bin/digiusher-mcp" ] && hasnt "$out" "Verified"; }
+for dl_path in "/usr/local/bin:/usr/bin:/bin" "$nocurl"; do
+  with="curl"
+  [ "$dl_path" = "$nocurl" ] && with="wget"
+  for remote in http://mirror.example/rel http://127.0.0.1.mirror.example/rel http://user@127.0.0.1:9/rel ftp://127.0.0.1/rel; do
+    run PATH="$dl_path" -- --release-url "$remote" --target "$dl_target" --prefix "$work/p-http"
+    expect "($with) --release-url $remote is refused: only https or loopback" fails_saying "only https:// is trusted"
+    expect "($with) and nothing is installed" refused_nothing_installed
+  done
+  run PATH="$dl_path" -- --release-url "$mirror_url/redir" --target "$dl_target" --prefix "$work/p-http"
+  expect "($with) a loopback mirror redirecting to plain http is refused" fails_saying "redirects to a URL that is not https"
+  expect "($with) and nothing is installed" refused_nothing_installed
+  run PATH="$dl_path" -- --release-url "$mirror_url/rel" --target "$dl_target" --prefix "$work/p-$with"
+  expect "($with) a loopback mirror over http installs" test -x "$work/p-$with/bin/digiusher-mcp"
+  run PATH="$dl_path" -- --release-url "$mirror_url/crlf" --target "$dl_target" --prefix "$work/p-crlf-$with"
+  expect "($with) a SHA256SUMS with CRLF line endings verifies" has "$out" "Verified digiusher-mcp-$dl_target.tar.gz"
+  expect "($with) and installs" test -x "$work/p-crlf-$with/bin/digiusher-mcp"
+done
+kill "$mirror_pid" 2>/dev/null
+
 # ---- uninstall ----------------------------------------------------------------------
 run -- --uninstall
 expect "--uninstall succeeds" test "$status" -eq 0
