@@ -84,8 +84,8 @@ impl ApiResponse {
 fn not_json(status: u16, content_type: &str, bytes: &[u8]) -> ApiError {
     ApiError::NotJson {
         status,
-        content_type: content_type.to_string(),
-        snippet: snippet(bytes, 200),
+        content_type: crate::untrusted::clean(content_type, 100),
+        snippet: crate::untrusted::quoted(&snippet(bytes, 200), 200),
     }
 }
 
@@ -150,6 +150,24 @@ mod tests {
         assert_eq!(
             compacted(r#"{"a":"é  ü","b":[true,null]}"#),
             r#"{"a":"é  ü","b":[true,null]}"#
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_is_shown_quoted() {
+        let hostile = crate::untrusted::HOSTILE;
+        let ApiError::NotJson {
+            snippet,
+            content_type,
+            ..
+        } = not_json(500, &format!("text/html{hostile}"), hostile.as_bytes())
+        else {
+            panic!("not JSON");
+        };
+        crate::untrusted::assert_marked(&snippet);
+        assert!(
+            !content_type.chars().any(char::is_control),
+            "{content_type}"
         );
     }
 

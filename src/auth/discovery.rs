@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::http::{OAuthHttp, read_body, transport};
 use crate::config::{UrlError, secure_url, service_url};
+use crate::untrusted::{PROVIDER_TEXT_CAP, quoted};
 
 /// Endpoints beyond OpenID Connect Discovery that sign-in uses (the registration
 /// endpoint is a standard field, read with `registration_endpoint()`).
@@ -47,7 +48,8 @@ pub enum DiscoveryError {
     #[error("{0}")]
     Http(String),
     #[error(
-        "the identity provider at {url} says its issuer is {found:?}, not {expected:?}; check DIGIUSHER_ISSUER (the issuer must match exactly)"
+        "the identity provider at {url} says its issuer is {}, not {expected:?}; check DIGIUSHER_ISSUER (the issuer must match exactly)",
+        quoted(.found, PROVIDER_TEXT_CAP)
     )]
     IssuerMismatch {
         url: String,
@@ -56,7 +58,10 @@ pub enum DiscoveryError {
     },
     #[error("cannot find the identity provider: {0}")]
     NotFound(String),
-    #[error("the identity provider's configuration at {url} is not valid: {message}")]
+    #[error(
+        "the identity provider's configuration at {url} is not valid: {}",
+        quoted(.message, PROVIDER_TEXT_CAP)
+    )]
     Invalid { url: String, message: String },
     #[error("refusing the {what} named by {from}: it {source}")]
     Refused {
@@ -65,7 +70,8 @@ pub enum DiscoveryError {
         source: UrlError,
     },
     #[error(
-        "the protected-resource metadata at {url} is for {found:?}, not for the API base {expected}; check DIGIUSHER_API_BASE_URL"
+        "the protected-resource metadata at {url} is for {}, not for the API base {expected}; check DIGIUSHER_API_BASE_URL",
+        quoted(.found, PROVIDER_TEXT_CAP)
     )]
     ResourceMismatch {
         url: String,
@@ -307,6 +313,29 @@ fn check_endpoints(metadata: &Metadata, from: &str) -> Result<(), DiscoveryError
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provider_words_in_discovery_errors_are_quoted_data() {
+        let hostile = crate::untrusted::HOSTILE.to_string();
+        for error in [
+            DiscoveryError::IssuerMismatch {
+                url: "https://id.example/.well-known/openid-configuration".into(),
+                expected: "https://id.example".into(),
+                found: hostile.clone(),
+            },
+            DiscoveryError::Invalid {
+                url: "https://id.example".into(),
+                message: hostile.clone(),
+            },
+            DiscoveryError::ResourceMismatch {
+                url: "https://api.example/.well-known/oauth-protected-resource".into(),
+                expected: "https://api.example".into(),
+                found: hostile.clone(),
+            },
+        ] {
+            crate::untrusted::assert_marked(&error.to_string());
+        }
+    }
 
     const FROM: &str = "https://id.example/.well-known/openid-configuration";
 

@@ -6,6 +6,7 @@
 //! Nothing here prints progress: `commands::login` tells the terminal, and the
 //! MCP server can show the same URL its own way.
 
+use crate::untrusted::{PROVIDER_TEXT_CAP, quoted};
 use std::time::Duration;
 
 use openidconnect::core::{
@@ -456,13 +457,14 @@ where
             if text.starts_with("invalid_client") {
                 LoginError::ClientRejected
             } else {
-                LoginError::Token(text)
+                LoginError::Token(format!("it answered: {}", quoted(&text, PROVIDER_TEXT_CAP)))
             }
         }
         RequestTokenError::Request(e) => LoginError::Token(format!("request failed: {e}")),
-        RequestTokenError::Parse(e, _) => {
-            LoginError::Token(format!("the token response is not valid: {}", e.path()))
-        }
+        RequestTokenError::Parse(e, _) => LoginError::Token(format!(
+            "the token response is not valid at {}",
+            quoted(&e.path().to_string(), PROVIDER_TEXT_CAP)
+        )),
         RequestTokenError::Other(e) => LoginError::Token(e),
     }
 }
@@ -574,6 +576,21 @@ fn fallback_note(why: &str, paths: &AuthPaths) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_endpoint_error_is_quoted_as_data() {
+        use openidconnect::core::CoreErrorResponseType;
+        let hostile = crate::untrusted::HOSTILE;
+        let response = openidconnect::StandardErrorResponse::new(
+            CoreErrorResponseType::Extension(hostile.into()),
+            Some(hostile.into()),
+            None,
+        );
+        let error = token_error(RequestTokenError::<std::io::Error, _>::ServerResponse(
+            response,
+        ));
+        crate::untrusted::assert_marked(&error.to_string());
+    }
 
     /// The MCP server finishes an attempt in a spawned task while it answers.
     #[test]

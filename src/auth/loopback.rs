@@ -38,6 +38,16 @@ pub struct Callback {
     responder: Responder,
 }
 
+/// A provider's `error` and `error_description` as one quoted, capped line: they
+/// reach the model and must read as data, not instructions.
+fn provider_words(error: &str, description: Option<&str>) -> String {
+    let text = match description {
+        Some(d) => format!("{error}: {d}"),
+        None => error.to_string(),
+    };
+    crate::untrusted::quoted(&text, crate::untrusted::PROVIDER_TEXT_CAP)
+}
+
 impl Callback {
     pub fn into_parts(self) -> (Secret, Responder) {
         (self.code, self.responder)
@@ -48,13 +58,14 @@ impl Callback {
 pub enum CallbackError {
     #[error("cannot listen on 127.0.0.1:{port}: {message}")]
     Bind { port: u16, message: String },
-    #[error("sign-in was refused by the identity provider: {error}{}", .description.as_ref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    #[error("sign-in was refused by the identity provider, which answered: {}", provider_words(.error, .description.as_deref()))]
     Provider {
         error: String,
         description: Option<String>,
     },
     #[error(
-        "the sign-in response came from issuer {found:?}, not {expected:?}; it was rejected (possible mix-up attack)"
+        "the sign-in response came from issuer {}, not {expected:?}; it was rejected (possible mix-up attack)",
+        crate::untrusted::quoted(.found, crate::untrusted::PROVIDER_TEXT_CAP)
     )]
     IssuerMismatch { expected: String, found: String },
     #[error(
@@ -504,6 +515,25 @@ mod tests {
         let wrong = "/callback?code=c&state=other&iss=x";
         assert!(matches!(decide(&get(wrong), &e), Decision::Answer(400, _)));
         assert!(matches!(decide(&get("/"), &e), Decision::Answer(404, _)));
+    }
+
+    #[test]
+    fn provider_text_reaches_the_model_only_as_one_quoted_line() {
+        let hostile: String =
+            url::form_urlencoded::byte_serialize(crate::untrusted::HOSTILE.as_bytes()).collect();
+        let target = format!(
+            "/callback?state={STATE}&iss={ISSUER}&error={hostile}&error_description={hostile}"
+        );
+        let Decision::Fail(_, _, error) = decide(&get(&target), &expected(true)) else {
+            panic!("a provider error ends the sign-in");
+        };
+        crate::untrusted::assert_marked(&error.to_string());
+        assert!(error.to_string().chars().count() < 400, "{error}");
+        let target = format!("/callback?state={STATE}&iss={hostile}&code=c");
+        let Decision::Fail(_, _, error) = decide(&get(&target), &expected(true)) else {
+            panic!("a wrong issuer ends the sign-in");
+        };
+        crate::untrusted::assert_marked(&error.to_string());
     }
 
     #[test]

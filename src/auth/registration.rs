@@ -10,6 +10,7 @@ use super::http::{OAuthHttp, read_body, transport};
 use super::store::{OnDamage, SharedFile, StoreError};
 use crate::config::secure_url;
 use crate::secret::Secret;
+use crate::untrusted::{PROVIDER_TEXT_CAP, quoted};
 
 /// The redirect URI registered: loopback, any port (RFC 8252 section 7.3).
 pub const REGISTERED_REDIRECT: &str = "http://127.0.0.1/callback";
@@ -105,15 +106,7 @@ pub async fn register(
         .map_err(|e| RegistrationError::Failed(e.to_string()))?;
     let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     if !status.is_success() {
-        let reason = doc
-            .get("error_description")
-            .or(doc.get("error"))
-            .and_then(|v| v.as_str())
-            .unwrap_or("no reason given");
-        return Err(RegistrationError::Failed(format!(
-            "HTTP {} from {endpoint}: {reason}",
-            status.as_u16()
-        )));
+        return Err(refusal(status.as_u16(), endpoint, &doc));
     }
     let client_id = doc
         .get("client_id")
@@ -167,5 +160,30 @@ pub async fn still_valid(http: &OAuthHttp, registration: &Registration) -> bool 
         Ok(r) => !matches!(r.status().as_u16(), 401 | 403 | 404),
         // A network problem will show up again in the sign-in itself.
         Err(_) => true,
+    }
+}
+
+/// A registration endpoint's refusal, its reason quoted as the provider's words.
+fn refusal(status: u16, endpoint: &str, doc: &serde_json::Value) -> RegistrationError {
+    let reason = doc
+        .get("error_description")
+        .or(doc.get("error"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("no reason given");
+    RegistrationError::Failed(format!(
+        "HTTP {status} from {endpoint}; the provider answered: {}",
+        quoted(reason, PROVIDER_TEXT_CAP)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_registration_quotes_the_provider() {
+        let doc = serde_json::json!({"error_description": crate::untrusted::HOSTILE});
+        let error = refusal(400, "https://idp.example/reg", &doc);
+        crate::untrusted::assert_marked(&error.to_string());
     }
 }

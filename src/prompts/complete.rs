@@ -29,7 +29,8 @@ pub async fn complete(
             .organizations()
             .await
             .iter()
-            .map(|o| o.name.clone())
+            .map(|o| o.name.as_str())
+            .map(as_value)
             .collect(),
         Kind::Month => recent_months(),
         Kind::Pool => names_in(lookup, &request, List::Pools).await,
@@ -67,7 +68,12 @@ async fn names_in(lookup: &Lookup, request: &CompleteRequestParams, which: List)
         None => return Vec::new(),
     };
     let names = lookup.list(which, &id).await;
-    names.iter().map(|n| n.name.clone()).collect()
+    names.iter().map(|n| as_value(&n.name)).collect()
+}
+
+/// A name from the API as a completion value: one clean line of bounded length.
+fn as_value(name: &str) -> String {
+    crate::untrusted::clean(name, crate::untrusted::NAME_CAP)
 }
 
 /// The candidates that contain what was typed (any case), those starting with it

@@ -92,7 +92,7 @@ impl Lookup {
         let all = self.organizations().await;
         let lower = given.to_lowercase();
         let exact =
-            |o: &&Organization| o.id.eq_ignore_ascii_case(given) || o.name.to_lowercase() == lower;
+            |o: &&Organization| o.id.eq_ignore_ascii_case(given) || same_name(&o.name, &lower);
         let part = |o: &&Organization| o.name.to_lowercase().contains(&lower);
         only(all.iter().filter(exact)).or_else(|| only(all.iter().filter(part)))
     }
@@ -185,7 +185,7 @@ pub fn find_named(items: &[Named], given: &str) -> Option<Named> {
     only(
         items
             .iter()
-            .filter(|n| n.id.eq_ignore_ascii_case(given) || n.name.to_lowercase() == lower),
+            .filter(|n| n.id.eq_ignore_ascii_case(given) || same_name(&n.name, &lower)),
     )
 }
 
@@ -193,4 +193,9 @@ pub fn find_named(items: &[Named], given: &str) -> Option<Named> {
 fn only<'a, T: Clone + 'a>(mut items: impl Iterator<Item = &'a T>) -> Option<T> {
     let first = items.next()?;
     items.next().is_none().then(|| first.clone())
+}
+/// Whether an API name is `lower`, also as completion offered it (cleaned).
+fn same_name(name: &str, lower: &str) -> bool {
+    name.to_lowercase() == lower
+        || crate::untrusted::clean(name, crate::untrusted::NAME_CAP).to_lowercase() == lower
 }

@@ -49,12 +49,12 @@ pub async fn resolve(
 async fn organization(vars: &mut Vars, given: &str, lookup: &Lookup) {
     match lookup.organization(given).await {
         Some(found) => {
-            vars.set("organization", super::clean(&found.name));
+            vars.set("organization", as_name(&found.name));
             vars.set("organization_id", found.id.to_ascii_lowercase());
             vars.set_or_later("root_pool_id", found.pool_id, "root_pool_id");
         }
         None => {
-            vars.set("organization", given);
+            vars.set("organization", as_name(given));
             let id = is_uuid(given).then(|| given.to_ascii_lowercase());
             vars.set_or_later("organization_id", id, "organization_id");
             vars.later("root_pool_id", "root_pool_id");
@@ -103,16 +103,22 @@ async fn named(
     lookup: &Lookup,
     which: List,
 ) -> Option<String> {
-    vars.set(name, given);
+    vars.set(name, as_name(given));
     let mut id = is_uuid(given).then(|| given.to_ascii_lowercase());
     let Some(organization_id) = vars.get("organization_id").map(String::from) else {
         return id;
     };
     if let Some(found) = find_named(&lookup.list(which, &organization_id).await, given) {
-        vars.set(name, super::clean(&found.name));
+        vars.set(name, as_name(&found.name));
         id = Some(found.id.to_ascii_lowercase());
     }
     id
+}
+
+/// A name as the inside of the prompt's `"…"`: one clean line, quotes escaped,
+/// so a name cannot end its quotes and add a step of its own.
+fn as_name(name: &str) -> String {
+    crate::untrusted::escaped(name, crate::untrusted::NAME_CAP)
 }
 
 /// The anomaly day (default yesterday), the start of a two-week window ending on
