@@ -352,13 +352,13 @@ fn load_profile(
     profile: &str,
     explicit: bool,
 ) -> Result<Option<ProfileFile>, ConfigError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::files::read_text(path, crate::files::READ_CAP) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => return Ok(None),
-        Err(source) => {
+        Err(e) if e.is_not_found() && !explicit => return Ok(None),
+        Err(e) => {
             return Err(ConfigError::Read {
                 path: path.to_path_buf(),
-                source,
+                source: std::io::Error::other(e.reason()),
             });
         }
     };

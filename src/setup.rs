@@ -98,12 +98,16 @@ pub enum Applied {
     Unchanged,
 }
 
+/// A host's config can hold its history too (Claude Code's does): generous, but
+/// bounded, and never a FIFO or a device.
+const HOST_CONFIG_CAP: u64 = 64 * 1024 * 1024;
+
 /// Merge `entry` into the JSON file at `path`.
 pub fn apply(path: &Path, servers_key: &str, name: &str, entry: &Value) -> Result<Applied, String> {
-    let existing = match std::fs::read_to_string(path) {
+    let existing = match crate::files::read_text(path, HOST_CONFIG_CAP) {
         Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => return Err(format!("cannot read {}: {}", path.display(), e.reason())),
     };
     let mut root = match existing.as_deref().map(str::trim) {
         None | Some("") => Map::new(),

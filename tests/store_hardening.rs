@@ -364,3 +364,58 @@ async fn without_a_keychain_login_says_so_once_in_plain_words() {
         text(&out).1
     );
 }
+
+/// A FIFO at `path` (no writer ever comes: reading it would wait forever).
+fn fifo_at(path: &std::path::Path) {
+    let _ = std::fs::remove_file(path);
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn odd_files_in_the_data_folder_neither_hang_nor_bloat_status_or_calls() {
+    let w = World::new(&[], "file").await;
+    w.login(&[]).await;
+    let data = data_dir(&w);
+    type Plant = fn(&std::path::Path);
+    let plants: [(&str, &str, Plant); 4] = [
+        ("credentials.json", "a FIFO", fifo_at),
+        ("accounts.json", "a FIFO", fifo_at),
+        ("credentials.json", "a device", |p| {
+            let _ = std::fs::remove_file(p);
+            std::os::unix::fs::symlink("/dev/zero", p).unwrap();
+        }),
+        ("accounts.json", "larger than", |p| {
+            let _ = std::fs::remove_file(p);
+            std::fs::File::create(p).unwrap().set_len(2 << 30).unwrap();
+        }),
+    ];
+    for (file, what, plant) in plants {
+        let path = data.join(file);
+        let kept = std::fs::read(&path).unwrap();
+        plant(&path);
+        let started = Instant::now();
+        let (status, code) = tokio::time::timeout(Duration::from_secs(20), w.status())
+            .await
+            .unwrap_or_else(|_| panic!("status hangs on {file} as {what}"));
+        assert!(started.elapsed() < Duration::from_secs(10), "{file} {what}");
+        assert_eq!(code, 1, "{file} {what}: {status}");
+        let error = status["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains(file) && error.contains(what) && error.contains("damaged"),
+            "{file} {what}: {error}"
+        );
+        let out = tokio::time::timeout(
+            Duration::from_secs(20),
+            w.run(&["call", "list_organizations"], &[]),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("a tool call hangs on {file} as {what}"));
+        assert_eq!(out.status.code(), Some(1), "{file} {what}");
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, kept).unwrap();
+    }
+}

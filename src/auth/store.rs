@@ -293,10 +293,16 @@ impl SharedFile {
     /// Every entry, unparsed; `Damaged` when the file is not a JSON object. Readers
     /// take no lock: writers replace the file atomically.
     pub fn entries(&self) -> Result<Entries, StoreError> {
-        let bytes = match std::fs::read(&self.path) {
+        let bytes = match files::read_bounded(&self.path, files::READ_CAP) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Entries::new()),
-            Err(e) => return Err(self.error(e)),
+            Err(e) if e.is_not_found() => return Ok(Entries::new()),
+            Err(e) if e.is_refused() => {
+                return Err(StoreError::Damaged {
+                    what: self.path.display().to_string(),
+                    reason: e.reason(),
+                });
+            }
+            Err(e) => return Err(self.error(e.reason())),
         };
         warn_if_readable_by_others(&self.path);
         parse_entries(&bytes).map_err(|reason| StoreError::Damaged {
@@ -381,14 +387,7 @@ impl SharedFile {
             .and_then(|n| n.to_str())
             .unwrap_or("file");
         let path = dir.join(format!(".{name}.lock"));
-        let mut options = std::fs::OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options.open(&path).map_err(|e| file_error(&path, e))?;
+        let file = files::open_lock(&path).map_err(|e| file_error(&path, e.reason()))?;
         let started = std::time::Instant::now();
         loop {
             match file.try_lock() {
