@@ -521,3 +521,58 @@ async fn a_second_window_gets_the_first_ones_link_and_its_sign_in_serves_both() 
     assert_eq!(organizations(&rb), 2, "{}", first_text(&rb));
     assert_clean(&world).await;
 }
+
+/// Files under `dir` whose name ends with `suffix`.
+fn files_ending(dir: &std::path::Path, suffix: &str) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_ending(&path, suffix));
+        } else if path.to_string_lossy().ends_with(suffix) {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_planted_link_beside_the_lock_is_never_handed_on() {
+    let world = World::new(&[], "file").await;
+    let (browser, _count) = counting_browser(&world, "none");
+    let env = env_with(
+        &world,
+        &[
+            ("BROWSER", Some(&browser)),
+            ("DIGIUSHER_SIGN_IN_WAIT", Some("2")),
+        ],
+    );
+    let (log_a, log_b) = (world.home.0.join("a.log"), world.home.0.join("b.log"));
+    let a = rmcp_client(env.clone(), &log_a).await;
+    let ra = call_ok(&a, "list_organizations").await;
+    assert!(
+        first_text(&ra).contains("Open this link"),
+        "{}",
+        first_text(&ra)
+    );
+    // The first window holds the lock; someone replaces its link file.
+    let links = files_ending(&world.home.0, ".sign-in.url");
+    assert_eq!(links.len(), 1, "{links:?}");
+    std::fs::write(&links[0], "https://evil.example/phish?x=1\n").unwrap();
+    let b = rmcp_client(env, &log_b).await;
+    let rb = call_ok(&b, "list_organizations").await;
+    let _ = a.cancel().await;
+    let _ = b.cancel().await;
+    keep_log(&world, &log_a);
+    keep_log(&world, &log_b);
+    assert!(
+        !first_text(&rb).contains("evil.example"),
+        "{}",
+        first_text(&rb)
+    );
+    assert!(
+        !first_text(&rb).contains("Open this link"),
+        "{}",
+        first_text(&rb)
+    );
+}

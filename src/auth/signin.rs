@@ -251,6 +251,7 @@ impl SignIn {
             // The other process's link works here too: its listener gets the answer.
             _ => {
                 return Err(shared_link(&self.settings)
+                    .await
                     .map(SignInError::Link)
                     .unwrap_or(SignInError::Elsewhere));
             }
@@ -473,11 +474,52 @@ fn link_path(settings: &Settings) -> PathBuf {
     lock_path(settings).with_extension("url")
 }
 
-/// The link of another process's sign-in in progress, if there is one.
-fn shared_link(settings: &Settings) -> Option<String> {
-    let text = std::fs::read_to_string(link_path(settings)).ok()?;
-    let url = url::Url::parse(text.trim()).ok()?;
-    matches!(url.scheme(), "https" | "http").then(|| url.to_string())
+/// The link of another process's sign-in in progress, if there is one and it
+/// is on the provider's authorization endpoint: anything else in that file (a
+/// link planted there) never reaches the user as ours.
+async fn shared_link(settings: &Settings) -> Option<String> {
+    let text = crate::files::read_text(&link_path(settings), LINK_CAP).ok()?;
+    let endpoint = authorization_endpoint(settings).await?;
+    let link = on_endpoint(text.trim(), &endpoint);
+    if link.is_none() {
+        tracing::warn!(
+            "sign-in: the shared link is not on the provider's authorization endpoint; ignored"
+        );
+    }
+    link
+}
+
+/// A sign-in link is a few kilobytes at most.
+const LINK_CAP: u64 = 64 * 1024;
+
+/// The configured (or discovered) provider's authorization endpoint.
+async fn authorization_endpoint(settings: &Settings) -> Option<String> {
+    let http = super::http::OAuthHttp::new().ok()?;
+    let issuer = match &settings.issuer {
+        Some(issuer) => issuer.clone(),
+        None => super::discovery::issuer_from_api(&http, &settings.api_base)
+            .await
+            .ok()?,
+    };
+    let metadata = super::discovery::provider_metadata(&http, &issuer)
+        .await
+        .ok()?;
+    Some(metadata.authorization_endpoint().url().to_string())
+}
+
+/// `link` when it is a plain link to `endpoint` (same scheme, host, port and
+/// path; no user name or fragment), with its query.
+fn on_endpoint(link: &str, endpoint: &str) -> Option<String> {
+    let link = url::Url::parse(link).ok()?;
+    let endpoint = url::Url::parse(endpoint).ok()?;
+    let same = link.scheme() == endpoint.scheme()
+        && link.host_str() == endpoint.host_str()
+        && link.port_or_known_default() == endpoint.port_or_known_default()
+        && link.path() == endpoint.path()
+        && link.username().is_empty()
+        && link.password().is_none()
+        && link.fragment().is_none();
+    same.then(|| link.to_string())
 }
 
 /// Whether the store now holds a usable sign-in for the profile.
@@ -492,12 +534,8 @@ fn try_lock(settings: &Settings) -> Result<Option<std::fs::File>, String> {
     crate::files::create_private_dir(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let path = lock_path(settings);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let file = crate::files::open_lock(&path)
+        .map_err(|e| format!("cannot open {}: {}", path.display(), e.reason()))?;
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(std::fs::TryLockError::WouldBlock) => Ok(None),
@@ -523,6 +561,25 @@ mod tests {
         assert!(m.contains("id.example.com"), "{m}");
         for part in ["abc", "def", "ghi", "client_id"] {
             assert!(!m.contains(part), "{m}");
+        }
+    }
+
+    #[test]
+    fn only_a_link_on_the_authorization_endpoint_is_passed_on() {
+        let endpoint = "https://id.example.com/oauth/auth";
+        let good = "https://id.example.com/oauth/auth?client_id=c&state=s";
+        assert_eq!(on_endpoint(good, endpoint).as_deref(), Some(good));
+        for planted in [
+            "https://evil.example/oauth/auth?client_id=c",
+            "http://id.example.com/oauth/auth?client_id=c",
+            "https://id.example.com:444/oauth/auth",
+            "https://id.example.com/other?x=1",
+            "https://user@id.example.com/oauth/auth",
+            "https://id.example.com.evil.example/oauth/auth",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(on_endpoint(planted, endpoint), None, "{planted}");
         }
     }
 
