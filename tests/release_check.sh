@@ -283,6 +283,20 @@ other_cpu=arm64
 run env FAKE_ARCH="$other_cpu" node -r "$HERE/fake_platform.cjs" "$npmdir/node_modules/@digiusher/mcp/bin/digiusher-mcp.js" --version
 expect "when the platform package was not installed: says to reinstall with optional dependencies" \
   fails_saying "@digiusher/mcp-linux-$other_cpu, which holds the digiusher-mcp binary for this platform, is not installed"
+# A look-alike platform package elsewhere (NODE_PATH, a node_modules higher up) is
+# never run: only the launcher's own dependency is.
+for where in "$work/node_modules" "$work/nodepath"; do
+  fake_pkg="$where/@digiusher/mcp-linux-$other_cpu"
+  mkdir -p "$fake_pkg/bin"
+  printf '{"name":"@digiusher/mcp-linux-%s","version":"%s"}\n' "$other_cpu" "$version" >"$fake_pkg/package.json"
+  printf '#!/bin/sh\necho LOOK-ALIKE RAN\n' >"$fake_pkg/bin/digiusher-mcp"
+  chmod 0755 "$fake_pkg/bin/digiusher-mcp"
+done
+run env FAKE_ARCH="$other_cpu" NODE_PATH="$work/nodepath" node -r "$HERE/fake_platform.cjs" "$npmdir/node_modules/@digiusher/mcp/bin/digiusher-mcp.js" --version
+expect "a look-alike platform package in NODE_PATH or a node_modules higher up is not run" \
+  fails_saying "is not installed next to this launcher"
+expect "(it printed nothing of the look-alike)" test ! -s "$out"
+rm -rf "$work/node_modules" "$work/nodepath"
 
 # ---- install links ------------------------------------------------------------------
 entry_is() { [ "$(node "$HERE/links.mjs" "$1" "$2")" = "$3" ]; }

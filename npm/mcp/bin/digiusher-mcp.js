@@ -24,10 +24,8 @@ function findBinary() {
   const platform = `${process.platform}-${process.arch}`;
   const pkg = `@digiusher/mcp-${platform}`;
   const exe = process.platform === "win32" ? `${PROG}.exe` : PROG;
-  let dir;
-  try {
-    dir = path.dirname(require.resolve(`${pkg}/package.json`));
-  } catch {
+  const dir = ownDependency(pkg);
+  if (!dir) {
     if (!SUPPORTED.includes(platform)) {
       fail(
         `no prebuilt ${PROG} for this platform (${process.platform} ${process.arch}); ` +
@@ -37,7 +35,7 @@ function findBinary() {
     }
     fail(
       `the package ${pkg}, which holds the ${PROG} binary for this platform, is not ` +
-        "installed. npm skips it when optional dependencies are turned off " +
+        "installed next to this launcher. npm skips it when optional dependencies are turned off " +
         "(--omit=optional, --no-optional): install @digiusher/mcp again without that option.",
     );
   }
@@ -54,6 +52,31 @@ function findBinary() {
     }
   }
   return binary;
+}
+
+// The folder of `pkg` as this launcher's own dependency, at the version it pins:
+// inside the launcher's folder, or beside it in the node_modules holding it (where
+// npm hoists it). Never through NODE_PATH or a node_modules higher up, where any
+// look-alike could stand; null when it is not there.
+function ownDependency(pkg) {
+  const root = path.resolve(__dirname, "..");
+  let wanted;
+  try {
+    wanted = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).optionalDependencies?.[pkg];
+  } catch {}
+  const candidates = [path.join(root, "node_modules", pkg)];
+  // The launcher is node_modules/@digiusher/mcp: its scope's parent holds siblings.
+  const scopeDir = path.dirname(root);
+  if (path.basename(path.dirname(scopeDir)) === "node_modules") {
+    candidates.push(path.join(path.dirname(scopeDir), pkg));
+  }
+  for (const dir of candidates) {
+    try {
+      const meta = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+      if (meta.name === pkg && (!wanted || meta.version === wanted)) return dir;
+    } catch {}
+  }
+  return null;
 }
 
 function run() {
