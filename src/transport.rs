@@ -4,9 +4,9 @@
 //! into a `serde_json::Value` tree. For a 1 MB answer that tree cost more than the
 //! rest of the call together.
 //!
-//! Reading follows rmcp's stdio transport: lines of at most [`MAX_LINE`] bytes,
-//! unparsable input ignored, well-formed JSON that is no JSON-RPC message answered
-//! with "Invalid Request". Every request with an id gets one answer, even when rmcp
+//! Reading follows rmcp's stdio transport: lines of at most [`MAX_LINE`] bytes;
+//! a line that is not UTF-8 JSON gets "Parse error" with id null, well-formed JSON
+//! that is no JSON-RPC message "Invalid Request". Every request with an id gets one answer, even when rmcp
 //! cannot read it: an id rmcp cannot hold (an integer beyond `i64`) travels through
 //! rmcp as a stand-in string and goes back out exactly as sent; params too deep or
 //! with numbers out of range get "Invalid Params"; an id that is no MCP id (null,
@@ -279,13 +279,15 @@ where
 /// to, and with which error.
 fn recover(line: &[u8], error: serde_json::Error, ids: &Surrogates) -> Decoded {
     let Ok(text) = std::str::from_utf8(line) else {
-        tracing::debug!("ignoring input that is not UTF-8");
-        return Decoded::Skip;
+        tracing::warn!("parse error: an input line is not valid UTF-8");
+        return parse_error("the line is not valid UTF-8");
     };
-    if serde_json::from_str::<IgnoredAny>(text).is_err() {
-        // No id to answer to, and answering garbage can start an echo storm.
-        tracing::debug!("ignoring unparsable input: {error}");
-        return Decoded::Skip;
+    if let Err(error) = serde_json::from_str::<IgnoredAny>(text) {
+        // JSON-RPC answers it with id null; our answer is a response, which a
+        // peer that echoes it back sends us as a response we skip: no echo storm.
+        // The line itself is not logged: it may hold anything.
+        tracing::warn!("parse error: an input line is not JSON ({error})");
+        return parse_error("the line is not JSON");
     }
     if !text.trim_start().starts_with('{') {
         tracing::debug!("invalid request: a JSON value that is not an object");
@@ -337,6 +339,17 @@ fn recover(line: &[u8], error: serde_json::Error, ids: &Surrogates) -> Decoded {
     }
     tracing::debug!("invalid request: {error}");
     invalid_request(Some(id.get()))
+}
+
+fn parse_error(why: &str) -> Decoded {
+    Decoded::Answer {
+        id: None,
+        error: ErrorData::new(
+            rmcp::model::ErrorCode::PARSE_ERROR,
+            format!("Parse error: {why}. Send one JSON-RPC message per line, as UTF-8 JSON."),
+            None,
+        ),
+    }
 }
 
 fn invalid_request(id: Option<&str>) -> Decoded {
@@ -828,15 +841,26 @@ mod tests {
             r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1e400}}"#,
             r#"{"jsonrpc":"2.0","id":3,"result":{"x":1e400}}"#,
             r#"{"jsonrpc":"2.0","id":null,"error":{"code":1,"message":"x","data":1e400}}"#,
-            r#"{"jsonrpc":"2.0","id":1,"method":"ping""#,
         ] {
             assert!(matches!(answer(line), Decoded::Skip), "{line}");
         }
+    }
+
+    #[test]
+    fn lines_that_are_not_json_get_a_parse_error_with_id_null() {
+        for line in [
+            r#"{"jsonrpc":"2.0","id":1,"method":"ping""#,
+            "this is not json",
+            "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}}",
+        ] {
+            assert_eq!(answered(line), ("null".into(), -32700), "{line}");
+        }
         let not_utf8 = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"x\":\"\xff\"}";
-        assert!(matches!(
-            decode(not_utf8, &Surrogates::new()),
-            Decoded::Skip
-        ));
+        let Decoded::Answer { id: None, error } = decode(not_utf8, &Surrogates::new()) else {
+            panic!("a line that is not UTF-8 is answered");
+        };
+        assert_eq!(error.code.0, -32700);
+        assert!(!error.message.contains("jsonrpc"), "{}", error.message);
     }
 
     #[test]
@@ -1193,7 +1217,10 @@ mod tests {
                     );
                     (line.into_bytes(), None)
                 }
-                Piece::Garbage(bytes) => ([b"#", bytes.as_slice()].concat(), None),
+                Piece::Garbage(bytes) => (
+                    [b"#", bytes.as_slice()].concat(),
+                    Some(("null".into(), Some(-32700))),
+                ),
                 Piece::Long(extra) => {
                     let mut line = format!(r#"{{"jsonrpc":"2.0","id":{n},"method":"ping"}}"#);
                     line.push_str(&" ".repeat(LIMIT + extra));
