@@ -1,7 +1,7 @@
 //! API failures become tool results that say what to do next, and the server keeps
 //! serving the next call.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::common::*;
 use serde_json::json;
@@ -27,7 +27,10 @@ async fn a_rejected_static_token_says_how_to_fix_it() {
         msg.starts_with("DigiUsher did not accept the token in DIGIUSHER_TOKEN. Set a valid token, or unset DIGIUSHER_TOKEN and run `digiusher-mcp login`"),
         "{msg}"
     );
-    assert!(msg.contains("(HTTP 401 OE0235: Unauthorized)"), "{msg}");
+    assert!(
+        msg.contains(r#"(HTTP 401 OE0235: "Unauthorized")"#),
+        "{msg}"
+    );
     assert!(
         !msg.contains("sim-expired"),
         "the token never appears: {msg}"
@@ -282,7 +285,7 @@ async fn html_gateway_pages_are_summarised() {
         msg.starts_with("The DigiUsher API is failing or unavailable (HTTP 502)."),
         "{msg}"
     );
-    assert!(msg.contains("(HTTP 502: <"), "{msg}");
+    assert!(msg.contains(r#"(HTTP 502: "<"#), "{msg}");
     assert!(msg.len() < 600, "{msg}");
     still_serving(&h).await;
 }
@@ -296,9 +299,10 @@ async fn timeouts_malformed_json_and_dropped_connections() {
     .await;
     h.fault(json!({"match": {"path": "/restapi/v2/organizations"}, "times": 1, "fault": {"kind": "latency", "ms": 2500}})).await;
     let msg = h.err("list_organizations", empty()).await;
+    // Silence says nothing about the query: no advice to narrow it.
     assert_eq!(
         msg,
-        "DigiUsher did not answer within 1 s. Narrow the query (shorter range, fewer group_by items) or retry."
+        "DigiUsher (127.0.0.1) did not answer within 1 s. It may be down or unreachable from here: retry in a minute, and check the network or proxy if it keeps happening."
     );
 
     h.fault(json!({"match": {"path": "/restapi/v2/organizations"}, "times": 1, "fault": {"kind": "malformed_json"}})).await;
@@ -310,7 +314,8 @@ async fn timeouts_malformed_json_and_dropped_connections() {
         "{msg}"
     );
 
-    h.fault(json!({"match": {"path": "/restapi/v2/organizations"}, "times": 1, "fault": {"kind": "drop"}})).await;
+    // Dropped twice: the first drop is retried once on a new connection.
+    h.fault(json!({"match": {"path": "/restapi/v2/organizations"}, "times": 2, "fault": {"kind": "drop"}})).await;
     let msg = h.err("list_organizations", empty()).await;
     assert!(
         msg.starts_with("Cannot reach DigiUsher at http://127.0.0.1:"),
@@ -399,7 +404,7 @@ async fn invalid_filter_values_get_the_dimension_values_hint() {
         )
         .await;
     assert!(
-        msg.starts_with(&format!("DigiUsher rejected a filter value. Filter values must match existing values exactly; call get_dimension_values with {{\"organization_id\":\"{ACME}\",\"dimension\":{{\"dimension_type\":\"standard\",\"name\":\"service_name\"}}}} to list them, then retry. (HTTP 400: Invalid filter value(s) for service_name: EC2)")),
+        msg.starts_with(&format!("DigiUsher rejected a filter value. Filter values must match existing values exactly; call get_dimension_values with {{\"organization_id\":\"{ACME}\",\"dimension\":{{\"dimension_type\":\"standard\",\"name\":\"service_name\"}}}} to list them, then retry. (HTTP 400: \"Invalid filter value(s) for service_name: EC2\")")),
         "{msg}"
     );
 }
@@ -430,6 +435,114 @@ async fn the_api_message_is_kept_for_other_rejections() {
         .await;
     assert_eq!(
         msg,
-        "DigiUsher rejected the request: query.x: bad x. Correct the arguments and retry. (HTTP 422: query.x: bad x)"
+        "DigiUsher rejected the request: query.x: bad x. Correct the arguments and retry. (HTTP 422: \"query.x: bad x\")"
     );
+}
+
+/// An API on 127.0.0.1 that answers each connection's first request with
+/// `head_then` (status line and headers, then a body it may never finish) and
+/// keeps it open; a second request on the same connection makes it close at
+/// once, as a server closing an idle kept-alive connection does when a request
+/// crosses the close. Returns the base URL and the count of requests lost so.
+async fn hand_written_api(
+    answer: &'static str,
+    stall: bool,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let lost = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = lost.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let lost = counter.clone();
+            tokio::spawn(async move {
+                let mut served = false;
+                let mut buf = vec![0; 65536];
+                loop {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) if !served => {
+                            served = true;
+                            let head = if stall {
+                                format!(
+                                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                                    answer.len() + 1000
+                                )
+                            } else {
+                                format!(
+                                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                                    answer.len()
+                                )
+                            };
+                            let _ = socket.write_all(head.as_bytes()).await;
+                            let _ = socket.write_all(answer.as_bytes()).await;
+                            if stall {
+                                tokio::time::sleep(Duration::from_secs(30)).await;
+                                return;
+                            }
+                        }
+                        Ok(_) => {
+                            lost.fetch_add(1, Ordering::SeqCst);
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (base, lost)
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_closed_under_a_call_is_retried_once_on_a_new_one() {
+    let (base, lost) = hand_written_api(r#"{"organizations": []}"#, false).await;
+    let mut s = RawServer::start(&base, Options::default()).await;
+    s.initialize().await;
+    for id in 1..=4 {
+        s.call(id, "list_organizations", json!({}), None).await;
+        let (r, _) = s.until_response(id).await;
+        assert_eq!(r["result"]["isError"], false, "call {id}: {r}");
+    }
+    // Calls 2 and 4 met a kept-alive connection closing (call 3 opened the one
+    // call 4 reused) and each went through once more on a new connection.
+    assert_eq!(lost.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let (_, _, status) = s.finish().await;
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn a_timeout_while_the_answer_arrives_suggests_narrowing_only_where_a_tool_can() {
+    let (base, _) = hand_written_api(r#"{"organizations": ["#, true).await;
+    let mut s = RawServer::start(
+        &base,
+        Options {
+            extra_env: vec![("DIGIUSHER_REQUEST_TIMEOUT", "1".into())],
+            ..Options::default()
+        },
+    )
+    .await;
+    s.initialize().await;
+    s.call(1, "list_organizations", json!({}), None).await;
+    let (r, _) = s.until_response(1).await;
+    let text = r["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        text, "DigiUsher (127.0.0.1) was still sending its answer after 1 s. Retry in a minute.",
+        "{r}"
+    );
+    s.call(2, "get_expenses", expenses_args(), None).await;
+    let (r, _) = s.until_response(2).await;
+    let text = r["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.starts_with("DigiUsher (127.0.0.1) was still sending its answer after 1 s: the result may be too large. Narrow the query (Use a coarser granularity, a shorter date range"),
+        "{text}"
+    );
+    let _ = s.finish().await;
 }

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use crate::untrusted;
+
 use crate::auth::{AuthError, TokenOrigin};
 
 /// Why a request did not yield a usable 2xx JSON body. Never holds a token.
@@ -22,8 +24,14 @@ pub enum ApiError {
         /// Seconds from `Retry-After`, when the answer carried one.
         retry_after: Option<u64>,
     },
-    #[error("DigiUsher did not answer within {secs} s")]
-    Timeout { secs: u64 },
+    #[error("DigiUsher ({host}) did not answer within {secs} s")]
+    Timeout {
+        secs: u64,
+        /// The API's host, so the user sees which server kept silent.
+        host: String,
+        /// The answer had begun (status and headers came) when time ran out.
+        receiving: bool,
+    },
     #[error("cannot reach DigiUsher at {base}: {cause}")]
     Connect { base: String, cause: String },
     #[error("DigiUsher returned a response that is not valid JSON (HTTP {status}, {content_type})")]
@@ -75,14 +83,21 @@ pub struct ErrorBody {
     pub looks_like_unknown_route: bool,
 }
 
-const MAX_REASON_CHARS: usize = 500;
+const MAX_REASON_CHARS: usize = untrusted::PROVIDER_TEXT_CAP;
+/// OptScale codes are like `OE0212`.
+const CODE_CAP: usize = 16;
+
+/// The API's reason, in quotes so the model reads it as the API's words.
+fn quoted_reason(reason: &str) -> String {
+    serde_json::Value::String(reason.to_string()).to_string()
+}
 
 impl ErrorBody {
     /// `(HTTP 400 OE0212: Unexpected parameters: foo)`, the tail of every API error message.
     pub fn http_detail(&self, status: u16) -> String {
         match &self.code {
-            Some(code) => format!("(HTTP {status} {code}: {})", self.reason),
-            None => format!("(HTTP {status}: {})", self.reason),
+            Some(code) => format!("(HTTP {status} {code}: {})", quoted_reason(&self.reason)),
+            None => format!("(HTTP {status}: {})", quoted_reason(&self.reason)),
         }
     }
 
@@ -144,7 +159,13 @@ impl ErrorBody {
                 None => snippet(json.to_string().as_bytes(), 300),
             };
         }
-        body.reason = truncate_chars(&collapse_whitespace(&body.reason), MAX_REASON_CHARS);
+        // Everything here is the API's text on its way to the model: one line,
+        // no control or format characters, capped.
+        body.reason = untrusted::clean(&body.reason, MAX_REASON_CHARS);
+        body.code = body.code.map(|c| untrusted::clean(&c, CODE_CAP));
+        for p in &mut body.params {
+            *p = untrusted::clean(p, untrusted::NAME_CAP);
+        }
         body
     }
 }
@@ -187,19 +208,7 @@ fn detail_reason(detail: &Value) -> String {
 /// The first `max` characters of a body, whitespace collapsed: enough to recognise
 /// an HTML error page without flooding the model.
 pub fn snippet(bytes: &[u8], max: usize) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    truncate_chars(&collapse_whitespace(&text), max)
-}
-
-fn collapse_whitespace(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-pub fn truncate_chars(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    }
+    untrusted::clean(&String::from_utf8_lossy(bytes), max)
 }
 
 #[cfg(test)]
@@ -215,7 +224,7 @@ mod tests {
         assert_eq!(b.reason, "Unexpected parameters: format2");
         assert_eq!(
             b.http_detail(400),
-            "(HTTP 400 OE0212: Unexpected parameters: format2)"
+            r#"(HTTP 400 OE0212: "Unexpected parameters: format2")"#
         );
         assert_eq!(b.params, vec!["format2"]);
         assert!(!b.looks_like_unknown_route);
@@ -257,6 +266,18 @@ mod tests {
         );
         assert!(b.reason.chars().count() <= 301);
         assert!(ErrorBody::parse(b"").looks_like_unknown_route);
+    }
+
+    #[test]
+    fn api_error_text_is_one_quoted_clean_line() {
+        let hostile = crate::untrusted::HOSTILE;
+        let body = serde_json::json!({"error": {"error_code": hostile, "reason": hostile, "params": [hostile]}});
+        let b = ErrorBody::parse(body.to_string().as_bytes());
+        crate::untrusted::assert_marked(&b.http_detail(400));
+        assert!(!b.code.unwrap().contains('\n'));
+        assert!(!b.params[0].contains('\u{202e}'));
+        let b = ErrorBody::parse(hostile.as_bytes());
+        crate::untrusted::assert_marked(&b.http_detail(502));
     }
 
     #[test]

@@ -98,6 +98,8 @@ pub struct ApiClient {
     tokens: Arc<TokenSource>,
     /// Built on first use so that start-up loads no TLS roots.
     http: OnceLock<reqwest::Client>,
+    /// Without idle connections; built only when a request must be repeated.
+    fresh: OnceLock<reqwest::Client>,
 }
 
 impl std::fmt::Debug for ApiClient {
@@ -118,6 +120,7 @@ impl ApiClient {
             max_response_bytes: settings.max_response_bytes,
             tokens,
             http: OnceLock::new(),
+            fresh: OnceLock::new(),
         }
     }
 
@@ -222,7 +225,28 @@ impl ApiClient {
         if let Some(body) = &req.body {
             builder = builder.json(body);
         }
-        let response = builder.send().await.map_err(|e| self.transport_error(&e))?;
+        let request = builder
+            .build()
+            .map_err(|e| ApiError::Client(format!("cannot build the request: {e}")))?;
+        let again = request.try_clone();
+        let response = match http.execute(request).await {
+            Ok(response) => response,
+            // A kept-alive connection the server closed as the request went out:
+            // nothing was answered, so send it once more on a new connection.
+            Err(e) if closed_before_response(&e) && again.is_some() => {
+                tracing::info!(
+                    "api request: the connection closed before any answer; retrying on a new connection"
+                );
+                let fresh = self.fresh_http()?;
+                let again =
+                    again.ok_or_else(|| ApiError::Client("cannot repeat the request".into()))?;
+                fresh
+                    .execute(again)
+                    .await
+                    .map_err(|e| self.transport_error(&e, false))?
+            }
+            Err(e) => return Err(self.transport_error(&e, false)),
+        };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let bytes = self.read_limited(response).await?;
@@ -243,14 +267,29 @@ impl ApiClient {
         let limit = self.max_response_bytes;
         read_capped(response, limit).await.map_err(|e| match e {
             ReadError::TooLarge => ApiError::TooLarge { limit },
-            ReadError::Transport(e) => self.transport_error(&e),
+            ReadError::Transport(e) => self.transport_error(&e, true),
         })
     }
 
-    fn transport_error(&self, e: &reqwest::Error) -> ApiError {
+    /// A client that keeps no idle connection, so each request opens a new one.
+    fn fresh_http(&self) -> Result<&reqwest::Client, ApiError> {
+        if let Some(client) = self.fresh.get() {
+            return Ok(client);
+        }
+        let client = build_fresh_client(self.timeout).map_err(ApiError::Client)?;
+        Ok(self.fresh.get_or_init(|| client))
+    }
+
+    /// `receiving`: the status and headers had come when it failed.
+    fn transport_error(&self, e: &reqwest::Error, receiving: bool) -> ApiError {
         if e.is_timeout() {
             ApiError::Timeout {
                 secs: self.timeout.as_secs(),
+                host: reqwest::Url::parse(&self.base)
+                    .ok()
+                    .and_then(|u| u.host_str().map(str::to_string))
+                    .unwrap_or_else(|| self.base.clone()),
+                receiving,
             }
         } else {
             ApiError::Connect {
@@ -272,11 +311,40 @@ fn content_type(headers: &HeaderMap) -> String {
 /// rustls with the platform's trust store (corporate CAs work), `HTTP(S)_PROXY`
 /// honoured except for loopback, gzip, connection reuse.
 fn build_http_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    client_builder(timeout)
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| format!("cannot set up the HTTPS client: {}", transport_cause(&e)))
+}
+
+/// The same client without connection reuse, for the one repeat of a request
+/// whose kept-alive connection was closed under it.
+fn build_fresh_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    client_builder(timeout)
+        .pool_max_idle_per_host(0)
+        .build()
+        .map_err(|e| format!("cannot set up the HTTPS client: {}", transport_cause(&e)))
+}
+
+fn client_builder(timeout: Duration) -> reqwest::ClientBuilder {
     crate::http::builder()
         .timeout(timeout)
         .connect_timeout(Duration::from_secs(10).min(timeout))
         .redirect(reqwest::redirect::Policy::limited(3))
-        .pool_idle_timeout(Duration::from_secs(60))
-        .build()
-        .map_err(|e| format!("cannot set up the HTTPS client: {}", transport_cause(&e)))
+}
+
+/// The connection closed after the request went out and before any answer came
+/// (hyper's "connection closed before message completed"): what a server that
+/// closes an idle kept-alive connection at that instant causes.
+fn closed_before_response(e: &reqwest::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }

@@ -9,6 +9,10 @@ use openidconnect::{HttpRequest, HttpResponse};
 
 use crate::http::{ReadError, transport_cause};
 
+/// The longest a provider connection stays idle in the pool; providers close
+/// idle connections after a few seconds (Node's default is 5 s).
+pub const PROVIDER_IDLE: Duration = Duration::from_secs(1);
+
 /// Largest provider response we read (metadata, JWKS, tokens are small).
 const MAX_BODY: usize = 1024 * 1024;
 
@@ -39,9 +43,20 @@ impl OAuthHttp {
         crate::http::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
+            // A refresh must never be sent twice (rotation with reuse detection
+            // would revoke the grant), so it is never retried, and it must not go
+            // out on a connection the provider may be closing: none idle for
+            // longer than this is reused.
+            .pool_idle_timeout(PROVIDER_IDLE)
             .build()
             .map(OAuthHttp)
             .map_err(|e| HttpError::Setup(e.to_string()))
+    }
+
+    /// Whether the provider could not be reached (no answer, refused, timed out),
+    /// as opposed to an answer we cannot use.
+    pub fn is_unreachable(e: &HttpError) -> bool {
+        matches!(e, HttpError::Timeout { .. } | HttpError::Unreachable { .. })
     }
 
     pub fn client(&self) -> &reqwest::Client {

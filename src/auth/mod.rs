@@ -34,6 +34,10 @@ pub enum AuthError {
         "Could not renew the DigiUsher sign-in: {0}. Check the network and retry; if it keeps failing, run `digiusher-mcp login`."
     )]
     Refresh(String),
+    #[error(
+        "Could not renew the DigiUsher sign-in: {0}. The network or the identity provider is unreachable; your sign-in is kept, so retry once the connection is back (check the network or proxy)."
+    )]
+    Unreachable(String),
     #[error("Cannot read the DigiUsher sign-in: {0}.")]
     Store(String),
 }

@@ -80,9 +80,21 @@ enum RefreshError {
     /// sign-in is gone and is forgotten.
     #[error("the identity provider no longer accepts the refresh token")]
     Rejected,
-    /// Anything else (network, an odd answer, another OAuth error): worth a retry.
+    /// The provider could not be reached: the sign-in is intact.
+    #[error("{0}")]
+    Unreachable(String),
+    /// Anything else (an odd answer, another OAuth error): worth a retry.
     #[error("{0}")]
     Failed(String),
+}
+
+/// A transport failure: unreachable, or (a body cut short, too large) failed.
+fn failed(e: super::http::HttpError) -> RefreshError {
+    if OAuthHttp::is_unreachable(&e) {
+        RefreshError::Unreachable(e.to_string())
+    } else {
+        RefreshError::Failed(e.to_string())
+    }
 }
 
 /// Exchange a refresh token.
@@ -108,11 +120,9 @@ async fn refresh_grant(
         .body(body)
         .send()
         .await
-        .map_err(|e| RefreshError::Failed(transport(e).to_string()))?;
+        .map_err(|e| failed(transport(e)))?;
     let status = response.status().as_u16();
-    let bytes = read_body(response)
-        .await
-        .map_err(|e| RefreshError::Failed(e.to_string()))?;
+    let bytes = read_body(response).await.map_err(failed)?;
     let answer: TokenAnswer = serde_json::from_slice(&bytes).map_err(|_| {
         RefreshError::Failed(format!(
             "the token endpoint answered HTTP {status} without JSON"
@@ -122,13 +132,13 @@ async fn refresh_grant(
         if error == "invalid_grant" {
             return Err(RefreshError::Rejected);
         }
+        let words = match &answer.error_description {
+            Some(d) => format!("{error}: {d}"),
+            None => error.clone(),
+        };
         return Err(RefreshError::Failed(format!(
-            "{error}{}",
-            answer
-                .error_description
-                .as_ref()
-                .map(|d| format!(": {d}"))
-                .unwrap_or_default()
+            "the identity provider answered: {}",
+            crate::untrusted::quoted(&words, crate::untrusted::PROVIDER_TEXT_CAP)
         )));
     }
     let access_token = answer.access_token.ok_or_else(|| {
@@ -329,6 +339,7 @@ impl Session {
                 .await?;
                 Err(AuthError::SignInExpired(RefreshError::Rejected.to_string()))
             }
+            Err(RefreshError::Unreachable(reason)) => Err(AuthError::Unreachable(reason)),
             Err(RefreshError::Failed(reason)) => Err(AuthError::Refresh(reason)),
         }
     }
@@ -338,6 +349,7 @@ impl Session {
 mod tests {
     use super::*;
     use crate::auth::store::{Identity, StoreKind};
+    use std::sync::Arc;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A token endpoint on 127.0.0.1 that answers one request with `body`.
@@ -390,11 +402,135 @@ mod tests {
         )
         .await;
         match failed {
-            Err(RefreshError::Failed(why)) => assert_eq!(why, "invalid_client: who?"),
+            Err(RefreshError::Failed(why)) => assert_eq!(
+                why,
+                r#"the identity provider answered: "invalid_client: who?""#
+            ),
             _ => panic!("invalid_client is a failure, not a rejection"),
         }
         let odd = grant(200, "<html>").await;
         assert!(matches!(odd, Err(RefreshError::Failed(_))));
+    }
+
+    #[tokio::test]
+    async fn a_refresh_error_from_the_provider_is_quoted_as_data() {
+        let body = serde_json::json!({
+            "error": crate::untrusted::HOSTILE,
+            "error_description": crate::untrusted::HOSTILE,
+        })
+        .to_string();
+        match grant(400, Box::leak(body.into_boxed_str())).await {
+            Err(RefreshError::Failed(why)) => crate::untrusted::assert_marked(&why),
+            _ => panic!("an unknown OAuth error is a failure"),
+        }
+    }
+
+    fn account_at(token_endpoint: String) -> Account {
+        Account {
+            issuer: "http://127.0.0.1".into(),
+            client_id: "c".into(),
+            store: StoreKind::File,
+            store_fallback: false,
+            token_endpoint,
+            revocation_endpoint: None,
+        }
+    }
+
+    fn old_credential() -> Credential {
+        Credential {
+            issuer: "http://127.0.0.1".into(),
+            client_id: "c".into(),
+            access_token: Secret::new("old-at"),
+            expires_at: 2,
+            obtained_at: 1,
+            refresh_token: Some(Secret::new("old-rt")),
+            scopes: vec!["openid".into()],
+            identity: Identity::default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_provider_keeps_the_sign_in_in_its_words() {
+        let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/token", closed.local_addr().unwrap());
+        drop(closed);
+        let http = OAuthHttp::new().unwrap();
+        let result = refresh_grant(
+            &http,
+            &account_at(url),
+            &old_credential(),
+            &Secret::new("old-rt"),
+        )
+        .await;
+        let Err(RefreshError::Unreachable(why)) = result else {
+            panic!("a refused connection is unreachable, not a failure: {result:?}");
+        };
+        let words = AuthError::Unreachable(why).to_string();
+        assert!(words.contains("sign-in is kept"), "{words}");
+        assert!(words.contains("unreachable"), "{words}");
+        assert!(!words.contains("digiusher-mcp login"), "{words}");
+    }
+
+    /// A token endpoint that answers the first request of a connection and keeps
+    /// it open, and closes a connection the moment a second request arrives on it
+    /// (a provider closing an idle connection as the request crosses). Counts
+    /// the requests that were lost so.
+    async fn closing_token_endpoint() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/token", listener.local_addr().unwrap());
+        let lost = Arc::new(AtomicUsize::new(0));
+        let counter = lost.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let lost = counter.clone();
+                tokio::spawn(async move {
+                    let mut served = 0;
+                    let mut buf = vec![0; 16384];
+                    loop {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(_) if served == 0 => {
+                                let body = r#"{"access_token":"new-at","expires_in":60,"refresh_token":"next-rt"}"#;
+                                let answer = format!(
+                                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                                    body.len()
+                                );
+                                let _ = socket.write_all(answer.as_bytes()).await;
+                                served += 1;
+                            }
+                            Ok(_) => {
+                                lost.fetch_add(1, Ordering::SeqCst);
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (url, lost)
+    }
+
+    #[tokio::test]
+    async fn a_refresh_never_goes_out_on_a_provider_connection_left_idle() {
+        let (url, lost) = closing_token_endpoint().await;
+        let http = OAuthHttp::new().unwrap();
+        let account = account_at(url);
+        let rt = Secret::new("old-rt");
+        refresh_grant(&http, &account, &old_credential(), &rt)
+            .await
+            .unwrap();
+        tokio::time::sleep(super::super::http::PROVIDER_IDLE + Duration::from_millis(500)).await;
+        let second = refresh_grant(&http, &account, &old_credential(), &rt).await;
+        assert!(second.is_ok(), "{second:?}");
+        assert_eq!(
+            lost.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "a refresh went out on an idle kept-alive connection"
+        );
     }
 
     #[tokio::test]

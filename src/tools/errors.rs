@@ -31,9 +31,11 @@ pub fn describe(tool: &Tool, request: &ApiRequest, error: &ApiError) -> String {
             body,
             retry_after,
         } => describe_status(tool, request, *status, body, *retry_after),
-        ApiError::Timeout { secs } => format!(
-            "DigiUsher did not answer within {secs} s. Narrow the query (shorter range, fewer group_by items) or retry."
-        ),
+        ApiError::Timeout {
+            secs,
+            host,
+            receiving,
+        } => timeout_words(tool, *secs, host, *receiving),
         ApiError::Connect { base, cause } => format!(
             "Cannot reach DigiUsher at {base}: {cause}. Check the network or proxy, or DIGIUSHER_API_BASE_URL."
         ),
@@ -178,6 +180,22 @@ fn organization_in(path: &str) -> Option<&str> {
     let mut parts = path.split('/');
     parts.find(|p| *p == "organizations")?;
     parts.next().filter(|id| !id.is_empty())
+}
+
+/// A timeout: silence says nothing about the query, so narrowing is offered only
+/// when the answer was arriving and the tool has something to narrow.
+fn timeout_words(tool: &Tool, secs: u64, host: &str, receiving: bool) -> String {
+    match (receiving, tool.narrow) {
+        (false, _) => format!(
+            "DigiUsher ({host}) did not answer within {secs} s. It may be down or unreachable from here: retry in a minute, and check the network or proxy if it keeps happening."
+        ),
+        (true, "") => format!(
+            "DigiUsher ({host}) was still sending its answer after {secs} s. Retry in a minute."
+        ),
+        (true, narrow) => format!(
+            "DigiUsher ({host}) was still sending its answer after {secs} s: the result may be too large. Narrow the query ({narrow}) or retry."
+        ),
+    }
 }
 
 fn subject_noun(subject: Subject) -> &'static str {
