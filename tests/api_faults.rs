@@ -435,7 +435,7 @@ async fn the_api_message_is_kept_for_other_rejections() {
         .await;
     assert_eq!(
         msg,
-        "DigiUsher rejected the request: query.x: bad x. Correct the arguments and retry. (HTTP 422: \"query.x: bad x\")"
+        "DigiUsher rejected the request: \"query.x: bad x\". Correct the arguments and retry. (HTTP 422: \"query.x: bad x\")"
     );
 }
 

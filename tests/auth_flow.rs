@@ -158,7 +158,9 @@ async fn access_denied_ends_the_flow_with_the_reason() {
     assert!(!out.status.success());
     let (_, stderr) = text(&out);
     assert!(
-        stderr.contains("sign-in was refused by the identity provider: access_denied"),
+        stderr.contains(
+            "sign-in was refused by the identity provider, which answered: \"access_denied"
+        ),
         "{stderr}"
     );
     assert_eq!(w.status().await.1, 1);

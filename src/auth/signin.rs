@@ -479,7 +479,10 @@ fn link_path(settings: &Settings) -> PathBuf {
 /// link planted there) never reaches the user as ours.
 async fn shared_link(settings: &Settings) -> Option<String> {
     let text = crate::files::read_text(&link_path(settings), LINK_CAP).ok()?;
-    let endpoint = authorization_endpoint(settings).await?;
+    // The call has waited its time already: a slow provider gets a few seconds.
+    let endpoint = tokio::time::timeout(LINK_CHECK_WAIT, authorization_endpoint(settings))
+        .await
+        .ok()??;
     let link = on_endpoint(text.trim(), &endpoint);
     if link.is_none() {
         tracing::warn!(
@@ -489,6 +492,8 @@ async fn shared_link(settings: &Settings) -> Option<String> {
     link
 }
 
+/// How long checking a shared link against the provider may take.
+const LINK_CHECK_WAIT: Duration = Duration::from_secs(5);
 /// A sign-in link is a few kilobytes at most.
 const LINK_CAP: u64 = 64 * 1024;
 

@@ -87,7 +87,7 @@ fn describe_status(
         },
         404 if code == Some("OE0470") => format!(
             "A filter value matches nothing in this organization: {}. Use ids from list_data_sources, list_pools or list_employees. {detail}",
-            body.reason
+            said(&body.reason)
         ),
         404 => match tool.endpoint.subject() {
             Subject::Pool => format!(
@@ -108,14 +108,18 @@ fn describe_status(
         400 if code == Some("OE0212") => format!(
             "digiusher-mcp sent a parameter this DigiUsher version does not accept ({}). This is a bug in digiusher-mcp; please report it. {detail}",
             if body.params.is_empty() {
-                body.reason.clone()
+                said(&body.reason)
             } else {
-                body.params.join(", ")
+                body.params
+                    .iter()
+                    .map(|p| said(p))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         ),
         400 | 422 => format!(
             "DigiUsher rejected the request: {}. Correct the arguments and retry. {detail}",
-            body.reason
+            said(&body.reason)
         ),
         424 if code == Some("OE0445") => format!(
             "This organization has no data sources connected yet, so there is no cost data. Connect a cloud account in DigiUsher first. {detail}"
@@ -180,6 +184,11 @@ fn organization_in(path: &str) -> Option<&str> {
     let mut parts = path.split('/');
     parts.find(|p| *p == "organizations")?;
     parts.next().filter(|id| !id.is_empty())
+}
+
+/// The API's own words, quoted as data for the model.
+fn said(text: &str) -> String {
+    crate::untrusted::quoted(text, crate::untrusted::PROVIDER_TEXT_CAP)
 }
 
 /// A timeout: silence says nothing about the query, so narrowing is offered only
