@@ -169,11 +169,12 @@ impl Origin<'_> {
 
 /// The platform's config file path, e.g. `~/.config/digiusher-mcp/config.toml` on Linux.
 pub fn default_config_path() -> Option<PathBuf> {
-    project_dirs().map(|dirs| dirs.config_dir().join("config.toml"))
+    app_folders().map(|dirs| dirs.config.join("config.toml"))
 }
 
-fn project_dirs() -> Option<directories::ProjectDirs> {
-    directories::ProjectDirs::from("com", "DigiUsher", "digiusher-mcp")
+/// This program's folders on this machine.
+fn app_folders() -> Option<crate::platform::AppFolders> {
+    crate::platform::user_folders().map(|base| crate::platform::Os::CURRENT.app_folders(&base))
 }
 
 impl Settings {
@@ -304,11 +305,11 @@ impl Settings {
             .unwrap_or_default()
             .into_iter()
             .collect();
-        let dirs = project_dirs().ok_or_else(|| ConfigError::Value {
+        let dirs = app_folders().ok_or_else(|| ConfigError::Value {
             source_name: "HOME".into(),
             message: "cannot find the home directory to keep sign-in state in; set HOME".into(),
         })?;
-        let paths = AuthPaths::new(dirs.data_dir(), dirs.config_dir());
+        let paths = AuthPaths::new(&dirs.data, &dirs.config);
 
         Ok(Settings {
             profile,

@@ -12,6 +12,7 @@ mod config;
 mod files;
 mod http;
 mod logging;
+mod platform;
 mod prompts;
 mod secret;
 mod server;

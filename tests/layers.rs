@@ -24,6 +24,7 @@ const LAYERS: &[&str] = &[
     "terminal",
     "untrusted",
     "files",
+    "platform",
     "time",
     "cli",
     "secret",

@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use super::CommandError;
 use crate::auth::account::{self, SignInState};
 use crate::auth::session::now;
+use crate::auth::store::{StoreKind, keychain_location};
 use crate::config::Settings;
+use crate::platform::Os;
 use crate::terminal::{Clean, json_for_terminal, outln};
 use crate::time::rfc3339;
 
@@ -71,6 +73,12 @@ fn describe(settings: &Settings, state: &SignInState) -> Value {
             status["access_token_expired"] = json!(c.expires_at <= now());
             status["refreshable"] = json!(c.refresh_token.is_some());
             status["store"] = json!(account.store.as_str());
+            status["store_location"] = json!(match account.store {
+                StoreKind::Keychain => {
+                    keychain_location(Os::CURRENT, &account.key(&settings.profile))
+                }
+                StoreKind::File => settings.paths.credentials.display().to_string(),
+            });
             status["identity"] =
                 json!({"sub": c.identity.sub, "email": c.identity.email, "name": c.identity.name});
             if account.store_fallback {
@@ -116,6 +124,7 @@ fn print_human(s: &Value) {
         ("Issuer", "issuer"),
         ("Client id", "client_id"),
         ("Stored in", "store"),
+        ("Location", "store_location"),
         ("Expires", "expires_at"),
     ] {
         outln!("  {label:<10} {}", text(&s[key]));
