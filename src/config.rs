@@ -59,7 +59,12 @@ pub struct AuthPaths {
     pub locks: PathBuf,
     /// Cached client registrations.
     pub registrations: PathBuf,
+    /// The keychain service name credentials are filed under (tests use their own).
+    pub keychain_service: String,
 }
+
+/// The keychain service name of real sign-ins.
+pub const KEYCHAIN_SERVICE: &str = "digiusher-mcp";
 
 impl AuthPaths {
     pub fn new(data_dir: &Path, config_dir: &Path) -> AuthPaths {
@@ -68,6 +73,7 @@ impl AuthPaths {
             credentials: data_dir.join("credentials.json"),
             locks: data_dir.join("locks"),
             registrations: config_dir.join("registrations.json"),
+            keychain_service: KEYCHAIN_SERVICE.to_string(),
         }
     }
 

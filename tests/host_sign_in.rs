@@ -3,6 +3,7 @@
 //! ($BROWSER set to the scripted browser), against the real OpenID provider.
 //! Everything the server and the clients print is searched for secrets.
 
+use crate::common::Need;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -51,8 +52,11 @@ fn counting_browser(world: &World, action: &str) -> (String, PathBuf) {
         format!("#!/bin/sh\necho started >> '{}'\n{run}\n", count.display()),
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     (script.display().to_string(), count)
 }
 
@@ -145,6 +149,9 @@ async fn assert_clean(world: &World) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_host_with_url_elicitation_signs_in_and_answers_the_first_call() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let env = env_with(
         &world,
@@ -179,6 +186,9 @@ async fn a_host_with_url_elicitation_signs_in_and_answers_the_first_call() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_host_whose_user_declines_gets_a_tool_error_and_nothing_is_stored() {
+    if crate::common::skip(&[Need::Node, Need::Python, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -208,6 +218,9 @@ async fn a_host_whose_user_declines_gets_a_tool_error_and_nothing_is_stored() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_elicitation_the_browser_signs_in_and_the_first_call_answers() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let log = world.home.0.join("server.log");
     let client = rmcp_client(world.env(), &log).await;
@@ -222,6 +235,9 @@ async fn without_elicitation_the_browser_signs_in_and_the_first_call_answers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_processes_open_one_browser_between_them_and_both_answer() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -243,6 +259,9 @@ async fn two_processes_open_one_browser_between_them_and_both_answer() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_process_leaves_no_lock_behind() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -277,6 +296,9 @@ async fn a_killed_process_leaves_no_lock_behind() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn never_keeps_the_terminal_answer_with_no_browser_and_no_listener() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(
@@ -304,6 +326,9 @@ async fn never_keeps_the_terminal_answer_with_no_browser_and_no_listener() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wait_that_runs_out_gives_the_link_and_a_later_sign_in_still_lands() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(
@@ -369,6 +394,9 @@ async fn a_wait_that_runs_out_gives_the_link_and_a_later_sign_in_still_lands() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -430,6 +458,9 @@ async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_host_without_elicitation_gets_progress_while_the_browser_is_open() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(
@@ -469,6 +500,9 @@ async fn a_host_without_elicitation_gets_progress_while_the_browser_is_open() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_window_gets_the_first_ones_link_and_its_sign_in_serves_both() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(

@@ -6,6 +6,7 @@
 //! binary without these checks only ever talks to this machine. The URL
 //! `http://192.0.2.2:9` (TEST-NET-1) stands for a host elsewhere.
 
+use crate::common::Need;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -437,6 +438,9 @@ async fn other_hosts_still_go_through_the_proxy() {
 /// call, all with every proxy variable at the sink.
 #[tokio::test]
 async fn sign_in_and_refresh_on_loopback_bypass_the_proxy() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let sink = Server::start(true).await;
     let w = World::new(&["--access-token-ttl", "2"], "file").await;
     let env = sink.proxy_env();

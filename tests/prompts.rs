@@ -5,6 +5,7 @@
 //! The same methods through the official TypeScript and Python SDKs and the
 //! Inspector CLI are at the end of this file.
 
+use crate::common::Need;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -443,7 +444,6 @@ async fn months_pools_and_detectors_complete() {
 
 /// A browser stand-in that leaves a mark when anything tries to open one.
 fn marking_browser(dir: &Path) -> (PathBuf, PathBuf) {
-    use std::os::unix::fs::PermissionsExt;
     let mark = dir.join("browser-opened");
     let script = dir.join("browser.sh");
     std::fs::write(
@@ -451,12 +451,19 @@ fn marking_browser(dir: &Path) -> (PathBuf, PathBuf) {
         format!("#!/bin/sh\necho \"$@\" >> '{}'\n", mark.display()),
     )
     .expect("write browser script");
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
     (script, mark)
 }
 
 #[tokio::test]
 async fn signed_out_completion_is_empty_quiet_and_quick() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let dir = TempDir::new("no-browser");
     let (browser, mark) = marking_browser(&dir.0);
     let h = Harness::with(Options {
@@ -550,6 +557,9 @@ async fn run_client(program: &Path, args: &[String]) -> String {
 
 #[tokio::test]
 async fn typescript_sdk_prompts_and_completion() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     installed("node_modules/@modelcontextprotocol/sdk/package.json");
     let script = clients_dir().join("ts_prompts.mjs").display().to_string();
     let out = run_client(Path::new("node"), &[script, "--".into(), BIN.into()]).await;
@@ -558,6 +568,9 @@ async fn typescript_sdk_prompts_and_completion() {
 
 #[tokio::test]
 async fn python_sdk_prompts_and_completion() {
+    if crate::common::skip(&[Need::Node, Need::Python]) {
+        return;
+    }
     let python = installed(".venv/bin/python");
     let script = clients_dir().join("py_prompts.py").display().to_string();
     let out = run_client(&python, &[script, "--".into(), BIN.into()]).await;
@@ -611,6 +624,9 @@ async fn inspector(method_args: &[&str]) -> Value {
 /// Inspector CLI (2.12) has no completion/complete method.
 #[tokio::test]
 async fn inspector_cli_prompts() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let strict = inspector(&["--method", "tools/list", "--strict"]).await;
     let tools = strict["result"]["tools"].as_array().map(Vec::len);
     assert_eq!(tools, Some(25), "{strict}");

@@ -1,6 +1,7 @@
 //! What the commands print when servers send hostile text, and when the reader of
 //! their output goes away: no raw control characters, no panics.
 
+use crate::common::Need;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::Stdio;
@@ -324,6 +325,9 @@ fn a_new_log_file_is_readable_by_the_user_only() {
 /// given hostile ones, as a provider could have put in the token.
 #[tokio::test]
 async fn names_from_the_id_token_are_printed_escaped() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let world = crate::common::oidc::World::new(&[], "file").await;
     world.login(&[]).await;
     let file = world

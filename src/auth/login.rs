@@ -515,16 +515,19 @@ async fn save(
         let key = account.key(&profile);
         let file_store = || CredentialStore::file(paths.credentials.clone());
         let mut fallback = None;
-        let store = match choice {
-            StoreChoice::File => file_store(),
-            StoreChoice::Keychain => CredentialStore::keychain().map_err(|e| {
-                LoginError::Store(format!("DIGIUSHER_TOKEN_STORE is keychain, but {e}"))
-            })?,
-            StoreChoice::Auto => CredentialStore::keychain().unwrap_or_else(|e| {
-                fallback = Some(fallback_note(&e.to_string(), &paths));
-                file_store()
-            }),
-        };
+        let store =
+            match choice {
+                StoreChoice::File => file_store(),
+                StoreChoice::Keychain => CredentialStore::keychain(&paths.keychain_service)
+                    .map_err(|e| {
+                        LoginError::Store(format!("DIGIUSHER_TOKEN_STORE is keychain, but {e}"))
+                    })?,
+                StoreChoice::Auto => CredentialStore::keychain(&paths.keychain_service)
+                    .unwrap_or_else(|e| {
+                        fallback = Some(fallback_note(&e.to_string(), &paths));
+                        file_store()
+                    }),
+            };
         let (store, replaced) = match store.save(&key, &credential) {
             Ok(replaced) => (store, replaced),
             Err(e @ super::store::StoreError::KeychainUnavailable(_))
@@ -546,7 +549,7 @@ async fn save(
         // A previous sign-in of this profile (other issuer or client) is replaced.
         if let Ok(Some(previous)) = paths.account(&profile)
             && previous.key(&profile) != key
-            && let Ok(old_store) = CredentialStore::open(previous.store, paths.credentials.clone())
+            && let Ok(old_store) = CredentialStore::open(previous.store, &paths)
         {
             let _ = old_store.delete(&previous.key(&profile));
         }

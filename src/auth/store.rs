@@ -10,20 +10,18 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::split::{self, SplitError};
+use crate::config::AuthPaths;
 use crate::files;
 use crate::platform::Os;
 use crate::secret::Secret;
 
-/// Keychain service name under which records are filed.
-const SERVICE: &str = "digiusher-mcp";
-
-/// Where the keychain keeps the record `key` on `os`, in the words of the
-/// keychain's own window, for `status`.
-pub fn keychain_location(os: Os, key: &str) -> String {
+/// Where the keychain keeps the record `key` filed under `service` on `os`, in
+/// the words of the keychain's own window, for `status`.
+pub fn keychain_location(os: Os, service: &str, key: &str) -> String {
     format!(
         "{}, entry \"{}\"",
         os.keychain_name(),
-        os.keychain_entry_label(SERVICE, key)
+        os.keychain_entry_label(service, key)
     )
 }
 
@@ -104,9 +102,17 @@ pub struct CredentialStore {
 
 #[derive(Clone)]
 enum Backend {
-    /// The keychain, and the most characters one of its entries holds.
-    Keychain(Arc<keyring_core::CredentialStore>, Option<usize>),
+    Keychain(Keychain),
     File(SharedFile),
+}
+
+/// The keychain, the service name records are filed under, and the most
+/// characters one of its entries holds.
+#[derive(Clone)]
+struct Keychain {
+    store: Arc<keyring_core::CredentialStore>,
+    service: String,
+    limit: Option<usize>,
 }
 
 impl std::fmt::Debug for CredentialStore {
@@ -154,9 +160,11 @@ fn open_keychain() -> Result<Arc<keyring_core::CredentialStore>, StoreError> {
 }
 
 impl CredentialStore {
-    pub fn keychain() -> Result<CredentialStore, StoreError> {
+    /// This system's keychain, records filed under `service`.
+    pub fn keychain(service: &str) -> Result<CredentialStore, StoreError> {
         Ok(CredentialStore::keychain_in(
             open_keychain()?,
+            service,
             Os::CURRENT.keychain_entry_limit(),
         ))
     }
@@ -165,11 +173,16 @@ impl CredentialStore {
     /// characters each.
     fn keychain_in(
         store: Arc<keyring_core::CredentialStore>,
+        service: &str,
         limit: Option<usize>,
     ) -> CredentialStore {
         CredentialStore {
             kind: StoreKind::Keychain,
-            backend: Backend::Keychain(store, limit),
+            backend: Backend::Keychain(Keychain {
+                store,
+                service: service.to_string(),
+                limit,
+            }),
         }
     }
 
@@ -180,20 +193,21 @@ impl CredentialStore {
         }
     }
 
-    pub fn open(kind: StoreKind, file: PathBuf) -> Result<CredentialStore, StoreError> {
+    /// The store of `kind` where `paths` say sign-ins live.
+    pub fn open(kind: StoreKind, paths: &AuthPaths) -> Result<CredentialStore, StoreError> {
         match kind {
-            StoreKind::Keychain => CredentialStore::keychain(),
-            StoreKind::File => Ok(CredentialStore::file(file)),
+            StoreKind::Keychain => CredentialStore::keychain(&paths.keychain_service),
+            StoreKind::File => Ok(CredentialStore::file(paths.credentials.clone())),
         }
     }
 
     pub fn load(&self, key: &str) -> Result<Option<Credential>, StoreError> {
-        let store = match &self.backend {
-            Backend::Keychain(store, _) => store,
+        let keychain = match &self.backend {
+            Backend::Keychain(keychain) => keychain,
             Backend::File(file) => return file.get(key),
         };
         let what = || format!("the keychain entry {key}");
-        let text = match split::read(store, SERVICE, key) {
+        let text = match split::read(&keychain.store, &keychain.service, key) {
             Ok(Some(text)) => text,
             Ok(None) => return Ok(None),
             Err(SplitError::Damaged(reason)) => {
@@ -216,12 +230,16 @@ impl CredentialStore {
     /// copy is returned) rather than blocking the save.
     pub fn save(&self, key: &str, credential: &Credential) -> Result<Option<Replaced>, StoreError> {
         match &self.backend {
-            Backend::Keychain(store, limit) => {
+            Backend::Keychain(Keychain {
+                store,
+                service,
+                limit,
+            }) => {
                 let text = serde_json::to_string(credential).map_err(|e| StoreError::Damaged {
                     what: "the credential".into(),
                     reason: e.to_string(),
                 })?;
-                split::write(store, SERVICE, key, &text, *limit).map_err(|e| match e {
+                split::write(store, service, key, &text, *limit).map_err(|e| match e {
                     SplitError::Keychain(
                         e @ (keyring_core::Error::NoStorageAccess(_)
                         | keyring_core::Error::PlatformFailure(_)),
@@ -245,12 +263,10 @@ impl CredentialStore {
     /// damaged to read is removed with it: nothing in it can be used.
     pub fn delete(&self, key: &str) -> Result<bool, StoreError> {
         match &self.backend {
-            Backend::Keychain(store, _) => {
-                split::delete(store, SERVICE, key).map_err(|e| match e {
-                    SplitError::Keychain(e) => StoreError::Keychain(describe_keyring(&e)),
-                    SplitError::Damaged(reason) => StoreError::Keychain(reason),
-                })
-            }
+            Backend::Keychain(k) => split::delete(&k.store, &k.service, key).map_err(|e| match e {
+                SplitError::Keychain(e) => StoreError::Keychain(describe_keyring(&e)),
+                SplitError::Damaged(reason) => StoreError::Keychain(reason),
+            }),
             Backend::File(file) => {
                 let (had, replaced) =
                     file.update(OnDamage::Remove, |all| all.remove(key).is_some())?;
@@ -481,10 +497,11 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
+    use crate::config::KEYCHAIN_SERVICE;
 
-    fn sample() -> Credential {
+    pub fn sample() -> Credential {
         Credential {
             issuer: "http://127.0.0.1:1".into(),
             client_id: "c".into(),
@@ -639,7 +656,7 @@ mod tests {
 
     /// A credential with tokens of the size real providers issue: a JWT access
     /// token of 2 500 characters and a refresh token of 1 800.
-    fn real_size() -> Credential {
+    pub fn real_size() -> Credential {
         let mut c = sample();
         c.access_token = Secret::new(format!("eyJ{}", "a".repeat(2497)));
         c.refresh_token = Some(Secret::new("r".repeat(1800)));
@@ -650,12 +667,16 @@ mod tests {
     fn a_credential_of_real_size_fits_windows_credential_manager() {
         let (fake, view) = crate::testing::LimitedStore::windows();
         // One entry, as the store was before, is refused: the 2 560-byte limit.
-        let whole = CredentialStore::keychain_in(fake.clone(), None);
+        let whole = CredentialStore::keychain_in(fake.clone(), KEYCHAIN_SERVICE, None);
         assert!(matches!(
             whole.save("p", &real_size()),
             Err(StoreError::Keychain(m)) if m.contains("longer than 2560")
         ));
-        let store = CredentialStore::keychain_in(fake, Os::Windows.keychain_entry_limit());
+        let store = CredentialStore::keychain_in(
+            fake,
+            KEYCHAIN_SERVICE,
+            Os::Windows.keychain_entry_limit(),
+        );
         store.save("p", &real_size()).unwrap();
         assert_eq!(store.load("p").unwrap(), Some(real_size()));
         let mut refreshed = real_size();
@@ -672,10 +693,13 @@ mod tests {
     #[test]
     fn the_keychain_entry_is_named_as_each_keychain_shows_it() {
         assert_eq!(
-            keychain_location(Os::Windows, "default|https://id|c"),
+            keychain_location(Os::Windows, KEYCHAIN_SERVICE, "default|https://id|c"),
             "Windows Credential Manager, entry \"default|https://id|c.digiusher-mcp\""
         );
-        assert!(keychain_location(Os::Macos, "k").starts_with("the macOS login Keychain"));
+        assert!(
+            keychain_location(Os::Macos, KEYCHAIN_SERVICE, "k")
+                .starts_with("the macOS login Keychain")
+        );
     }
 
     #[test]
