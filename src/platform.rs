@@ -52,6 +52,23 @@ impl Os {
         }
     }
 
+    /// `path` as the user and other programs write it: Windows gives a resolved
+    /// path as `\\?\C:\...` (or `\\?\UNC\server\share\...`), a form a host's
+    /// `command` and the user need not see; elsewhere it is unchanged.
+    pub fn plain_path(self, path: PathBuf) -> PathBuf {
+        if self != Os::Windows {
+            return path;
+        }
+        let text = path.to_string_lossy().into_owned();
+        if let Some(rest) = text.strip_prefix(r"\\?\UNC\") {
+            return PathBuf::from(format!(r"\\{rest}"));
+        }
+        match text.strip_prefix(r"\\?\") {
+            Some(rest) if is_absolute_on(Os::Windows, Path::new(rest)) => PathBuf::from(rest),
+            _ => path,
+        }
+    }
+
     /// This program's data and config folders under `base`, where the platform
     /// convention puts them (the `directories` crate's layout, kept so that sign-ins
     /// stored by earlier versions are still found).
@@ -249,6 +266,26 @@ mod tests {
         let root = Path::new(r"C:\U\R").join("DigiUsher").join("digiusher-mcp");
         assert_eq!(win.data, root.join("data"));
         assert_eq!(win.config, root.join("config"));
+    }
+
+    #[test]
+    fn windows_verbatim_paths_are_written_plainly() {
+        let plain = |os: Os, p: &str| os.plain_path(PathBuf::from(p));
+        assert_eq!(
+            plain(Os::Windows, r"\\?\C:\Program Files\d.exe"),
+            Path::new(r"C:\Program Files\d.exe")
+        );
+        assert_eq!(
+            plain(Os::Windows, r"\\?\UNC\srv\share\d.exe"),
+            Path::new(r"\\srv\share\d.exe")
+        );
+        // A verbatim path with no drive letter cannot be written otherwise.
+        assert_eq!(
+            plain(Os::Windows, r"\\?\Volume{x}\d.exe"),
+            Path::new(r"\\?\Volume{x}\d.exe")
+        );
+        assert_eq!(plain(Os::Windows, r"C:\d.exe"), Path::new(r"C:\d.exe"));
+        assert_eq!(plain(Os::Linux, r"\\?\C:\x"), Path::new(r"\\?\C:\x"));
     }
 
     #[test]

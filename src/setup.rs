@@ -259,6 +259,7 @@ fn percent_encode(text: &str) -> String {
 pub fn run(host: Host, print: bool, profile: Option<&str>) -> Result<(), String> {
     let binary = std::env::current_exe()
         .and_then(|p| p.canonicalize())
+        .map(|p| crate::platform::Os::CURRENT.plain_path(p))
         .map_err(|e| format!("cannot find this program's path: {e}"))?;
     let (name, value) = entry(host, &binary, profile);
     let path = host.config_path()?;
