@@ -2,7 +2,6 @@
 //! oidc-provider, tests/fixtures/oidc), the API simulator checking tokens by
 //! introspection at that provider, scripted and real browsers, and the keychain.
 
-use crate::common::Need;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -56,7 +55,7 @@ async fn login_status_tool_call_token_logout_with_a_scripted_browser() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let path = w.home.0.join(".local/share/digiusher-mcp/credentials.json");
+        let path = crate::common::app_data(&w.home.0).join("credentials.json");
         assert_eq!(
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
@@ -298,7 +297,7 @@ async fn a_rejected_cached_registration_is_replaced() {
     let w = World::new(&[], "file").await;
     w.login(&[]).await;
     let (first, _) = w.status().await;
-    let path = w.home.0.join(".config/digiusher-mcp/registrations.json");
+    let path = crate::common::app_config(&w.home.0).join("registrations.json");
     let mut regs: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let entry = regs
         .get_mut(w.provider.issuer.as_str())
@@ -469,9 +468,8 @@ async fn the_os_keychain_holds_the_credential() {
         "{status}"
     );
     assert!(
-        !w.home
-            .0
-            .join(".local/share/digiusher-mcp/credentials.json")
+        !crate::common::app_data(&w.home.0)
+            .join("credentials.json")
             .exists(),
         "nothing in the file store"
     );
@@ -598,7 +596,7 @@ async fn profiles_keep_accounts_apart_and_the_env_token_wins() {
         .await;
     let env: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(env["store"], "env");
-    let data = w.home.0.join(".local/share/digiusher-mcp");
+    let data = crate::common::app_data(&w.home.0);
     for entry in std::fs::read_dir(&data).unwrap().flatten() {
         if entry.path().is_file() {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();

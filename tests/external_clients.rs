@@ -10,7 +10,6 @@
 //! (Python); `tests/run` installs both. When they are missing these tests fail, on
 //! purpose: they are part of the test suite, not optional extras.
 
-use crate::common::Need;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -19,7 +18,7 @@ use std::time::{Duration, Instant};
 use digiusher_sim::{BackgroundSimulator, SimConfig};
 use serde_json::Value;
 
-use crate::common::{ACME, BETA, BIN};
+use crate::common::{ACME, BETA, BIN, Need};
 /// Generous: a cold `node` or Python start on a loaded 2-core machine takes seconds.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(180);
 

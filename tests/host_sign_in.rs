@@ -3,7 +3,6 @@
 //! ($BROWSER set to the scripted browser), against the real OpenID provider.
 //! Everything the server and the clients print is searched for secrets.
 
-use crate::common::Need;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -408,13 +407,8 @@ async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
 
     // Signed out elsewhere: the provider forgets both tokens.
     let accounts: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            world
-                .home
-                .0
-                .join(".local/share/digiusher-mcp/accounts.json"),
-        )
-        .unwrap(),
+        &std::fs::read_to_string(crate::common::app_data(&world.home.0).join("accounts.json"))
+            .unwrap(),
     )
     .unwrap();
     let client_id = accounts["default"]["client_id"].as_str().unwrap();

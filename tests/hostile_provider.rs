@@ -6,7 +6,6 @@
 //! binary without these checks only ever talks to this machine. The URL
 //! `http://192.0.2.2:9` (TEST-NET-1) stands for a host elsewhere.
 
-use crate::common::Need;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -319,7 +318,7 @@ async fn an_http_registration_management_uri_elsewhere_is_never_contacted() {
     );
 
     idp.route("/reg", json!({"client_id": "new"}));
-    let cache = home.0.join(".config/digiusher-mcp/registrations.json");
+    let cache = crate::common::app_config(&home.0).join("registrations.json");
     std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
     let cached = json!({&base: {"client_id": "old", "registration_client_uri": uri, "registration_access_token": "rat-old-secret"}});
     write_private(&cache, &cached);
@@ -338,7 +337,7 @@ async fn an_http_registration_management_uri_elsewhere_is_never_contacted() {
 async fn a_tampered_accounts_file_does_not_redirect_the_refresh_token() {
     let sink = Server::start(true).await;
     let home = TempDir::new("hostile-accounts");
-    let data = home.0.join(".local/share/digiusher-mcp");
+    let data = crate::common::app_data(&home.0);
     std::fs::create_dir_all(&data).unwrap();
     let issuer = "http://127.0.0.1:1";
     let accounts = json!({"default": {

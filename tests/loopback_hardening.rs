@@ -2,8 +2,6 @@
 //! connections cannot block the redirect, a response without the promised `iss`
 //! is refused, and a forged code never shows "Signed in".
 
-use crate::common::Need;
-use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::oidc::*;
@@ -95,7 +93,7 @@ async fn the_redirect_completes_while_1000_idle_connections_are_held_open() {
     let browser = tokio::process::Command::new("node")
         .arg(fixtures().join("complete-login.mjs"))
         .arg(&url)
-        .stdin(Stdio::null())
+        .stdin(std::process::Stdio::null())
         .output()
         .await
         .unwrap();

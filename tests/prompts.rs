@@ -5,7 +5,6 @@
 //! The same methods through the official TypeScript and Python SDKs and the
 //! Inspector CLI are at the end of this file.
 
-use crate::common::Need;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

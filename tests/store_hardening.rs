@@ -2,7 +2,6 @@
 //! in several processes (file store and keychain), damaged `credentials.json` and
 //! `accounts.json`, and the keychain fallback message.
 
-use crate::common::Need;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -16,7 +15,7 @@ use serde_json::Value;
 const PROFILES: [(&str, &str); 3] = [("one", "alice"), ("two", "bob"), ("three", "carol")];
 
 fn data_dir(w: &World) -> PathBuf {
-    w.home.0.join(".local/share/digiusher-mcp")
+    crate::common::app_data(&w.home.0)
 }
 
 /// `--profile NAME` as the first arguments.

@@ -128,6 +128,30 @@ pub fn binary(home: &std::path::Path, api_base: &str) -> tokio::process::Command
     cmd
 }
 
+/// The program's data folder under a fresh `home` on this system (as `binary`
+/// sets the environment): where accounts.json and credentials.json are.
+pub fn app_data(home: &std::path::Path) -> std::path::PathBuf {
+    if cfg!(target_os = "macos") {
+        home.join("Library/Application Support/com.DigiUsher.digiusher-mcp")
+    } else if cfg!(windows) {
+        home.join(r"AppData\Roaming\DigiUsher\digiusher-mcp\data")
+    } else {
+        home.join(".local/share/digiusher-mcp")
+    }
+}
+
+/// The program's config folder under a fresh `home` on this system: where
+/// config.toml and registrations.json are.
+pub fn app_config(home: &std::path::Path) -> std::path::PathBuf {
+    if cfg!(target_os = "macos") {
+        app_data(home)
+    } else if cfg!(windows) {
+        home.join(r"AppData\Roaming\DigiUsher\digiusher-mcp\config")
+    } else {
+        home.join(".config/digiusher-mcp")
+    }
+}
+
 /// Whether the OS keychain tests can run: a D-Bus session is there. Without one
 /// they are skipped, unless `DIGIUSHER_TEST_KEYCHAIN=required` (as tests/run
 /// sets), which fails them.
