@@ -117,6 +117,12 @@ pub fn binary(home: &std::path::Path, api_base: &str) -> tokio::process::Command
         .env("APPDATA", home.join("AppData").join("Roaming"))
         .env("RUST_BACKTRACE", "0")
         .env("DIGIUSHER_API_BASE_URL", api_base);
+    // macOS and Windows always have a desktop to open a browser on; a sign-in a
+    // test starts must not open the runner's. A $BROWSER that cannot start makes it
+    // answer with the link, as on Linux without a display.
+    if !cfg!(target_os = "linux") {
+        cmd.env("BROWSER", "digiusher-test-no-browser");
+    }
     // Windows programs need these to start sockets and find temporary folders.
     if cfg!(windows) {
         for name in ["SYSTEMROOT", "WINDIR", "TEMP", "TMP"] {
