@@ -282,7 +282,7 @@ mod tests {
             Err(SplitError::Damaged(_))
         ));
         for garbled in [
-            format!("{MARK}"),
+            MARK.to_string(),
             format!("{MARK}abc"),
             format!("{MARK}abc:0"),
             format!("{MARK}abc:999"),
