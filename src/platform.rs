@@ -42,6 +42,19 @@ impl Os {
         }
     }
 
+    /// Whether a browser can be shown, given which environment variables are set:
+    /// macOS and Windows always have a desktop; elsewhere a display server or an
+    /// explicit `$BROWSER` is needed (a text browser must not start in a host's
+    /// background process).
+    pub fn can_show_browser(self, is_set: impl Fn(&str) -> bool) -> bool {
+        match self {
+            Os::Macos | Os::Windows => true,
+            Os::Linux => ["BROWSER", "DISPLAY", "WAYLAND_DISPLAY"]
+                .into_iter()
+                .any(is_set),
+        }
+    }
+
     /// How an entry filed under `service` and `account` is named in the keychain's
     /// own window (Credential Manager shows `account.service`), for the README and
     /// for messages that send the user there.
@@ -266,6 +279,18 @@ mod tests {
         let root = Path::new(r"C:\U\R").join("DigiUsher").join("digiusher-mcp");
         assert_eq!(win.data, root.join("data"));
         assert_eq!(win.config, root.join("config"));
+    }
+
+    #[test]
+    fn a_browser_is_shown_on_a_desktop_only() {
+        let none = |_: &str| false;
+        let display = |name: &str| name == "DISPLAY";
+        assert!(Os::Macos.can_show_browser(none));
+        assert!(Os::Windows.can_show_browser(none));
+        assert!(!Os::Linux.can_show_browser(none));
+        assert!(Os::Linux.can_show_browser(display));
+        assert!(Os::Linux.can_show_browser(|name: &str| name == "BROWSER"));
+        assert!(!Os::Linux.can_show_browser(|name: &str| name == "TERM"));
     }
 
     #[test]

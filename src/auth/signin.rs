@@ -391,11 +391,8 @@ fn open_browser(url: &str) -> Result<(), Waited> {
 /// A desktop to show a browser on: always on macOS and Windows; elsewhere a
 /// display server or an explicit `$BROWSER` (a text browser must not start).
 fn can_show_browser() -> bool {
-    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    cfg!(any(target_os = "macos", target_os = "windows"))
-        || set("BROWSER")
-        || set("DISPLAY")
-        || set("WAYLAND_DISPLAY")
+    crate::platform::Os::CURRENT
+        .can_show_browser(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 /// The server's own words, naming DigiUsher and the sign-in page's host; nothing
