@@ -302,6 +302,35 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            crate::testing::proptest_cases(200)
+        ))]
+
+        /// Any text, of any mix of one- to four-byte characters, goes in and comes
+        /// back whole under Credential Manager's limit, replacing whatever was there,
+        /// and leaves exactly the entries it needs.
+        #[test]
+        fn any_record_round_trips_under_the_limit(
+            first in "\\PC{0,3000}",
+            second in "(\\PC|😀){0,3000}",
+        ) {
+            let (store, fake) = LimitedStore::windows();
+            for text in [&first, &second] {
+                write(&store, SERVICE, "k", text, Some(1280)).unwrap();
+                let back = read(&store, SERVICE, "k").unwrap();
+                proptest::prop_assert_eq!(back.as_ref(), Some(text));
+                let parts = fake.accounts().len() - 1;
+                let units = text.encode_utf16().count();
+                let fits = units <= 1280;
+                let right = if fits { parts == 0 } else { parts >= units.div_ceil(1280) };
+                proptest::prop_assert!(right, "{} parts for {} UTF-16 units", parts, units);
+            }
+            proptest::prop_assert!(delete(&store, SERVICE, "k").unwrap());
+            proptest::prop_assert!(fake.accounts().is_empty());
+        }
+    }
+
     #[test]
     fn pieces_respect_the_limit_and_character_boundaries() {
         let text = "a😀b😀😀c";
