@@ -515,19 +515,17 @@ async fn save(
         let key = account.key(&profile);
         let file_store = || CredentialStore::file(paths.credentials.clone());
         let mut fallback = None;
-        let store =
-            match choice {
-                StoreChoice::File => file_store(),
-                StoreChoice::Keychain => CredentialStore::keychain(&paths.keychain_service)
-                    .map_err(|e| {
-                        LoginError::Store(format!("DIGIUSHER_TOKEN_STORE is keychain, but {e}"))
-                    })?,
-                StoreChoice::Auto => CredentialStore::keychain(&paths.keychain_service)
-                    .unwrap_or_else(|e| {
-                        fallback = Some(fallback_note(&e.to_string(), &paths));
-                        file_store()
-                    }),
-            };
+        let service = &paths.keychain_service;
+        let store = match choice {
+            StoreChoice::File => file_store(),
+            StoreChoice::Keychain => CredentialStore::keychain(service).map_err(|e| {
+                LoginError::Store(format!("DIGIUSHER_TOKEN_STORE is keychain, but {e}"))
+            })?,
+            StoreChoice::Auto => CredentialStore::keychain(service).unwrap_or_else(|e| {
+                fallback = Some(fallback_note(&e.to_string(), &paths));
+                file_store()
+            }),
+        };
         let (store, replaced) = match store.save(&key, &credential) {
             Ok(replaced) => (store, replaced),
             Err(e @ super::store::StoreError::KeychainUnavailable(_))
