@@ -521,3 +521,268 @@ async fn a_second_window_gets_the_first_ones_link_and_its_sign_in_serves_both() 
     assert_eq!(organizations(&rb), 2, "{}", first_text(&rb));
     assert_clean(&world).await;
 }
+
+// ---- MCP 2026-07-28: no server-to-client requests; the link comes back in an
+// input-required result and the host retries the call with its answer.
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, ClientCapabilities, ClientConfig, ElicitRequestParams,
+    ElicitResult, ElicitationAction, ElicitationCapability, Implementation, InputResponses,
+    ProtocolVersion, UrlElicitationCapability,
+};
+use rmcp::service::{RequestContext, RunningService};
+use rmcp::{ClientHandler, ClientLifecycleMode, ClientServiceExt, ErrorData, RoleClient};
+
+/// A host on MCP 2026-07-28 (it opens with `server/discover`), built on rmcp's
+/// client, which fulfils input-required results and retries by itself. With
+/// `url`, it declares URL elicitation; it answers `action`, after opening the
+/// link in the scripted browser when it accepts.
+#[derive(Clone)]
+struct RoundsHost {
+    url: bool,
+    action: ElicitationAction,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+impl RoundsHost {
+    fn new(url: bool, action: ElicitationAction) -> RoundsHost {
+        RoundsHost {
+            url,
+            action,
+            seen: Default::default(),
+        }
+    }
+
+    fn seen(&self) -> Vec<Value> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl ClientHandler for RoundsHost {
+    fn get_info(&self) -> ClientConfig {
+        let mut capabilities = ClientCapabilities::default();
+        if self.url {
+            capabilities.elicitation =
+                Some(ElicitationCapability::new().with_url(UrlElicitationCapability::new()));
+        }
+        ClientConfig::new(
+            capabilities,
+            Implementation::new("rounds-test-host", "1.0.0"),
+        )
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        self.seen
+            .lock()
+            .unwrap()
+            .push(serde_json::to_value(&request).unwrap());
+        if let (ElicitRequestParams::UrlElicitationParams { url, .. }, ElicitationAction::Accept) =
+            (&request, &self.action)
+        {
+            let out = tokio::process::Command::new("node")
+                .args([&complete_login(), url])
+                .output()
+                .await
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(ElicitResult::new(self.action.clone()))
+    }
+}
+
+async fn rounds_client(
+    host: RoundsHost,
+    env: Vec<(String, String)>,
+    log: &Path,
+) -> RunningService<RoleClient, RoundsHost> {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.env_clear().envs(env);
+    let file = std::fs::File::create(log).unwrap();
+    let (transport, _) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::from(file))
+        .spawn()
+        .expect("server starts");
+    let lifecycle = ClientLifecycleMode::Discover {
+        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+    };
+    host.serve_with_lifecycle(transport, lifecycle)
+        .await
+        .expect("server/discover")
+}
+
+fn accept() -> InputResponses {
+    let mut r = InputResponses::new();
+    r.insert(
+        "digiusher_sign_in".into(),
+        serde_json::json!({"action": "accept"}),
+    );
+    r
+}
+
+/// The rounds by hand, to see the wire: the first call answers input-required
+/// with the URL elicitation and a state; the retry with `accept` and that state
+/// waits for the callback and answers with the data.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_2026_07_28_the_link_comes_in_an_input_required_result_and_the_retry_answers() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "none");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let host = RoundsHost::new(true, ElicitationAction::Accept);
+    let client = rounds_client(host, env, &log).await;
+    assert_eq!(
+        client.peer_info().map(|i| i.protocol_version.to_string()),
+        Some("2026-07-28".to_string()),
+        "the session runs on 2026-07-28"
+    );
+    let first = client
+        .call_tool_once(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    let CallToolResponse::InputRequired(ask) = first else {
+        panic!("expected input_required, got {first:?}");
+    };
+    let wire = serde_json::to_value(&ask).unwrap();
+    assert_eq!(wire["resultType"], "input_required", "{wire}");
+    let request = &wire["inputRequests"]["digiusher_sign_in"];
+    assert_eq!(request["method"], "elicitation/create", "{wire}");
+    assert_eq!(request["params"]["mode"], "url", "{wire}");
+    let message = request["params"]["message"].as_str().unwrap();
+    let provider = url::Url::parse(&world.provider.issuer).unwrap();
+    assert!(message.contains("DigiUsher"), "{message}");
+    assert!(message.contains(provider.host_str().unwrap()), "{message}");
+    let link = request["params"]["url"].as_str().unwrap().to_string();
+    assert!(link.starts_with(&world.provider.issuer), "{link}");
+    let state = ask.request_state.clone().expect("a requestState");
+    assert!(
+        !state.contains(&link) && state.len() <= 64,
+        "an opaque handle: {state}"
+    );
+    assert_eq!(
+        browser_starts(&count),
+        0,
+        "no browser: the host shows the link"
+    );
+
+    // A forged state starts afresh: a new link, no panic, nothing signed in.
+    let forged = client
+        .call_tool_once(
+            CallToolRequestParams::new("list_organizations")
+                .with_input_responses(accept())
+                .with_request_state("0123456789abcdef0123456789abcdef"),
+        )
+        .await
+        .expect("tools/call");
+    let CallToolResponse::InputRequired(again) = forged else {
+        panic!("a forged state must not run the tool: {forged:?}");
+    };
+    assert_ne!(again.request_state.as_deref(), Some(state.as_str()));
+
+    // The user opens the link while the host retries with its answer.
+    let login = tokio::process::Command::new("node")
+        .args([&complete_login(), &link])
+        .output();
+    let retry = client.call_tool_once(
+        CallToolRequestParams::new("list_organizations")
+            .with_input_responses(accept())
+            .with_request_state(state.clone()),
+    );
+    let (login, answer) = tokio::join!(login, retry);
+    assert!(login.unwrap().status.success());
+    let CallToolResponse::Complete(r) = answer.expect("tools/call") else {
+        panic!("the retry completes");
+    };
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+
+    // The state is spent: once more, it is unknown (and signed in, the call runs).
+    let spent = client
+        .call_tool_once(
+            CallToolRequestParams::new("list_organizations")
+                .with_input_responses(accept())
+                .with_request_state(state),
+        )
+        .await
+        .expect("tools/call");
+    assert!(matches!(spent, CallToolResponse::Complete(_)), "{spent:?}");
+    let _ = client.cancel().await;
+    keep_log(&world, &log);
+    assert!(world.credential().await.is_some(), "the sign-in is stored");
+    assert_clean(&world).await;
+}
+
+/// rmcp's client drives the rounds by itself: accept signs in and the same call
+/// answers with the data.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_2026_07_28_host_that_accepts_gets_the_answer_to_the_same_call() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let host = RoundsHost::new(true, ElicitationAction::Accept);
+    let client = rounds_client(host.clone(), env, &log).await;
+    let r = client
+        .call_tool(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    let _ = client.cancel().await;
+    keep_log(&world, &log);
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    let seen = host.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["mode"], "url");
+    assert_eq!(browser_starts(&count), 0);
+    assert!(world.credential().await.is_some());
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_2026_07_28_host_that_declines_gets_the_declined_error_and_nothing_is_stored() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let host = RoundsHost::new(true, ElicitationAction::Decline);
+    let client = rounds_client(host.clone(), env, &log).await;
+    let r = client
+        .call_tool(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    let _ = client.cancel().await;
+    keep_log(&world, &log);
+    assert_eq!(r.is_error, Some(true));
+    assert!(first_text(&r).contains("declined"), "{}", first_text(&r));
+    assert_eq!(host.seen().len(), 1);
+    assert_eq!(browser_starts(&count), 0, "no browser after a decline");
+    assert!(world.credential().await.is_none(), "nothing is stored");
+    assert_clean(&world).await;
+}
+
+/// On 2026-07-28 without URL elicitation the browser signs in, as before.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_2026_07_28_host_without_url_elicitation_signs_in_in_the_browser() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let host = RoundsHost::new(false, ElicitationAction::Accept);
+    let client = rounds_client(host.clone(), env, &log).await;
+    let r = client
+        .call_tool(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    let _ = client.cancel().await;
+    let text = keep_log(&world, &log);
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    assert!(host.seen().is_empty());
+    assert_eq!(browser_starts(&count), 1);
+    assert!(!text.contains("WARN"), "{text}");
+    assert_clean(&world).await;
+}
