@@ -786,3 +786,52 @@ async fn a_2026_07_28_host_without_url_elicitation_signs_in_in_the_browser() {
     assert!(!text.contains("WARN"), "{text}");
     assert_clean(&world).await;
 }
+
+/// The Python SDK's `Client` speaks 2026-07-28: the same sign-in through it.
+async fn python_rounds(action: &str) -> (World, Value, PathBuf) {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(
+        &world,
+        &[
+            ("BROWSER", Some(&browser)),
+            ("ROUNDS_BROWSER", Some(&complete_login())),
+            ("ROUNDS_ACTION", Some(action)),
+        ],
+    );
+    let python = clients_dir().join(".venv/bin/python");
+    let script = clients_dir().join("py_rounds.py");
+    let summary = run_client(
+        &world,
+        python.to_str().unwrap(),
+        &[script.to_str().unwrap(), BIN],
+        env,
+    )
+    .await;
+    assert_eq!(summary["protocol"], "2026-07-28", "{summary}");
+    let elicitations = summary["elicitations"].as_array().unwrap();
+    assert_eq!(elicitations.len(), 1, "{summary}");
+    assert_eq!(elicitations[0]["mode"], "url", "{summary}");
+    (world, summary, count)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_sdk_on_2026_07_28_signs_in_and_gets_the_answer_to_the_same_call() {
+    let (world, summary, count) = python_rounds("accept").await;
+    assert_eq!(summary["result"]["isError"], false, "{summary}");
+    assert_eq!(summary["result"]["organizations"], 2, "{summary}");
+    assert_eq!(browser_starts(&count), 0, "the host showed the link");
+    assert!(world.credential().await.is_some());
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_sdk_on_2026_07_28_declines_and_gets_the_declined_error() {
+    let (world, summary, count) = python_rounds("decline").await;
+    assert_eq!(summary["result"]["isError"], true, "{summary}");
+    let text = summary["result"]["text"].as_str().unwrap();
+    assert!(text.contains("declined"), "{text}");
+    assert_eq!(browser_starts(&count), 0);
+    assert!(world.credential().await.is_none());
+    assert_clean(&world).await;
+}
