@@ -835,3 +835,63 @@ async fn the_python_sdk_on_2026_07_28_declines_and_gets_the_declined_error() {
     assert!(world.credential().await.is_none());
     assert_clean(&world).await;
 }
+
+/// Everything else the server offers, on MCP 2026-07-28: tools, a call, prompts,
+/// a prompt with a placeholder, completion, the resource probes.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_feature_works_on_2026_07_28() {
+    use rmcp::model::{ArgumentInfo, CompleteRequestParams, GetPromptRequestParams, Reference};
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let home = TempDir::new("rounds-features");
+    let env = vec![
+        (
+            "PATH".to_string(),
+            std::env::var("PATH").unwrap_or_default(),
+        ),
+        ("HOME".to_string(), home.0.display().to_string()),
+        (
+            "XDG_CONFIG_HOME".to_string(),
+            home.0.join(".config").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME".to_string(),
+            home.0.join(".local/share").display().to_string(),
+        ),
+        ("RUST_BACKTRACE".to_string(), "0".to_string()),
+        ("DIGIUSHER_API_BASE_URL".to_string(), sim.base_url()),
+        ("DIGIUSHER_TOKEN".to_string(), "sim-alice".to_string()),
+    ];
+    let log = home.0.join("server.log");
+    let client = rounds_client(RoundsHost::new(true, ElicitationAction::Accept), env, &log).await;
+    let tools = client.list_all_tools().await.expect("tools/list");
+    assert!(!tools.is_empty());
+    let r = client
+        .call_tool(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    let prompts = client.list_all_prompts().await.expect("prompts/list");
+    assert!(prompts.iter().any(|p| p.name == "monthly_cost_review"));
+    let mut args = serde_json::Map::new();
+    args.insert("organization".into(), "$1".into());
+    args.insert("month".into(), "$2".into());
+    let prompt = client
+        .get_prompt(GetPromptRequestParams::new("monthly_cost_review").with_arguments(args))
+        .await
+        .expect("prompts/get");
+    let text = &prompt.messages[0].content.as_text().unwrap().text;
+    assert!(text.contains("given as \"$2\""), "{text}");
+    let months = client
+        .complete(CompleteRequestParams::new(
+            Reference::for_prompt("monthly_cost_review"),
+            ArgumentInfo::new("month", "20"),
+        ))
+        .await
+        .expect("completion/complete");
+    assert!(!months.completion.values.is_empty());
+    let resources = client.list_all_resources().await.expect("resources/list");
+    assert!(resources.is_empty());
+    let _ = client.cancel().await;
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!text.contains("WARN") && !text.contains("ERROR"), "{text}");
+}
