@@ -254,8 +254,20 @@ async fn claude_code_connects_to_the_server_added_by_mcp_add_and_by_setup() {
 async fn claude_code_calls_a_tool_for_the_model_and_lists_the_prompts() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let user = ClaudeUser::new(&sim, &[]);
-    user.claude(&["mcp", "add", "-s", "user", "digiusher", "--", BIN])
-        .await;
+    let log = user.home.0.join("server.log");
+    let log_arg = log.display().to_string();
+    user.claude(&[
+        "mcp",
+        "add",
+        "-s",
+        "user",
+        "digiusher",
+        "--",
+        BIN,
+        "--log-file",
+        &log_arg,
+    ])
+    .await;
     let standin = Standin::start("mcp__digiusher__list_organizations", &user.home.0).await;
     let events = user
         .print(&standin, "Which DigiUsher organizations do I have?")
@@ -308,6 +320,9 @@ async fn claude_code_calls_a_tool_for_the_model_and_lists_the_prompts() {
         "the call reached the API"
     );
     assert!(!standin.requests().is_empty());
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(text.contains("tool call done"), "the server logged: {text}");
+    assert!(!text.contains("WARN") && !text.contains("ERROR"), "{text}");
 }
 
 /// Claude Code splits a prompt command's words at spaces: "Acme Corp 2025-05"
