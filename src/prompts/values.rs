@@ -60,7 +60,7 @@ pub async fn resolve(
         };
         if let (Err(unread), Some(value)) = (checked, value) {
             notes.push(unread.note(argument.name, value));
-            unread.mark(&mut vars, argument.name, value);
+            unread.mark(&mut vars, value);
         }
     }
     Resolved { vars, notes }
@@ -68,6 +68,8 @@ pub async fn resolve(
 
 /// An argument that does not read as its kind.
 struct Unread {
+    /// The value the text shows it in.
+    var: &'static str,
     /// What was expected, e.g. "a month as YYYY-MM, e.g. 2025-05".
     expected: String,
     /// What the model works out from the value the user meant, as placeholders.
@@ -94,13 +96,9 @@ impl Unread {
     }
 
     /// The value as given (quoted) in the text; what derives from it left to the model.
-    fn mark(&self, vars: &mut Vars, argument: &'static str, value: &str) {
+    fn mark(&self, vars: &mut Vars, value: &str) {
         let given = crate::untrusted::quoted(value, super::MAX_VALUE_CHARS);
-        let name = match argument {
-            "min_monthly_saving" => "min_saving",
-            other => other,
-        };
-        vars.set(name, given);
+        vars.set(self.var, given);
         for derived in self.derived {
             vars.later(derived, derived);
         }
@@ -150,6 +148,7 @@ fn is_placeholder(text: &str) -> bool {
 
 fn month(vars: &mut Vars, given: &str) -> Result<(), Unread> {
     let month = Month::parse(given).ok_or(Unread {
+        var: "month",
         expected: "a month as YYYY-MM, e.g. 2025-05".into(),
         derived: &["month_start", "month_end"],
         how: "its first and last day, as YYYY-MM-DD",
@@ -212,6 +211,7 @@ fn day(vars: &mut Vars, given: Option<&str>, today: Date) -> Result<(), Unread> 
             let day = Date::parse(text)
                 .filter(|day| *day <= today)
                 .ok_or_else(|| Unread {
+                    var: "date",
                     expected: format!(
                         "a day as YYYY-MM-DD, not after today ({today}), e.g. 2025-05-14"
                     ),
@@ -239,6 +239,7 @@ fn amount(vars: &mut Vars, given: Option<&str>) -> Result<(), Unread> {
             Ok(())
         }
         _ => Err(Unread {
+            var: "min_saving",
             expected: "a number of 0 or more, e.g. 50".into(),
             derived: &[],
             how: "",
@@ -268,6 +269,7 @@ fn months(vars: &mut Vars, given: Option<&str>, today: Date) -> Result<(), Unrea
             .ok()
             .filter(|n| (1..=MAX_MONTHS).contains(n))
             .ok_or_else(|| Unread {
+                var: "months",
                 expected: format!("a whole number of months from 1 to {MAX_MONTHS}"),
                 derived: &["first_month", "first_start", "first_end"],
                 how: "the first of that many whole months that end with last month, as YYYY-MM, and its first and last day",
