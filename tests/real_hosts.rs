@@ -351,6 +351,86 @@ async fn claude_code_runs_a_prompt_whose_words_it_split() {
     );
 }
 
+/// Claude Code 2.1 opens with `server/discover` (MCP 2026-07-28) and declares URL
+/// elicitation, so a signed-out question gets the sign-in link in an
+/// input-required result. A headless `claude -p` session has nobody to show it
+/// to and declines at once: the answer is the declined error, no browser opens
+/// and nothing is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn claude_code_gets_the_sign_in_link_in_rounds_and_headless_declines_it() {
+    let world = World::new(&[], "file").await;
+    let count = world.home.0.join("browser-starts");
+    let browser = world.home.0.join("browser.sh");
+    std::fs::write(
+        &browser,
+        format!("#!/bin/sh\necho started >> '{}'\n", count.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let project = world.home.0.join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    // The server inherits Claude Code's environment: the world's settings go there.
+    let inherited = [
+        "PATH",
+        "HOME",
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "BROWSER",
+    ];
+    let mut extra: Vec<(&str, String)> = Vec::new();
+    let world_env = world.env();
+    for (k, v) in &world_env {
+        if !inherited.contains(&k.as_str()) {
+            extra.push((k.as_str(), v.clone()));
+        }
+    }
+    extra.push(("BROWSER", browser.display().to_string()));
+    let user = ClaudeUser {
+        env: host_env(&world.home.0, &extra),
+        project,
+        home: TempDir::new("claude-code-unused"),
+    };
+    let log = world.home.0.join("server.log");
+    let log_arg = log.display().to_string();
+    user.claude(&[
+        "mcp",
+        "add",
+        "-s",
+        "user",
+        "digiusher",
+        "--",
+        BIN,
+        "--log-file",
+        &log_arg,
+    ])
+    .await;
+    let standin = Standin::start("mcp__digiusher__list_organizations", &world.home.0).await;
+    let events = user
+        .print(&standin, "Which DigiUsher organizations do I have?")
+        .await;
+    let result = events
+        .iter()
+        .find(|e| e["type"] == "result")
+        .expect("a result event");
+    let text = result["result"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("Sign-in to DigiUsher was declined"),
+        "{result}"
+    );
+    let server_log = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(
+        server_log.contains("sign-in: handing the link to the host"),
+        "the link went out in an input-required result: {server_log}"
+    );
+    assert!(
+        server_log.contains("sign-in: declined in the host"),
+        "{server_log}"
+    );
+    assert!(!count.exists(), "no browser was opened");
+    assert!(world.credential().await.is_none(), "nothing is stored");
+}
+
 // ---- Codex ---------------------------------------------------------------------
 
 /// `codex app-server` on JSON-RPC over stdio: requests by id, server requests
