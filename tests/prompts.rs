@@ -340,7 +340,7 @@ async fn capabilities_and_prompts_list_need_no_network() {
 }
 
 #[tokio::test]
-async fn bad_prompt_requests_are_invalid_params() {
+async fn only_unknown_prompts_and_missing_arguments_are_invalid_params() {
     let h = Harness::start().await;
     let m = prompt_error(&h, "cost_review", json!({})).await;
     assert!(m.contains("Unknown prompt \"cost_review\""), "{m}");
@@ -354,27 +354,89 @@ async fn bad_prompt_requests_are_invalid_params() {
     assert!(m.contains("needs the argument month"), "{m}");
     let m = prompt_error(&h, "budget_health", json!({"pool": "Engineering"})).await;
     assert!(m.contains("needs the argument organization"), "{m}");
-    let m = prompt_error(
+    // A field of the host's own form changes nothing.
+    let text = prompt_text(
+        &h,
+        "budget_health",
+        json!({"organization": "Acme Corp", "team": "x"}),
+    )
+    .await;
+    assert!(!text.contains("team"), "{text}");
+}
+
+/// Hosts that build a prompt command once send placeholders (`$1`, `$2`) and
+/// paste the user's words in later; Claude Code splits them at spaces. Every
+/// prompt renders, with the value as given and a note on what was expected.
+#[tokio::test]
+async fn placeholders_and_words_that_do_not_read_render_with_a_note() {
+    let h = Harness::start().await;
+    let cases = [
+        ("monthly_cost_review", "month", "$2", "YYYY-MM"),
+        ("monthly_cost_review", "month", "Corp", "YYYY-MM"),
+        ("monthly_cost_review", "month", "2025-13", "YYYY-MM"),
+        ("explain_anomaly", "date", "$3", "YYYY-MM-DD"),
+        ("explain_anomaly", "date", "2999-01-01", "not after today"),
+        ("unit_economics_trend", "months", "$2", "from 1 to 24"),
+        ("unit_economics_trend", "months", "99", "from 1 to 24"),
+        (
+            "find_savings",
+            "min_monthly_saving",
+            "$2",
+            "a number of 0 or more",
+        ),
+        (
+            "find_savings",
+            "min_monthly_saving",
+            "lots",
+            "a number of 0 or more",
+        ),
+    ];
+    for (prompt, argument, value, expected) in cases {
+        let text = prompt_text(&h, prompt, json!({"organization": "$1", argument: value})).await;
+        let note =
+            format!("Check the argument {argument} first: it was given as \"{value}\"; expected ");
+        assert!(text.contains(&note), "{prompt} {value}: {text}");
+        assert!(text.contains(expected), "{prompt} {value}: {text}");
+        assert!(text.contains("ask them"), "{prompt} {value}: {text}");
+        // The placeholder stays for the host to replace; no note on it, as the
+        // host's words replace it.
+        assert!(text.contains("organization \"$1\""), "{prompt}: {text}");
+        assert!(!text.contains("Step 1 lists them"), "{prompt}: {text}");
+        assert!(!text.contains("{{"), "{text}");
+    }
+    // What follows from a month that did not read is left to the model.
+    let text = prompt_text(
         &h,
         "monthly_cost_review",
-        json!({"organization": "Acme Corp", "month": "2025-13"}),
+        json!({"organization": "Acme", "month": "Corp"}),
     )
     .await;
-    assert!(m.contains("must be a month as YYYY-MM"), "{m}");
-    let m = prompt_error(
-        &h,
-        "unit_economics_trend",
-        json!({"organization": "Acme Corp", "months": "99"}),
-    )
-    .await;
-    assert!(m.contains("from 1 to 24"), "{m}");
-    let m = prompt_error(
-        &h,
-        "explain_anomaly",
-        json!({"organization": "Acme Corp", "date": "2999-01-01"}),
-    )
-    .await;
-    assert!(m.contains("must not be in the future"), "{m}");
+    assert!(text.contains("\"start_date\": \"<month_start>\""), "{text}");
+    assert!(
+        text.contains("Fill in <month_start>, <month_end>"),
+        "{text}"
+    );
+    // "Acme" alone still names Acme Corp (words split at spaces).
+    assert!(text.contains(&format!("has the id {ACME}")), "{text}");
+}
+
+#[tokio::test]
+async fn an_organization_that_matches_none_or_several_says_so() {
+    let h = Harness::start().await;
+    let text = prompt_text(&h, "find_savings", json!({"organization": "Gamma"})).await;
+    assert!(
+        text.contains("No organization of this user is named \"Gamma\". Step 1 lists them"),
+        "{text}"
+    );
+    assert!(text.contains("Call list_organizations {}"), "{text}");
+    let text = prompt_text(&h, "find_savings", json!({"organization": "a"})).await;
+    assert!(
+        text.contains("Several organizations of this user match \"a\". Step 1 lists them"),
+        "{text}"
+    );
+    assert!(text.contains("Call list_organizations {}"), "{text}");
+    let text = prompt_text(&h, "find_savings", json!({"organization": "acme corp"})).await;
+    assert!(!text.contains("Step 1 lists them"), "{text}");
 }
 
 #[tokio::test]
@@ -399,7 +461,11 @@ async fn organization_names_complete_from_the_api_once_per_session() {
 async fn months_pools_and_detectors_complete() {
     let h = Harness::start().await;
     let months = complete(&h, "monthly_cost_review", "month", "").await;
-    assert_eq!(months.values.len(), 13);
+    assert_eq!(
+        months.values.len(),
+        37,
+        "three years back without an organization"
+    );
     assert!(
         months
             .values
@@ -416,6 +482,16 @@ async fn months_pools_and_detectors_complete() {
         "organization".to_string(),
         "Acme Corp".to_string(),
     )]));
+    // With an organization, back to its creation (the simulator's: 2024-01).
+    let months = complete_with(
+        &h,
+        "monthly_cost_review",
+        "month",
+        "",
+        Some(context.clone()),
+    )
+    .await;
+    assert_eq!(months.values.last().map(String::as_str), Some("2024-01"));
     let pools = complete_with(&h, "budget_health", "pool", "", Some(context.clone())).await;
     for name in ["Acme Corp", "Engineering", "Platform", "Marketing"] {
         assert!(
@@ -491,7 +567,7 @@ async fn signed_out_completion_is_empty_quiet_and_quick() {
             .await
             .values
             .len(),
-        13
+        37
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!mark.exists(), "completion opened a browser");

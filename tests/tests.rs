@@ -16,6 +16,7 @@ mod loopback_hardening;
 mod mcp_server;
 mod prompts;
 mod protocol_hardening;
+mod real_hosts;
 mod store_hardening;
 mod terminal_output;
 mod tool_requests;
