@@ -86,7 +86,11 @@ fn setup(home: &Path, host: &str) {
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
@@ -120,7 +124,13 @@ async fn tool_count() -> usize {
 async fn no_host_set_up_is_a_warning_with_the_command_to_run() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let home = TempDir::new("doctor-none");
-    let (code, report) = doctor(&home.0, &sim.base_url(), &[("DIGIUSHER_TOKEN", "sim-alice")], &[]).await;
+    let (code, report) = doctor(
+        &home.0,
+        &sim.base_url(),
+        &[("DIGIUSHER_TOKEN", "sim-alice")],
+        &[],
+    )
+    .await;
     assert_eq!(code, 0, "{report:#}");
     for host in ["claude-desktop", "cursor", "claude-code", "vscode"] {
         let id = format!("host.{host}");
@@ -132,9 +142,16 @@ async fn no_host_set_up_is_a_warning_with_the_command_to_run() {
     assert_eq!(status(&report, "binary.release"), "warn");
     assert!(detail(&report, "binary.release").contains("cannot check for a newer release"));
     assert_eq!(status(&report, "signin"), "ok");
-    assert!(detail(&report, "api").contains("accepts the sign-in"), "{report:#}");
+    assert!(
+        detail(&report, "api").contains("accepts the sign-in"),
+        "{report:#}"
+    );
     assert_eq!(status(&report, "network.proxy"), "ok");
-    assert!(files_under(&home.0).is_empty(), "doctor wrote {:?}", files_under(&home.0));
+    assert!(
+        files_under(&home.0).is_empty(),
+        "doctor wrote {:?}",
+        files_under(&home.0)
+    );
 }
 
 #[tokio::test]
@@ -157,19 +174,54 @@ async fn every_host_set_up_by_setup_answers_a_real_handshake() {
     let tools = tool_count().await;
     for host in hosts {
         let id = format!("host.{host}.digiusher");
-        assert_eq!(status(&report, &format!("{id}.command")), "ok", "{report:#}");
+        assert_eq!(
+            status(&report, &format!("{id}.command")),
+            "ok",
+            "{report:#}"
+        );
         let handshake = detail(&report, &format!("{id}.handshake"));
-        assert_eq!(status(&report, &format!("{id}.handshake")), "ok", "{handshake}");
-        assert!(handshake.contains(&format!(": {tools} tools")), "{handshake}");
+        assert_eq!(
+            status(&report, &format!("{id}.handshake")),
+            "ok",
+            "{handshake}"
+        );
+        assert!(
+            handshake.contains(&format!(": {tools} tools")),
+            "{handshake}"
+        );
     }
-    assert!(report["checks"].as_array().unwrap().iter().all(|c| c["id"] != "hosts"));
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != "hosts")
+    );
     // --offline: no release, provider or API check.
-    assert!(report["checks"].as_array().unwrap().iter().all(|c| c["id"] != "api"));
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["id"] != "api")
+    );
     assert_eq!(files_under(&home.0), before, "doctor changed a file");
 
     // --host narrows the report to one host.
-    let (_, one) = doctor(&home.0, &sim.base_url(), &[("DIGIUSHER_TOKEN", "sim-alice")], &["--offline", "--host", "cursor"]).await;
-    let ids: Vec<&str> = one["checks"].as_array().unwrap().iter().filter_map(|c| c["id"].as_str()).filter(|i| i.starts_with("host.")).collect();
+    let (_, one) = doctor(
+        &home.0,
+        &sim.base_url(),
+        &[("DIGIUSHER_TOKEN", "sim-alice")],
+        &["--offline", "--host", "cursor"],
+    )
+    .await;
+    let ids: Vec<&str> = one["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["id"].as_str())
+        .filter(|i| i.starts_with("host."))
+        .collect();
     assert!(ids.iter().all(|i| i.starts_with("host.cursor")), "{ids:?}");
 }
 
@@ -179,7 +231,11 @@ async fn broken_missing_and_bare_commands_each_say_what_to_do() {
     let h = &home.0;
     let desktop = h.join(".config/Claude/claude_desktop_config.json");
     std::fs::create_dir_all(desktop.parent().unwrap()).unwrap();
-    std::fs::write(&desktop, "{\n  \"mcpServers\": {\n    \"digiusher\": {\"command\": \"x\",},\n  }\n}\n").unwrap();
+    std::fs::write(
+        &desktop,
+        "{\n  \"mcpServers\": {\n    \"digiusher\": {\"command\": \"x\",},\n  }\n}\n",
+    )
+    .unwrap();
     let cursor = h.join(".cursor/mcp.json");
     std::fs::create_dir_all(cursor.parent().unwrap()).unwrap();
     std::fs::write(
@@ -201,7 +257,13 @@ async fn broken_missing_and_bare_commands_each_say_what_to_do() {
     )
     .unwrap();
     let before = files_under(h);
-    let (code, report) = doctor(h, "http://127.0.0.1:9", &[("DIGIUSHER_TOKEN", "sim-alice")], &["--offline"]).await;
+    let (code, report) = doctor(
+        h,
+        "http://127.0.0.1:9",
+        &[("DIGIUSHER_TOKEN", "sim-alice")],
+        &["--offline"],
+    )
+    .await;
     assert_eq!(code, 1, "{report:#}");
 
     assert_eq!(status(&report, "host.claude-desktop"), "fail");
@@ -210,19 +272,43 @@ async fn broken_missing_and_bare_commands_each_say_what_to_do() {
     assert!(fix(&report, "host.claude-desktop").contains("digiusher-mcp setup claude-desktop"));
 
     assert_eq!(status(&report, "host.cursor.digiusher.command"), "fail");
-    assert!(detail(&report, "host.cursor.digiusher.command").contains("/nonexistent/bin/digiusher-mcp, which does not exist"));
+    assert!(
+        detail(&report, "host.cursor.digiusher.command")
+            .contains("/nonexistent/bin/digiusher-mcp, which does not exist")
+    );
     assert!(fix(&report, "host.cursor.digiusher.command").contains("digiusher-mcp setup cursor"));
     // Other servers are not ours to check.
-    assert!(report["checks"].as_array().unwrap().iter().all(|c| !c["id"].as_str().unwrap().contains("github")));
+    assert!(
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| !c["id"].as_str().unwrap().contains("github"))
+    );
 
-    assert_eq!(status(&report, "host.vscode.digiusher.command"), "warn", "{report:#}");
-    assert!(detail(&report, "host.vscode.digiusher.command").contains("a bare or relative command"));
+    assert_eq!(
+        status(&report, "host.vscode.digiusher.command"),
+        "warn",
+        "{report:#}"
+    );
+    assert!(
+        detail(&report, "host.vscode.digiusher.command").contains("a bare or relative command")
+    );
     assert!(fix(&report, "host.vscode.digiusher.command").contains("absolute path"));
     // npx cannot fetch the package offline: what it printed is shown.
     assert_eq!(status(&report, "host.vscode.digiusher.handshake"), "fail");
-    assert!(detail(&report, "host.vscode.digiusher.handshake").contains("stderr ends"), "{report:#}");
+    assert!(
+        detail(&report, "host.vscode.digiusher.handshake").contains("stderr ends"),
+        "{report:#}"
+    );
 
-    assert_eq!(files_under(h).into_iter().filter(|(p, _)| !p.starts_with(h.join("npm-cache"))).collect::<Vec<_>>(), before);
+    assert_eq!(
+        files_under(h)
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with(h.join("npm-cache")))
+            .collect::<Vec<_>>(),
+        before
+    );
 }
 
 #[tokio::test]
@@ -236,21 +322,40 @@ async fn claude_desktops_log_shows_its_last_errors() {
     let log = home.0.join(".config/Claude/logs/mcp-server-digiusher.log");
     std::fs::create_dir_all(log.parent().unwrap()).unwrap();
     std::fs::write(&log, "2026-12-01 [info] Server started\n2026-12-01 [error] spawn npx ENOENT\n2026-12-01 [info] bye\n").unwrap();
-    let (_, report) = doctor(&home.0, &sim.base_url(), &[("DIGIUSHER_TOKEN", "sim-alice")], &["--offline"]).await;
+    let (_, report) = doctor(
+        &home.0,
+        &sim.base_url(),
+        &[("DIGIUSHER_TOKEN", "sim-alice")],
+        &["--offline"],
+    )
+    .await;
     assert_eq!(status(&report, "host.claude-desktop.digiusher.log"), "warn");
     let d = detail(&report, "host.claude-desktop.digiusher.log");
     assert!(d.contains("spawn npx ENOENT") && !d.contains("bye"), "{d}");
 }
 
-/// The binary's output at trace level, for the secrets check.
-async fn human_and_json(w: &World) -> (std::process::Output, Value) {
-    let env = [("RUST_LOG", "trace"), ("DIGIUSHER_MCP_RELEASE_URL", "http://127.0.0.1:9/r"), ("LANG", "C.UTF-8")];
-    let human = w.run(&["doctor"], &env).await;
-    let json_out = w.run(&["doctor", "--json"], &env).await;
-    let report: Value = serde_json::from_slice(&json_out.stdout).expect("JSON");
+/// `doctor --json` at trace level (its stderr too goes into the secrets check).
+/// One run per state: a run may refresh the sign-in, which changes the next.
+async fn json_report(w: &World) -> (Option<i32>, Value) {
+    let env = [
+        ("RUST_LOG", "trace"),
+        ("DIGIUSHER_MCP_RELEASE_URL", "http://127.0.0.1:9/r"),
+    ];
+    let out = w.run(&["doctor", "--json"], &env).await;
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
     every_check_is_complete(&report);
-    assert_eq!(human.status.code(), json_out.status.code());
-    (human, report)
+    (out.status.code(), report)
+}
+
+/// The human form at trace level, in a UTF-8 locale.
+async fn human(w: &World) -> (Option<i32>, String) {
+    let env = [
+        ("RUST_LOG", "trace"),
+        ("DIGIUSHER_MCP_RELEASE_URL", "http://127.0.0.1:9/r"),
+        ("LANG", "C.UTF-8"),
+    ];
+    let out = w.run(&["doctor"], &env).await;
+    (out.status.code(), text(&out).0)
 }
 
 #[tokio::test]
@@ -258,27 +363,46 @@ async fn signed_in_with_the_test_provider_everything_is_checked_without_a_secret
     let w = World::new(&["--access-token-ttl", "3"], "file").await;
     w.login(&[]).await;
     let first = w.credential().await.unwrap();
-    let (human, report) = human_and_json(&w).await;
-    assert_eq!(human.status.code(), Some(0), "{report:#}");
-    let (stdout, _) = text(&human);
-    assert!(stdout.contains("✓ "), "{stdout}");
+    let (code, report) = json_report(&w).await;
+    assert_eq!(code, Some(0), "{report:#}");
     assert_eq!(status(&report, "signin"), "ok");
-    assert!(detail(&report, "signin").contains("kept in the file"), "{report:#}");
-    assert!(detail(&report, "signin").contains("as configured"), "{report:#}");
+    assert!(
+        detail(&report, "signin").contains("kept in the file"),
+        "{report:#}"
+    );
+    assert!(
+        detail(&report, "signin").contains("as configured"),
+        "{report:#}"
+    );
     assert_eq!(status(&report, "signin.token"), "ok");
     assert_eq!(status(&report, "signin.provider"), "ok");
-    assert!(detail(&report, "api").contains("organization(s)"), "{report:#}");
+    assert!(
+        detail(&report, "api").contains("organization(s)"),
+        "{report:#}"
+    );
     assert_eq!(status(&report, "clock"), "ok");
+    let (code, stdout) = human(&w).await;
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("✓ signed in as"), "{stdout}");
+    assert!(
+        stdout.contains("    → Run `digiusher-mcp setup claude-desktop`"),
+        "{stdout}"
+    );
 
     // A stale access token is refreshed, as a tool call would.
     tokio::time::sleep(Duration::from_millis(3100)).await;
-    let (_, report) = human_and_json(&w).await;
-    assert!(detail(&report, "signin.token").contains("a refresh worked"), "{report:#}");
+    let (_, report) = json_report(&w).await;
+    assert!(
+        detail(&report, "signin.token").contains("a refresh worked"),
+        "{report:#}"
+    );
     assert_eq!(status(&report, "api"), "ok");
     let last = w.credential().await.unwrap();
     let secrets: Vec<String> = [&first, &last]
         .iter()
-        .flat_map(|c| ["access_token", "refresh_token"].map(|k| c[k].as_str().unwrap_or("").to_string()))
+        .flat_map(|c| {
+            ["access_token", "refresh_token"].map(|k| c[k].as_str().unwrap_or("").to_string())
+        })
         .collect();
     w.assert_no_secrets(&secrets);
 }
@@ -286,8 +410,8 @@ async fn signed_in_with_the_test_provider_everything_is_checked_without_a_secret
 #[tokio::test]
 async fn signed_out_and_revoked_sign_ins_fail_with_login_as_the_fix() {
     let w = World::new(&["--access-token-ttl", "2"], "file").await;
-    let (out, report) = human_and_json(&w).await;
-    assert_eq!(out.status.code(), Some(1));
+    let (code, report) = json_report(&w).await;
+    assert_eq!(code, Some(1));
     assert_eq!(status(&report, "signin"), "fail");
     assert!(fix(&report, "signin").contains("digiusher-mcp login"));
     // Without a token the API is still reached, to tell the network apart.
@@ -309,24 +433,37 @@ async fn signed_out_and_revoked_sign_ins_fail_with_login_as_the_fix() {
         .unwrap();
     assert!(resp.status().is_success());
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let (out, report) = human_and_json(&w).await;
-    assert_eq!(out.status.code(), Some(1));
+    let (code, report) = json_report(&w).await;
+    assert_eq!(code, Some(1));
     assert_eq!(status(&report, "signin.token"), "fail", "{report:#}");
-    assert!(detail(&report, "signin.token").contains("the refresh was refused"), "{report:#}");
+    assert!(
+        detail(&report, "signin.token").contains("the refresh was refused"),
+        "{report:#}"
+    );
     assert!(fix(&report, "signin.token").contains("digiusher-mcp login"));
-    let secrets = vec![cred["access_token"].as_str().unwrap().to_string(), refresh.to_string()];
+    let secrets = vec![
+        cred["access_token"].as_str().unwrap().to_string(),
+        refresh.to_string(),
+    ];
     w.assert_no_secrets(&secrets);
 }
 
 #[tokio::test]
 async fn an_api_that_is_down_is_named() {
     let home = TempDir::new("doctor-down");
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let api = format!("http://127.0.0.1:{port}");
     let (code, report) = doctor(&home.0, &api, &[("DIGIUSHER_TOKEN", "sim-alice")], &[]).await;
     assert_eq!(code, 1);
     assert_eq!(status(&report, "api"), "fail");
-    assert!(detail(&report, "api").contains("the connection was refused"), "{report:#}");
+    assert!(
+        detail(&report, "api").contains("the connection was refused"),
+        "{report:#}"
+    );
 }
 
 /// An API on 127.0.0.1 whose clock is ten minutes ahead.
@@ -343,7 +480,8 @@ fn skewed_api() -> String {
                     break;
                 }
             }
-            let date = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(600));
+            let date =
+                httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(600));
             let body = r#"{"organizations": [{"id": "a"}, {"id": "b"}]}"#;
             let _ = write!(
                 stream,
@@ -358,12 +496,24 @@ fn skewed_api() -> String {
 #[tokio::test]
 async fn a_clock_ten_minutes_off_is_a_warning() {
     let home = TempDir::new("doctor-clock");
-    let (code, report) = doctor(&home.0, &skewed_api(), &[("DIGIUSHER_TOKEN", "sim-alice")], &[]).await;
+    let (code, report) = doctor(
+        &home.0,
+        &skewed_api(),
+        &[("DIGIUSHER_TOKEN", "sim-alice")],
+        &[],
+    )
+    .await;
     assert_eq!(code, 0, "{report:#}");
-    assert!(detail(&report, "api").contains("2 organization(s)"), "{report:#}");
+    assert!(
+        detail(&report, "api").contains("2 organization(s)"),
+        "{report:#}"
+    );
     assert_eq!(status(&report, "clock"), "warn");
     let d = detail(&report, "clock");
-    assert!(d.contains("s behind the API's") && d.contains("will be refused"), "{d}");
+    assert!(
+        d.contains("s behind the API's") && d.contains("will be refused"),
+        "{d}"
+    );
 }
 
 /// An HTTPS server on 127.0.0.1 with a self-signed certificate (openssl s_server).
@@ -377,16 +527,44 @@ async fn untrusted_tls() -> TlsServer {
     let dir = TempDir::new("doctor-tls");
     let (key, cert) = (dir.0.join("key.pem"), dir.0.join("cert.pem"));
     let made = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+        ])
         .arg(&key)
         .arg("-out")
         .arg(&cert)
         .output()
         .expect("openssl (tests/run installs it)");
-    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = tokio::process::Command::new("openssl")
-        .args(["s_server", "-quiet", "-www", "-accept", &format!("127.0.0.1:{port}"), "-key"])
+        .args([
+            "s_server",
+            "-quiet",
+            "-www",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+            "-key",
+        ])
         .arg(&key)
         .arg("-cert")
         .arg(&cert)
@@ -401,17 +579,37 @@ async fn untrusted_tls() -> TlsServer {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    TlsServer { _child: child, _dir: dir, url: format!("https://127.0.0.1:{port}") }
+    TlsServer {
+        _child: child,
+        _dir: dir,
+        url: format!("https://127.0.0.1:{port}"),
+    }
 }
 
 #[tokio::test]
 async fn a_certificate_nobody_trusts_is_explained() {
     let tls = untrusted_tls().await;
     let home = TempDir::new("doctor-tls-home");
-    let (code, report) = doctor(&home.0, &tls.url, &[("DIGIUSHER_TOKEN", "sim-alice-long-enough-to-check")], &[]).await;
+    let (code, report) = doctor(
+        &home.0,
+        &tls.url,
+        &[("DIGIUSHER_TOKEN", "sim-alice-long-enough-to-check")],
+        &[],
+    )
+    .await;
     assert_eq!(code, 1);
     assert_eq!(status(&report, "api"), "fail");
-    assert!(detail(&report, "api").contains("TLS failed: the server's certificate is not trusted"), "{report:#}");
-    assert!(fix(&report, "api").contains("OS certificate store"), "{report:#}");
-    assert!(!report.to_string().contains("sim-alice-long-enough-to-check"));
+    assert!(
+        detail(&report, "api").contains("TLS failed: the server's certificate is not trusted"),
+        "{report:#}"
+    );
+    assert!(
+        fix(&report, "api").contains("OS certificate store"),
+        "{report:#}"
+    );
+    assert!(
+        !report
+            .to_string()
+            .contains("sim-alice-long-enough-to-check")
+    );
 }
