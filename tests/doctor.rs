@@ -613,3 +613,36 @@ async fn a_certificate_nobody_trusts_is_explained() {
             .contains("sim-alice-long-enough-to-check")
     );
 }
+
+#[tokio::test]
+async fn a_host_name_dns_cannot_resolve_is_named() {
+    let home = TempDir::new("doctor-dns");
+    let (code, report) = doctor(
+        &home.0,
+        "https://api.digiusher.invalid",
+        &[("DIGIUSHER_TOKEN", "sim-alice")],
+        &[],
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(
+        detail(&report, "api").contains("DNS cannot resolve the host name"),
+        "{report:#}"
+    );
+    assert!(fix(&report, "api").contains("DNS"), "{report:#}");
+}
+
+#[tokio::test]
+async fn a_configuration_that_cannot_be_used_is_a_failure_not_a_crash() {
+    let home = TempDir::new("doctor-config");
+    let (code, report) = doctor(&home.0, "http://api.example.com", &[], &["--offline"]).await;
+    assert_eq!(code, 1);
+    assert_eq!(status(&report, "config"), "fail");
+    assert!(
+        detail(&report, "config").contains("must use https://"),
+        "{report:#}"
+    );
+    // The other checks still ran.
+    assert_eq!(status(&report, "binary"), "ok");
+    assert_eq!(status(&report, "network.proxy"), "ok");
+}

@@ -97,6 +97,13 @@ pub async fn run(
             shown(&latest)
         ))));
     }
+    // A release that did not name its version is installed only when newer.
+    if wanted.is_none() && runs <= current {
+        outln!(
+            "digiusher-mcp v{current} is up to date (the release holds v{runs}). Nothing to do."
+        );
+        return Ok(());
+    }
     release::replace_running(&new).map_err(failed)?;
     outln!(
         "Updated {} from v{current} to v{runs} ({}).",
