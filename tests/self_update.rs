@@ -451,3 +451,73 @@ fn a_copy_that_npm_installed_is_left_to_npm() {
         format!("digiusher-mcp {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn a_release_of_another_version_than_asked_is_refused() {
+    let r = releases();
+    let (home, bin) = installed();
+    let before = std::fs::read(&bin).unwrap();
+    let out = Command::new(&bin)
+        .args(["update", "--version", "v9.8.7"])
+        .env("HOME", &home.0)
+        .env("DIGIUSHER_MCP_RELEASE_URL", format!("{}/next", r.url))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("is v{}, not the v9.8.7 asked for", r.next_version)),
+        "{stderr}"
+    );
+    untouched(&bin, &before);
+}
+
+#[test]
+fn a_verified_binary_that_does_not_run_is_not_installed() {
+    let r = releases();
+    // A release whose archive (correctly listed) holds a program that fails.
+    let url = changed_release("broken", |dir| {
+        let folder = dir.join(format!("digiusher-mcp-{}", target()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let exe = folder.join("digiusher-mcp");
+        std::fs::write(&exe, "#!/bin/sh\necho 'no such luck' >&2\nexit 3\n").unwrap();
+        make_executable(&exe);
+        run(Command::new("tar")
+            .arg("-czf")
+            .arg(dir.join(archive()))
+            .arg("-C")
+            .arg(dir)
+            .arg(folder.file_name().unwrap()));
+        let sum = run(Command::new("sha256sum").arg(dir.join(archive()))).stdout;
+        let sum = String::from_utf8_lossy(&sum)
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string();
+        let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+        let sums: String = sums
+            .lines()
+            .map(|l| {
+                if l.ends_with(&archive()) {
+                    format!("{sum}  {}", archive())
+                } else {
+                    l.to_string()
+                }
+            })
+            .map(|l| l + "\n")
+            .collect();
+        std::fs::write(dir.join("SHA256SUMS"), sums).unwrap();
+    });
+    let (home, bin) = installed();
+    let before = std::fs::read(&bin).unwrap();
+    let (code, _, stderr) = update(&home.0, &bin, &["--release-url", &url]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("Verified against SHA256SUMS"), "{stderr}");
+    assert!(
+        stderr.contains("the downloaded binary does not run here"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Nothing was changed"), "{stderr}");
+    untouched(&bin, &before);
+    let _ = r;
+}
