@@ -474,7 +474,6 @@ fn a_release_of_another_version_than_asked_is_refused() {
 
 #[test]
 fn a_verified_binary_that_does_not_run_is_not_installed() {
-    let r = releases();
     // A release whose archive (correctly listed) holds a program that fails.
     let url = changed_release("broken", |dir| {
         let folder = dir.join(format!("digiusher-mcp-{}", target()));
@@ -519,5 +518,4 @@ fn a_verified_binary_that_does_not_run_is_not_installed() {
     );
     assert!(stderr.contains("Nothing was changed"), "{stderr}");
     untouched(&bin, &before);
-    let _ = r;
 }
