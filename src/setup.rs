@@ -22,7 +22,7 @@ impl Host {
     }
 
     /// The key under which servers live in this host's file.
-    fn servers_key(self) -> &'static str {
+    pub fn servers_key(self) -> &'static str {
         match self {
             Host::Vscode => "servers",
             _ => "mcpServers",
