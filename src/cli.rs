@@ -113,6 +113,30 @@ pub enum Command {
         #[arg(long, conflicts_with = "print")]
         link: bool,
     },
+    /// Check this set-up and say what to fix: the binary, each MCP host's entry (with a real handshake), the sign-in, the network. Changes nothing; exit 1 when a check failed
+    Doctor {
+        /// Print one JSON object with every check (id, status, detail, fix), for support tickets
+        #[arg(long)]
+        json: bool,
+        /// Check only this MCP host
+        #[arg(long, value_enum, value_name = "HOST")]
+        host: Option<Host>,
+        /// Make no network requests (no release check, sign-in or API checks)
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Update this binary to the latest release, verified against the release's SHA256SUMS (installer and standalone copies; npm and .mcpb copies update their own way)
+    Update {
+        /// Only say whether a newer release exists; change nothing
+        #[arg(long)]
+        check: bool,
+        /// Install this release (e.g. v1.2.3), also an older one, instead of the latest
+        #[arg(long, value_name = "vX.Y.Z", conflicts_with = "release_url")]
+        version: Option<String>,
+        /// Take the release from this folder of release files [env: DIGIUSHER_MCP_RELEASE_URL] [default: the latest GitHub release]
+        #[arg(long, value_name = "URL")]
+        release_url: Option<String>,
+    },
     /// Print a shell completion script, e.g. `digiusher-mcp completions bash > ~/.local/share/bash-completion/completions/digiusher-mcp`
     Completions {
         #[arg(value_enum)]

@@ -59,7 +59,12 @@ pub struct AuthPaths {
     pub locks: PathBuf,
     /// Cached client registrations.
     pub registrations: PathBuf,
+    /// The keychain service name credentials are filed under (tests use their own).
+    pub keychain_service: String,
 }
+
+/// The keychain service name of real sign-ins.
+pub const KEYCHAIN_SERVICE: &str = "digiusher-mcp";
 
 impl AuthPaths {
     pub fn new(data_dir: &Path, config_dir: &Path) -> AuthPaths {
@@ -68,6 +73,7 @@ impl AuthPaths {
             credentials: data_dir.join("credentials.json"),
             locks: data_dir.join("locks"),
             registrations: config_dir.join("registrations.json"),
+            keychain_service: KEYCHAIN_SERVICE.to_string(),
         }
     }
 
@@ -169,11 +175,12 @@ impl Origin<'_> {
 
 /// The platform's config file path, e.g. `~/.config/digiusher-mcp/config.toml` on Linux.
 pub fn default_config_path() -> Option<PathBuf> {
-    project_dirs().map(|dirs| dirs.config_dir().join("config.toml"))
+    app_folders().map(|dirs| dirs.config.join("config.toml"))
 }
 
-fn project_dirs() -> Option<directories::ProjectDirs> {
-    directories::ProjectDirs::from("com", "DigiUsher", "digiusher-mcp")
+/// This program's folders on this machine.
+fn app_folders() -> Option<crate::platform::AppFolders> {
+    crate::platform::user_folders().map(|base| crate::platform::Os::CURRENT.app_folders(&base))
 }
 
 impl Settings {
@@ -304,11 +311,11 @@ impl Settings {
             .unwrap_or_default()
             .into_iter()
             .collect();
-        let dirs = project_dirs().ok_or_else(|| ConfigError::Value {
+        let dirs = app_folders().ok_or_else(|| ConfigError::Value {
             source_name: "HOME".into(),
             message: "cannot find the home directory to keep sign-in state in; set HOME".into(),
         })?;
-        let paths = AuthPaths::new(dirs.data_dir(), dirs.config_dir());
+        let paths = AuthPaths::new(&dirs.data, &dirs.config);
 
         Ok(Settings {
             profile,

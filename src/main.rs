@@ -9,10 +9,13 @@ mod auth;
 mod cli;
 mod commands;
 mod config;
+mod doctor;
 mod files;
 mod http;
 mod logging;
+mod platform;
 mod prompts;
+mod release;
 mod secret;
 mod server;
 mod setup;
@@ -96,6 +99,27 @@ fn main() -> ExitCode {
         }),
         Command::Logout { local_only } => configured(settings)
             .and_then(|settings| runtime.block_on(commands::logout::run(settings, local_only))),
+        Command::Doctor {
+            json,
+            host,
+            offline,
+        } => {
+            let opts = commands::doctor::Options {
+                json,
+                host,
+                offline,
+            };
+            runtime.block_on(commands::doctor::run(settings, opts))
+        }
+        Command::Update {
+            check,
+            version,
+            release_url,
+        } => runtime.block_on(commands::update::run(
+            check,
+            version.as_deref(),
+            release_url.as_deref(),
+        )),
         Command::Token => configured(settings)
             .and_then(|settings| runtime.block_on(commands::token::run(settings))),
     };

@@ -9,8 +9,8 @@ use std::sync::{Arc, OnceLock};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
     ContentBlock, GetPromptRequestParams, GetPromptResponse, Implementation, ListPromptsResult,
-    ListToolsResult, PaginatedRequestParams, ProgressNotificationParam, ServerCapabilities,
-    ServerConfig, ToolAnnotations,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProgressNotificationParam, ServerCapabilities, ServerConfig, ToolAnnotations,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::api::ApiClient;
 use crate::auth::TokenSource;
-use crate::auth::signin::{self, SignIn};
+use crate::auth::signin::{self, Next, SignIn};
 use crate::config::Settings;
 use crate::prompts::{self, Lookup};
 use crate::tools::{self, CallContext, Progress, ToolResult};
@@ -195,6 +195,24 @@ impl ServerHandler for DigiUsherServer {
         prompts::complete(&self.lookup, request).await
     }
 
+    // Hosts such as Codex ask for resources whether or not they are declared; an
+    // error would be logged as a warning at every start.
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        Ok(ListResourcesResult::default())
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::default())
+    }
+
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
@@ -229,10 +247,24 @@ impl ServerHandler for DigiUsherServer {
         let (progress, progress_task) = progress_for(&context);
         // A sign-in's progress comes first; the tool's counts on from where it ended.
         let floor = Arc::new(AtomicU32::new(0));
+        // On MCP 2026-07-28 a server may not ask the host mid-call: a host with
+        // URL elicitation gets the link in an input-required result instead.
+        let era = host::Era::of(&context);
         let host = host::CallHost {
             peer: context.peer.clone(),
             progress: progress.clone(),
             floor: floor.clone(),
+            elicit: era == host::Era::Requests,
+        };
+        let retry = request
+            .request_state
+            .as_deref()
+            .map(|state| (state, host::answer(request.input_responses.as_ref())));
+        let sign_in_now = async |retry| match era {
+            host::Era::Rounds => sign_in.ensure_in_rounds(&tokens, &host, retry).await,
+            host::Era::Requests | host::Era::Browser => {
+                sign_in.ensure(&tokens, &host).await.map(|()| Next::Run)
+            }
         };
         let progress = Progress::new(move |done, total, message| {
             let base = floor.load(Ordering::SeqCst);
@@ -243,8 +275,10 @@ impl ServerHandler for DigiUsherServer {
         let started = std::time::Instant::now();
         let run = async {
             // Only a tool call signs in: it is the user asking something.
-            if let Err(e) = sign_in.ensure(&tokens, &host).await {
-                return ToolResult::error(e.to_string());
+            match sign_in_now(retry).await {
+                Ok(Next::Run) => {}
+                Ok(Next::Ask(ask)) => return Err(ask),
+                Err(e) => return Ok(ToolResult::error(e.to_string())),
             }
             let result = tools::call(
                 tool,
@@ -254,19 +288,21 @@ impl ServerHandler for DigiUsherServer {
             )
             .await;
             if !result.is_error || !sign_in.lost(&tokens).await {
-                return result;
+                return Ok(result);
             }
             // The sign-in was revoked during the call: sign in again, run it once more.
-            if let Err(e) = sign_in.ensure(&tokens, &host).await {
-                return ToolResult::error(e.to_string());
+            match sign_in_now(None).await {
+                Ok(Next::Run) => {}
+                Ok(Next::Ask(ask)) => return Err(ask),
+                Err(e) => return Ok(ToolResult::error(e.to_string())),
             }
-            tools::call(tool, request.arguments, cx, max_result_chars).await
+            Ok(tools::call(tool, request.arguments, cx, max_result_chars).await)
         };
         let result = tokio::select! {
             result = run => result,
             () = context.ct.cancelled() => {
                 tracing::info!(tool = tool.name, "tool call cancelled by the client");
-                ToolResult::error("The call was cancelled.")
+                Ok(ToolResult::error("The call was cancelled."))
             }
         };
         // The progress task ends once every sender is gone.
@@ -275,6 +311,13 @@ impl ServerHandler for DigiUsherServer {
         if let Some(task) = progress_task {
             let _ = tokio::time::timeout(std::time::Duration::from_secs(1), task).await;
         }
+        let result = match result {
+            Ok(result) => result,
+            Err(ask) => {
+                tracing::info!(tool = tool.name, "tool call waits for the host's sign-in");
+                return Ok(host::input_required(ask).into());
+            }
+        };
         tracing::info!(
             tool = tool.name,
             is_error = result.is_error,

@@ -22,30 +22,36 @@ impl Host {
     }
 
     /// The key under which servers live in this host's file.
-    fn servers_key(self) -> &'static str {
+    pub fn servers_key(self) -> &'static str {
         match self {
             Host::Vscode => "servers",
             _ => "mcpServers",
         }
     }
 
-    /// Where the host reads its user-level MCP configuration.
+    /// Where the host reads its user-level MCP configuration on this machine.
     pub fn config_path(self) -> Result<PathBuf, String> {
-        let base =
-            directories::BaseDirs::new().ok_or("cannot find the home directory; set HOME")?;
-        let home = base.home_dir();
-        Ok(match self {
-            // macOS ~/Library/Application Support/Claude, Windows %APPDATA%\Claude,
-            // Linux ~/.config/Claude: each platform's config folder.
-            Host::ClaudeDesktop => base
-                .config_dir()
+        let folders = crate::platform::user_folders().ok_or(
+            "cannot find the home directory; set HOME (USERPROFILE and APPDATA on Windows)",
+        )?;
+        Ok(self.config_path_in(&folders))
+    }
+
+    /// Where the host looks, given the user's folders of the system it runs on:
+    /// Claude Desktop and VS Code use the system's config folder (macOS
+    /// `~/Library/Application Support`, Windows `%APPDATA%`, Linux `~/.config`),
+    /// Cursor and Claude Code a file in the home folder on every system.
+    pub fn config_path_in(self, folders: &crate::platform::UserFolders) -> PathBuf {
+        match self {
+            Host::ClaudeDesktop => folders
+                .config
                 .join("Claude")
                 .join("claude_desktop_config.json"),
-            Host::Cursor => home.join(".cursor").join("mcp.json"),
+            Host::Cursor => folders.home.join(".cursor").join("mcp.json"),
             // User scope of `claude mcp add --scope user`.
-            Host::ClaudeCode => home.join(".claude.json"),
-            Host::Vscode => base.config_dir().join("Code").join("User").join("mcp.json"),
-        })
+            Host::ClaudeCode => folders.home.join(".claude.json"),
+            Host::Vscode => folders.config.join("Code").join("User").join("mcp.json"),
+        }
     }
 
     /// What to do after the file is written.
@@ -257,6 +263,7 @@ fn percent_encode(text: &str) -> String {
 pub fn run(host: Host, print: bool, profile: Option<&str>) -> Result<(), String> {
     let binary = std::env::current_exe()
         .and_then(|p| p.canonicalize())
+        .map(|p| crate::platform::Os::CURRENT.plain_path(p))
         .map_err(|e| format!("cannot find this program's path: {e}"))?;
     let (name, value) = entry(host, &binary, profile);
     let path = host.config_path()?;
@@ -310,6 +317,66 @@ mod tests {
 
     fn read(path: &Path) -> Value {
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn each_host_file_is_where_that_host_looks_on_each_system() {
+        use crate::platform::Os;
+        let env = |os: Os| {
+            move |name: &str| -> Option<std::ffi::OsString> {
+                let value = match (os, name) {
+                    (Os::Windows, "USERPROFILE") => r"C:\Users\a",
+                    (Os::Windows, "APPDATA") => r"C:\Users\a\AppData\Roaming",
+                    (Os::Macos, "HOME") => "/Users/a",
+                    (Os::Linux, "HOME") => "/home/a",
+                    _ => return None,
+                };
+                Some(value.into())
+            }
+        };
+        let path =
+            |os: Os, host: Host| host.config_path_in(&os.user_folders_from(env(os)).unwrap());
+        let expect = |base: &str, rest: &[&str]| {
+            rest.iter()
+                .fold(PathBuf::from(base), |p, part| p.join(part))
+        };
+        assert_eq!(
+            path(Os::Macos, Host::ClaudeDesktop),
+            expect(
+                "/Users/a/Library/Application Support/Claude",
+                &["claude_desktop_config.json"]
+            )
+        );
+        assert_eq!(
+            path(Os::Windows, Host::ClaudeDesktop),
+            expect(
+                r"C:\Users\a\AppData\Roaming",
+                &["Claude", "claude_desktop_config.json"]
+            )
+        );
+        assert_eq!(
+            path(Os::Linux, Host::ClaudeDesktop),
+            expect("/home/a/.config/Claude", &["claude_desktop_config.json"])
+        );
+        assert_eq!(
+            path(Os::Windows, Host::Cursor),
+            expect(r"C:\Users\a", &[".cursor", "mcp.json"])
+        );
+        assert_eq!(
+            path(Os::Macos, Host::ClaudeCode),
+            expect("/Users/a", &[".claude.json"])
+        );
+        assert_eq!(
+            path(Os::Windows, Host::Vscode),
+            expect(r"C:\Users\a\AppData\Roaming", &["Code", "User", "mcp.json"])
+        );
+        assert_eq!(
+            path(Os::Macos, Host::Vscode),
+            expect(
+                "/Users/a/Library/Application Support/Code/User",
+                &["mcp.json"]
+            )
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rmcp::RoleServer;
 use rmcp::model::{
-    CallToolResult, ClientJsonRpcMessage, ClientNotification, ErrorData, JsonRpcMessage,
-    JsonRpcResponse, RequestId, ServerJsonRpcMessage, ServerResult,
+    CallToolResult, ClientJsonRpcMessage, ClientNotification, ClientRequest, ErrorData,
+    JsonRpcMessage, JsonRpcResponse, RequestId, ServerJsonRpcMessage, ServerResult,
 };
 use rmcp::transport::Transport;
 use serde::de::IgnoredAny;
@@ -129,6 +129,46 @@ enum Line {
     Eof,
 }
 
+impl<R, W> Stdio<R, W>
+where
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    /// Answer `id` (as sent; `None` is null) with `error`, from its own task so a
+    /// cancelled `receive` cannot cut it short.
+    fn answer(&mut self, id: Option<String>, error: ErrorData) {
+        let write = self.write.clone();
+        self.answers.spawn(async move {
+            if let Ok(frame) = error_frame(id.as_deref(), &error) {
+                let _ = write_frame(&write, &frame).await;
+            }
+        });
+    }
+}
+
+/// A request for a method MCP does not define: its id as sent, and the method.
+/// Hosts probe with such methods; they get -32601 without a warning in the log.
+fn unknown_method(message: &ClientJsonRpcMessage, ids: &Surrogates) -> Option<(String, String)> {
+    let JsonRpcMessage::Request(request) = message else {
+        return None;
+    };
+    let ClientRequest::CustomRequest(custom) = &request.request else {
+        return None;
+    };
+    let id = match ids.take(&request.id) {
+        Some(original) => original,
+        None => serde_json::to_string(&request.id).ok()?,
+    };
+    Some((id, custom.method.chars().take(100).collect()))
+}
+
+fn method_not_found(method: &str) -> ErrorData {
+    ErrorData::new(
+        rmcp::model::ErrorCode::METHOD_NOT_FOUND,
+        format!("Method not found: {method}"),
+        None,
+    )
+}
+
 impl<R, W> Transport<RoleServer> for Stdio<R, W>
 where
     R: AsyncRead + Unpin + Send + 'static,
@@ -176,17 +216,16 @@ where
             self.line.clear();
             while self.answers.try_join_next().is_some() {}
             match decoded {
-                Decoded::Message(message) => return Some(*message),
+                Decoded::Message(message) => match unknown_method(&message, &self.ids) {
+                    // Answered here: rmcp would log every one as a warning.
+                    Some((id, method)) => {
+                        tracing::debug!(method, "method not found");
+                        self.answer(Some(id), method_not_found(&method));
+                    }
+                    None => return Some(*message),
+                },
                 Decoded::Skip => {}
-                Decoded::Answer { id, error } => {
-                    // Sent from its own task so a cancelled `receive` cannot cut it short.
-                    let write = self.write.clone();
-                    self.answers.spawn(async move {
-                        if let Ok(frame) = error_frame(id.as_deref(), &error) {
-                            let _ = write_frame(&write, &frame).await;
-                        }
-                    });
-                }
+                Decoded::Answer { id, error } => self.answer(id, error),
             }
         }
     }

@@ -12,6 +12,9 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::test]
 async fn login_status_tool_call_token_logout_with_a_scripted_browser() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let out = w.login(&[]).await;
     let (stdout, stderr) = text(&out);
@@ -52,7 +55,7 @@ async fn login_status_tool_call_token_logout_with_a_scripted_browser() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let path = w.home.0.join(".local/share/digiusher-mcp/credentials.json");
+        let path = crate::common::app_data(&w.home.0).join("credentials.json");
         assert_eq!(
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
@@ -117,6 +120,9 @@ async fn login_status_tool_call_token_logout_with_a_scripted_browser() {
 
 #[tokio::test]
 async fn login_with_headless_chromium() {
+    if crate::common::skip(&[Need::Node, Need::Chromium]) {
+        return;
+    }
     if std::path::Path::new("/usr/bin/chromium").exists() || std::env::var_os("CI").is_some() {
         let w = World::new(&[], "file").await;
         let browser = fixtures().join("chromium-login.mjs").display().to_string();
@@ -136,6 +142,9 @@ async fn login_with_headless_chromium() {
 
 #[tokio::test]
 async fn a_wrong_state_gets_400_and_the_right_one_still_completes() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let out = w.login(&[("OIDC_TEST_TAMPER_STATE", "1")]).await;
     let (_, stderr) = text(&out);
@@ -148,6 +157,9 @@ async fn a_wrong_state_gets_400_and_the_right_one_still_completes() {
 
 #[tokio::test]
 async fn access_denied_ends_the_flow_with_the_reason() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let out = w
         .run(
@@ -183,6 +195,9 @@ async fn start_manual_login(
 
 #[tokio::test]
 async fn a_mismatched_iss_is_rejected() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let (mut child, url, _lines) = start_manual_login(&w, &["--timeout", "30"]).await;
     assert!(url.contains("code_challenge_method=S256"), "{url}");
@@ -221,6 +236,9 @@ async fn a_mismatched_iss_is_rejected() {
 
 #[tokio::test]
 async fn timeout_ends_the_flow_and_frees_the_port() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -255,6 +273,9 @@ async fn timeout_ends_the_flow_and_frees_the_port() {
 
 #[tokio::test]
 async fn an_issuer_mismatch_in_discovery_is_refused() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&["--issuer-override", "http://127.0.0.1:1/not-me"], "file").await;
     let out = w
         .run(
@@ -272,10 +293,13 @@ async fn an_issuer_mismatch_in_discovery_is_refused() {
 
 #[tokio::test]
 async fn a_rejected_cached_registration_is_replaced() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     w.login(&[]).await;
     let (first, _) = w.status().await;
-    let path = w.home.0.join(".config/digiusher-mcp/registrations.json");
+    let path = crate::common::app_config(&w.home.0).join("registrations.json");
     let mut regs: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     let entry = regs
         .get_mut(w.provider.issuer.as_str())
@@ -301,6 +325,9 @@ async fn a_rejected_cached_registration_is_replaced() {
 
 #[tokio::test]
 async fn the_device_flow_signs_in_and_is_refused_where_not_offered() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let mut child = w
         .command(&["login", "--device", "--timeout", "60"], &[])
@@ -356,6 +383,9 @@ async fn the_device_flow_signs_in_and_is_refused_where_not_offered() {
 
 #[tokio::test]
 async fn eight_servers_refresh_short_lived_tokens_together_without_logging_out() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&["--access-token-ttl", "4"], "file").await;
     w.login(&[]).await;
     let mut clients = Vec::new();
@@ -391,6 +421,9 @@ async fn eight_servers_refresh_short_lived_tokens_together_without_logging_out()
 
 #[tokio::test]
 async fn a_revoked_refresh_token_means_sign_in_again() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&["--access-token-ttl", "2"], "file").await;
     w.login(&[]).await;
     let cred = w.credential().await.unwrap();
@@ -422,6 +455,9 @@ async fn a_revoked_refresh_token_means_sign_in_again() {
 
 #[tokio::test]
 async fn the_os_keychain_holds_the_credential() {
+    if crate::common::skip(&[Need::Node, Need::SecretService]) {
+        return;
+    }
     if !crate::common::keychain_session() {
         return;
     }
@@ -434,9 +470,8 @@ async fn the_os_keychain_holds_the_credential() {
         "{status}"
     );
     assert!(
-        !w.home
-            .0
-            .join(".local/share/digiusher-mcp/credentials.json")
+        !crate::common::app_data(&w.home.0)
+            .join("credentials.json")
             .exists(),
         "nothing in the file store"
     );
@@ -461,6 +496,9 @@ async fn the_os_keychain_holds_the_credential() {
 
 #[tokio::test]
 async fn without_a_keychain_auto_falls_back_to_the_file_with_a_warning() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "auto").await;
     let out = w
         .login(&[("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")])
@@ -488,6 +526,9 @@ async fn without_a_keychain_auto_falls_back_to_the_file_with_a_warning() {
 
 #[tokio::test]
 async fn ctrl_c_cancels_the_login_and_frees_the_port() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -521,6 +562,9 @@ async fn ctrl_c_cancels_the_login_and_frees_the_port() {
 
 #[tokio::test]
 async fn profiles_keep_accounts_apart_and_the_env_token_wins() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     w.login(&[]).await;
     let out = w
@@ -554,7 +598,7 @@ async fn profiles_keep_accounts_apart_and_the_env_token_wins() {
         .await;
     let env: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(env["store"], "env");
-    let data = w.home.0.join(".local/share/digiusher-mcp");
+    let data = crate::common::app_data(&w.home.0);
     for entry in std::fs::read_dir(&data).unwrap().flatten() {
         if entry.path().is_file() {
             let text = std::fs::read_to_string(entry.path()).unwrap_or_default();

@@ -1,29 +1,59 @@
 //! `setup` and `completions` from the command line, in a fresh HOME, against
 //! host configuration files of every shape.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::*;
 use serde_json::{Value, json};
 
 fn run(home: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
         .env_clear()
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("runs")
+        .env("USERPROFILE", home)
+        .env("APPDATA", home.join("AppData").join("Roaming"))
+        .env("RUST_BACKTRACE", "0");
+    if let Some(root) = std::env::var_os("SYSTEMROOT") {
+        cmd.env("SYSTEMROOT", root);
+    }
+    cmd.output().expect("runs")
+}
+
+/// Where `host` reads its servers under the fresh `home` on this system (the
+/// macOS and Windows jobs run this too; tests/release/setup_hosts.mjs checks the
+/// same on the release binary).
+fn host_file(home: &Path, host: &str) -> PathBuf {
+    let config = if cfg!(target_os = "macos") {
+        home.join("Library").join("Application Support")
+    } else if cfg!(windows) {
+        home.join("AppData").join("Roaming")
+    } else {
+        home.join(".config")
+    };
+    match host {
+        "claude-desktop" => config.join("Claude").join("claude_desktop_config.json"),
+        "cursor" => home.join(".cursor").join("mcp.json"),
+        "claude-code" => home.join(".claude.json"),
+        "vscode" => config.join("Code").join("User").join("mcp.json"),
+        other => panic!("no such host: {other}"),
+    }
 }
 
 fn read(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// This binary's path as setup writes it (on Windows without the `\\?\` prefix
+/// that canonicalize adds).
 fn binary() -> String {
-    std::fs::canonicalize(BIN).unwrap().display().to_string()
+    let path = std::fs::canonicalize(BIN).unwrap().display().to_string();
+    match path.strip_prefix(r"\\?\") {
+        Some(plain) if cfg!(windows) => plain.to_string(),
+        _ => path,
+    }
 }
 
 #[test]
@@ -33,25 +63,25 @@ fn setup_writes_each_hosts_file_in_its_shape() {
     let cases = [
         (
             "claude-desktop",
-            h.join(".config/Claude/claude_desktop_config.json"),
+            host_file(h, "claude-desktop"),
             "mcpServers",
             json!({"command": binary(), "args": []}),
         ),
         (
             "cursor",
-            h.join(".cursor/mcp.json"),
+            host_file(h, "cursor"),
             "mcpServers",
             json!({"command": binary(), "args": []}),
         ),
         (
             "claude-code",
-            h.join(".claude.json"),
+            host_file(h, "claude-code"),
             "mcpServers",
             json!({"type": "stdio", "command": binary(), "args": [], "env": {}}),
         ),
         (
             "vscode",
-            h.join(".config/Code/User/mcp.json"),
+            host_file(h, "vscode"),
             "servers",
             json!({"type": "stdio", "command": binary(), "args": []}),
         ),
@@ -80,7 +110,7 @@ fn setup_writes_each_hosts_file_in_its_shape() {
 fn setup_merges_keeps_other_servers_backs_up_and_refuses_broken_files() {
     let home = TempDir::new("setup-merge");
     let h = &home.0;
-    let path = h.join(".cursor/mcp.json");
+    let path = host_file(h, "cursor");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let original =
         r#"{"mcpServers": {"github": {"command": "gh-mcp", "args": ["--x"]}}, "other": true}"#;
@@ -101,7 +131,7 @@ fn setup_merges_keeps_other_servers_backs_up_and_refuses_broken_files() {
         v["mcpServers"]["digiusher-work"],
         json!({"command": binary(), "args": ["--profile", "work"]})
     );
-    let backup = h.join(".cursor/mcp.json.digiusher-mcp.bak");
+    let backup = h.join(".cursor").join("mcp.json.digiusher-mcp.bak");
     assert_eq!(std::fs::read_to_string(backup).unwrap(), original);
 
     std::fs::write(&path, "{ not json").unwrap();
@@ -130,7 +160,7 @@ fn setup_print_only_prints() {
         v,
         json!({"servers": {"digiusher": {"type": "stdio", "command": binary(), "args": []}}})
     );
-    assert!(!home.0.join(".config/Code/User/mcp.json").exists());
+    assert!(!host_file(&home.0, "vscode").exists());
     let out = run(&home.0, &["setup", "emacs"]);
     assert_eq!(
         out.status.code(),

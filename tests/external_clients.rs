@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use digiusher_sim::{BackgroundSimulator, SimConfig};
 use serde_json::Value;
 
-use crate::common::{ACME, BETA, BIN};
+use crate::common::{ACME, BETA, BIN, Need};
 /// Generous: a cold `node` or Python start on a loaded 2-core machine takes seconds.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(180);
 
@@ -272,6 +272,9 @@ impl Finished {
 
 #[test]
 fn typescript_sdk_client() {
+    if crate::common::skip(&[Need::Node, Need::Python]) {
+        return;
+    }
     node_modules();
     let run = Run::new("ts");
     let mut cmd = run.command("node");
@@ -292,6 +295,9 @@ fn typescript_sdk_client() {
 
 #[test]
 fn python_sdk_client() {
+    if crate::common::skip(&[Need::Node, Need::Python]) {
+        return;
+    }
     let python = venv_python();
     let run = Run::new("py");
     let mut cmd = run.command(&python);
@@ -338,6 +344,9 @@ fn inspector(run: &Run, nm: &Path, method_args: &[&str]) -> Command {
 
 #[test]
 fn inspector_cli_tools_list_strict() {
+    if crate::common::skip(&[Need::Node, Need::Python]) {
+        return;
+    }
     let nm = node_modules();
     let run = Run::new("inspector-list");
     let done = run.run(
@@ -365,6 +374,9 @@ fn inspector_cli_tools_list_strict() {
 
 #[test]
 fn inspector_cli_tools_call_list_organizations() {
+    if crate::common::skip(&[Need::Node, Need::Python]) {
+        return;
+    }
     let nm = node_modules();
     let run = Run::new("inspector-call");
     let done = run.run(

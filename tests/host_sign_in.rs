@@ -51,8 +51,11 @@ fn counting_browser(world: &World, action: &str) -> (String, PathBuf) {
         format!("#!/bin/sh\necho started >> '{}'\n{run}\n", count.display()),
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     (script.display().to_string(), count)
 }
 
@@ -145,6 +148,9 @@ async fn assert_clean(world: &World) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_host_with_url_elicitation_signs_in_and_answers_the_first_call() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let env = env_with(
         &world,
@@ -179,6 +185,9 @@ async fn a_host_with_url_elicitation_signs_in_and_answers_the_first_call() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_host_whose_user_declines_gets_a_tool_error_and_nothing_is_stored() {
+    if crate::common::skip(&[Need::Node, Need::Python, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -208,6 +217,9 @@ async fn a_host_whose_user_declines_gets_a_tool_error_and_nothing_is_stored() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn without_elicitation_the_browser_signs_in_and_the_first_call_answers() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let log = world.home.0.join("server.log");
     let client = rmcp_client(world.env(), &log).await;
@@ -222,6 +234,9 @@ async fn without_elicitation_the_browser_signs_in_and_the_first_call_answers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_processes_open_one_browser_between_them_and_both_answer() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -243,6 +258,9 @@ async fn two_processes_open_one_browser_between_them_and_both_answer() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_process_leaves_no_lock_behind() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -277,6 +295,9 @@ async fn a_killed_process_leaves_no_lock_behind() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn never_keeps_the_terminal_answer_with_no_browser_and_no_listener() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(
@@ -304,6 +325,9 @@ async fn never_keeps_the_terminal_answer_with_no_browser_and_no_listener() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wait_that_runs_out_gives_the_link_and_a_later_sign_in_still_lands() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(
@@ -369,6 +393,9 @@ async fn a_wait_that_runs_out_gives_the_link_and_a_later_sign_in_still_lands() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -380,13 +407,8 @@ async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
 
     // Signed out elsewhere: the provider forgets both tokens.
     let accounts: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            world
-                .home
-                .0
-                .join(".local/share/digiusher-mcp/accounts.json"),
-        )
-        .unwrap(),
+        &std::fs::read_to_string(crate::common::app_data(&world.home.0).join("accounts.json"))
+            .unwrap(),
     )
     .unwrap();
     let client_id = accounts["default"]["client_id"].as_str().unwrap();
@@ -430,6 +452,9 @@ async fn a_sign_in_revoked_during_a_call_signs_in_again_and_answers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_host_without_elicitation_gets_progress_while_the_browser_is_open() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(
@@ -469,6 +494,9 @@ async fn a_host_without_elicitation_gets_progress_while_the_browser_is_open() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_window_gets_the_first_ones_link_and_its_sign_in_serves_both() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(
@@ -520,6 +548,380 @@ async fn a_second_window_gets_the_first_ones_link_and_its_sign_in_serves_both() 
     assert_eq!(organizations(&ra), 2, "{}", first_text(&ra));
     assert_eq!(organizations(&rb), 2, "{}", first_text(&rb));
     assert_clean(&world).await;
+}
+
+// ---- MCP 2026-07-28: no server-to-client requests; the link comes back in an
+// input-required result and the host retries the call with its answer.
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, ClientCapabilities, ClientConfig, ElicitRequestParams,
+    ElicitResult, ElicitationAction, ElicitationCapability, Implementation, InputResponses,
+    ProtocolVersion, UrlElicitationCapability,
+};
+use rmcp::service::{RequestContext, RunningService};
+use rmcp::{ClientHandler, ClientLifecycleMode, ClientServiceExt, ErrorData, RoleClient};
+
+/// A host on MCP 2026-07-28 (it opens with `server/discover`), built on rmcp's
+/// client, which fulfils input-required results and retries by itself. With
+/// `url`, it declares URL elicitation; it answers `action`, after opening the
+/// link in the scripted browser when it accepts.
+#[derive(Clone)]
+struct RoundsHost {
+    url: bool,
+    action: ElicitationAction,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+impl RoundsHost {
+    fn new(url: bool, action: ElicitationAction) -> RoundsHost {
+        RoundsHost {
+            url,
+            action,
+            seen: Default::default(),
+        }
+    }
+
+    fn seen(&self) -> Vec<Value> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+impl ClientHandler for RoundsHost {
+    fn get_info(&self) -> ClientConfig {
+        let mut capabilities = ClientCapabilities::default();
+        if self.url {
+            capabilities.elicitation =
+                Some(ElicitationCapability::new().with_url(UrlElicitationCapability::new()));
+        }
+        ClientConfig::new(
+            capabilities,
+            Implementation::new("rounds-test-host", "1.0.0"),
+        )
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        self.seen
+            .lock()
+            .unwrap()
+            .push(serde_json::to_value(&request).unwrap());
+        if let (ElicitRequestParams::UrlElicitationParams { url, .. }, ElicitationAction::Accept) =
+            (&request, &self.action)
+        {
+            let out = tokio::process::Command::new("node")
+                .args([&complete_login(), url])
+                .output()
+                .await
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(ElicitResult::new(self.action.clone()))
+    }
+}
+
+async fn rounds_client(
+    host: RoundsHost,
+    env: Vec<(String, String)>,
+    log: &Path,
+) -> RunningService<RoleClient, RoundsHost> {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.env_clear().envs(env);
+    let file = std::fs::File::create(log).unwrap();
+    let (transport, _) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::from(file))
+        .spawn()
+        .expect("server starts");
+    let lifecycle = ClientLifecycleMode::Discover {
+        preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+    };
+    host.serve_with_lifecycle(transport, lifecycle)
+        .await
+        .expect("server/discover")
+}
+
+fn accept() -> InputResponses {
+    let mut r = InputResponses::new();
+    r.insert(
+        "digiusher_sign_in".into(),
+        serde_json::json!({"action": "accept"}),
+    );
+    r
+}
+
+/// The rounds by hand, to see the wire: the first call answers input-required
+/// with the URL elicitation and a state; the retry with `accept` and that state
+/// waits for the callback and answers with the data.
+#[tokio::test(flavor = "multi_thread")]
+async fn on_2026_07_28_the_link_comes_in_an_input_required_result_and_the_retry_answers() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "none");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let host = RoundsHost::new(true, ElicitationAction::Accept);
+    let client = rounds_client(host, env, &log).await;
+    assert_eq!(
+        client.peer_info().map(|i| i.protocol_version.to_string()),
+        Some("2026-07-28".to_string()),
+        "the session runs on 2026-07-28"
+    );
+    let first = client
+        .call_tool_once(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    let CallToolResponse::InputRequired(ask) = first else {
+        panic!("expected input_required, got {first:?}");
+    };
+    let wire = serde_json::to_value(&ask).unwrap();
+    assert_eq!(wire["resultType"], "input_required", "{wire}");
+    let request = &wire["inputRequests"]["digiusher_sign_in"];
+    assert_eq!(request["method"], "elicitation/create", "{wire}");
+    assert_eq!(request["params"]["mode"], "url", "{wire}");
+    let message = request["params"]["message"].as_str().unwrap();
+    let provider = url::Url::parse(&world.provider.issuer).unwrap();
+    assert!(message.contains("DigiUsher"), "{message}");
+    assert!(message.contains(provider.host_str().unwrap()), "{message}");
+    let link = request["params"]["url"].as_str().unwrap().to_string();
+    assert!(link.starts_with(&world.provider.issuer), "{link}");
+    let state = ask.request_state.clone().expect("a requestState");
+    assert!(
+        !state.contains(&link) && state.len() <= 64,
+        "an opaque handle: {state}"
+    );
+    assert_eq!(
+        browser_starts(&count),
+        0,
+        "no browser: the host shows the link"
+    );
+
+    // A forged state starts afresh: a new link, no panic, nothing signed in.
+    let forged = client
+        .call_tool_once(
+            CallToolRequestParams::new("list_organizations")
+                .with_input_responses(accept())
+                .with_request_state("0123456789abcdef0123456789abcdef"),
+        )
+        .await
+        .expect("tools/call");
+    let CallToolResponse::InputRequired(again) = forged else {
+        panic!("a forged state must not run the tool: {forged:?}");
+    };
+    assert_ne!(again.request_state.as_deref(), Some(state.as_str()));
+
+    // The user opens the link while the host retries with its answer.
+    let login = tokio::process::Command::new("node")
+        .args([&complete_login(), &link])
+        .output();
+    let retry = client.call_tool_once(
+        CallToolRequestParams::new("list_organizations")
+            .with_input_responses(accept())
+            .with_request_state(state.clone()),
+    );
+    let (login, answer) = tokio::join!(login, retry);
+    assert!(login.unwrap().status.success());
+    let CallToolResponse::Complete(r) = answer.expect("tools/call") else {
+        panic!("the retry completes");
+    };
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+
+    // The state is spent: once more, it is unknown (and signed in, the call runs).
+    let spent = client
+        .call_tool_once(
+            CallToolRequestParams::new("list_organizations")
+                .with_input_responses(accept())
+                .with_request_state(state),
+        )
+        .await
+        .expect("tools/call");
+    assert!(matches!(spent, CallToolResponse::Complete(_)), "{spent:?}");
+    let _ = client.cancel().await;
+    keep_log(&world, &log);
+    assert!(world.credential().await.is_some(), "the sign-in is stored");
+    assert_clean(&world).await;
+}
+
+/// rmcp's client drives the rounds by itself: accept signs in and the same call
+/// answers with the data.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_2026_07_28_host_that_accepts_gets_the_answer_to_the_same_call() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let host = RoundsHost::new(true, ElicitationAction::Accept);
+    let client = rounds_client(host.clone(), env, &log).await;
+    let r = client
+        .call_tool(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    let _ = client.cancel().await;
+    keep_log(&world, &log);
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    let seen = host.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["mode"], "url");
+    assert_eq!(browser_starts(&count), 0);
+    assert!(world.credential().await.is_some());
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_2026_07_28_host_that_declines_gets_the_declined_error_and_nothing_is_stored() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let host = RoundsHost::new(true, ElicitationAction::Decline);
+    let client = rounds_client(host.clone(), env, &log).await;
+    let r = client
+        .call_tool(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    let _ = client.cancel().await;
+    keep_log(&world, &log);
+    assert_eq!(r.is_error, Some(true));
+    assert!(first_text(&r).contains("declined"), "{}", first_text(&r));
+    assert_eq!(host.seen().len(), 1);
+    assert_eq!(browser_starts(&count), 0, "no browser after a decline");
+    assert!(world.credential().await.is_none(), "nothing is stored");
+    assert_clean(&world).await;
+}
+
+/// On 2026-07-28 without URL elicitation the browser signs in, as before.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_2026_07_28_host_without_url_elicitation_signs_in_in_the_browser() {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let host = RoundsHost::new(false, ElicitationAction::Accept);
+    let client = rounds_client(host.clone(), env, &log).await;
+    let r = client
+        .call_tool(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    let _ = client.cancel().await;
+    let text = keep_log(&world, &log);
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    assert!(host.seen().is_empty());
+    assert_eq!(browser_starts(&count), 1);
+    assert!(!text.contains("WARN"), "{text}");
+    assert_clean(&world).await;
+}
+
+/// The Python SDK's `Client` speaks 2026-07-28: the same sign-in through it.
+async fn python_rounds(action: &str) -> (World, Value, PathBuf) {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(
+        &world,
+        &[
+            ("BROWSER", Some(&browser)),
+            ("ROUNDS_BROWSER", Some(&complete_login())),
+            ("ROUNDS_ACTION", Some(action)),
+        ],
+    );
+    let python = clients_dir().join(".venv/bin/python");
+    let script = clients_dir().join("py_rounds.py");
+    let summary = run_client(
+        &world,
+        python.to_str().unwrap(),
+        &[script.to_str().unwrap(), BIN],
+        env,
+    )
+    .await;
+    assert_eq!(summary["protocol"], "2026-07-28", "{summary}");
+    let elicitations = summary["elicitations"].as_array().unwrap();
+    assert_eq!(elicitations.len(), 1, "{summary}");
+    assert_eq!(elicitations[0]["mode"], "url", "{summary}");
+    (world, summary, count)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_sdk_on_2026_07_28_signs_in_and_gets_the_answer_to_the_same_call() {
+    let (world, summary, count) = python_rounds("accept").await;
+    assert_eq!(summary["result"]["isError"], false, "{summary}");
+    assert_eq!(summary["result"]["organizations"], 2, "{summary}");
+    assert_eq!(browser_starts(&count), 0, "the host showed the link");
+    assert!(world.credential().await.is_some());
+    assert_clean(&world).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_python_sdk_on_2026_07_28_declines_and_gets_the_declined_error() {
+    let (world, summary, count) = python_rounds("decline").await;
+    assert_eq!(summary["result"]["isError"], true, "{summary}");
+    let text = summary["result"]["text"].as_str().unwrap();
+    assert!(text.contains("declined"), "{text}");
+    assert_eq!(browser_starts(&count), 0);
+    assert!(world.credential().await.is_none());
+    assert_clean(&world).await;
+}
+
+/// Everything else the server offers, on MCP 2026-07-28: tools, a call, prompts,
+/// a prompt with a placeholder, completion, the resource probes.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_feature_works_on_2026_07_28() {
+    use rmcp::model::{ArgumentInfo, CompleteRequestParams, GetPromptRequestParams, Reference};
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let home = TempDir::new("rounds-features");
+    let env = vec![
+        (
+            "PATH".to_string(),
+            std::env::var("PATH").unwrap_or_default(),
+        ),
+        ("HOME".to_string(), home.0.display().to_string()),
+        (
+            "XDG_CONFIG_HOME".to_string(),
+            home.0.join(".config").display().to_string(),
+        ),
+        (
+            "XDG_DATA_HOME".to_string(),
+            home.0.join(".local/share").display().to_string(),
+        ),
+        ("RUST_BACKTRACE".to_string(), "0".to_string()),
+        ("DIGIUSHER_API_BASE_URL".to_string(), sim.base_url()),
+        ("DIGIUSHER_TOKEN".to_string(), "sim-alice".to_string()),
+    ];
+    let log = home.0.join("server.log");
+    let client = rounds_client(RoundsHost::new(true, ElicitationAction::Accept), env, &log).await;
+    let tools = client.list_all_tools().await.expect("tools/list");
+    assert!(!tools.is_empty());
+    let r = client
+        .call_tool(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
+    let prompts = client.list_all_prompts().await.expect("prompts/list");
+    assert!(prompts.iter().any(|p| p.name == "monthly_cost_review"));
+    let mut args = serde_json::Map::new();
+    args.insert("organization".into(), "$1".into());
+    args.insert("month".into(), "$2".into());
+    let prompt = client
+        .get_prompt(GetPromptRequestParams::new("monthly_cost_review").with_arguments(args))
+        .await
+        .expect("prompts/get");
+    let text = &prompt.messages[0].content.as_text().unwrap().text;
+    assert!(text.contains("given as \"$2\""), "{text}");
+    let months = client
+        .complete(CompleteRequestParams::new(
+            Reference::for_prompt("monthly_cost_review"),
+            ArgumentInfo::new("month", "20"),
+        ))
+        .await
+        .expect("completion/complete");
+    assert!(!months.completion.values.is_empty());
+    let resources = client.list_all_resources().await.expect("resources/list");
+    assert!(resources.is_empty());
+    let _ = client.cancel().await;
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!text.contains("WARN") && !text.contains("ERROR"), "{text}");
 }
 
 /// Files under `dir` whose name ends with `suffix`.

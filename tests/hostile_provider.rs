@@ -318,7 +318,7 @@ async fn an_http_registration_management_uri_elsewhere_is_never_contacted() {
     );
 
     idp.route("/reg", json!({"client_id": "new"}));
-    let cache = home.0.join(".config/digiusher-mcp/registrations.json");
+    let cache = crate::common::app_config(&home.0).join("registrations.json");
     std::fs::create_dir_all(cache.parent().unwrap()).unwrap();
     let cached = json!({&base: {"client_id": "old", "registration_client_uri": uri, "registration_access_token": "rat-old-secret"}});
     write_private(&cache, &cached);
@@ -337,7 +337,7 @@ async fn an_http_registration_management_uri_elsewhere_is_never_contacted() {
 async fn a_tampered_accounts_file_does_not_redirect_the_refresh_token() {
     let sink = Server::start(true).await;
     let home = TempDir::new("hostile-accounts");
-    let data = home.0.join(".local/share/digiusher-mcp");
+    let data = crate::common::app_data(&home.0);
     std::fs::create_dir_all(&data).unwrap();
     let issuer = "http://127.0.0.1:1";
     let accounts = json!({"default": {
@@ -437,6 +437,9 @@ async fn other_hosts_still_go_through_the_proxy() {
 /// call, all with every proxy variable at the sink.
 #[tokio::test]
 async fn sign_in_and_refresh_on_loopback_bypass_the_proxy() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let sink = Server::start(true).await;
     let w = World::new(&["--access-token-ttl", "2"], "file").await;
     let env = sink.proxy_env();

@@ -6,17 +6,20 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Top to bottom. Each module may use only those after it. `setup` is the worker
-/// of the `setup` command; `http` is what the API and sign-in clients share;
+/// of the `setup` command and `doctor` of `doctor`; `release` finds, verifies and
+/// installs releases (for `update` and `doctor`); `http` is what the API and sign-in clients share;
 /// `config` and the leaves below it are plain data and small tools.
 const LAYERS: &[&str] = &[
     "main",
     "commands",
+    "doctor",
     "setup",
     "server",
     "prompts",
     "tools",
     "api",
     "auth",
+    "release",
     "http",
     "config",
     "logging",
@@ -24,6 +27,7 @@ const LAYERS: &[&str] = &[
     "terminal",
     "untrusted",
     "files",
+    "platform",
     "time",
     "cli",
     "secret",

@@ -2,7 +2,6 @@
 //! connections cannot block the redirect, a response without the promised `iss`
 //! is refused, and a forged code never shows "Signed in".
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use crate::common::oidc::*;
@@ -54,6 +53,9 @@ fn raise_nofile(want: libc::rlim_t) -> libc::rlim_t {
 #[cfg(unix)]
 #[tokio::test]
 async fn the_redirect_completes_while_1000_idle_connections_are_held_open() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let mut cmd = w.command(&["login", "--no-browser", "--timeout", "60"], &[]);
     // The login runs with a usual desktop limit of 1024 open files, whatever this
@@ -91,7 +93,7 @@ async fn the_redirect_completes_while_1000_idle_connections_are_held_open() {
     let browser = tokio::process::Command::new("node")
         .arg(fixtures().join("complete-login.mjs"))
         .arg(&url)
-        .stdin(Stdio::null())
+        .stdin(std::process::Stdio::null())
         .output()
         .await
         .unwrap();
@@ -109,6 +111,9 @@ async fn the_redirect_completes_while_1000_idle_connections_are_held_open() {
 
 #[tokio::test]
 async fn a_callback_without_the_promised_iss_is_refused() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let discovery: serde_json::Value = http_client()
         .get(format!(
@@ -152,6 +157,9 @@ async fn a_callback_without_the_promised_iss_is_refused() {
 
 #[tokio::test]
 async fn a_forged_code_shows_the_failure_page_with_the_reason() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let cmd = w.command(&["login", "--no-browser", "--timeout", "30"], &[]);
     let (child, url, lines) = spawn_manual_login(cmd).await;

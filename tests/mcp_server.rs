@@ -182,6 +182,52 @@ async fn unknown_tools_are_a_json_rpc_invalid_params_error() {
     assert!(status.success());
 }
 
+/// Codex asks for resources though none are declared, and hosts probe with methods
+/// of their own: empty lists, -32601 for the rest, and no warning in the log.
+#[tokio::test]
+async fn probing_hosts_get_empty_resource_lists_and_no_warning() {
+    let sim = Simulator::start(SimConfig::default()).await.unwrap();
+    let mut s = RawServer::start(
+        &sim.base_url(),
+        Options {
+            extra_env: vec![("RUST_LOG", "debug".into())],
+            ..Options::default()
+        },
+    )
+    .await;
+    s.initialize().await;
+    s.send(json!({"jsonrpc": "2.0", "id": 1, "method": "resources/list"}))
+        .await;
+    let (r, _) = s.until_response(1).await;
+    assert_eq!(r["result"]["resources"], json!([]), "{r}");
+    s.send(json!({"jsonrpc": "2.0", "id": 2, "method": "resources/templates/list", "params": {}}))
+        .await;
+    let (r, _) = s.until_response(2).await;
+    assert_eq!(r["result"]["resourceTemplates"], json!([]), "{r}");
+    s.send(json!({"jsonrpc": "2.0", "id": 3, "method": "vendor/probe", "params": {}}))
+        .await;
+    let (r, _) = s.until_response(3).await;
+    assert_eq!(r["error"]["code"], -32601, "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("vendor/probe"),
+        "{r}"
+    );
+    s.send(json!({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}))
+        .await;
+    s.until_response(4).await;
+    let (_, stderr, status) = s.finish().await;
+    assert!(status.success());
+    assert!(!stderr.contains("WARN"), "{stderr}");
+    assert!(!stderr.contains("ERROR"), "{stderr}");
+    assert!(
+        stderr.contains("method not found"),
+        "logged at debug: {stderr}"
+    );
+}
+
 #[tokio::test]
 async fn stdout_carries_only_json_rpc_and_logs_go_to_stderr() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();

@@ -250,6 +250,15 @@ expect "a bad command line exits 2 through the launcher" test "$status" -eq 2
 tools="$("$binary" tools --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).map((t) => t.name).join(","))')"
 check "an MCP session through the launcher (TypeScript SDK): initialize, tools/list, a call, close" \
   node "$HERE/mcp_session.mjs" "$launcher" "$npm_home" "$tools"
+# The smoke run the macOS and Windows CI jobs make, here on the binary and through the launcher.
+sim="$ROOT/target/debug/digiusher-sim"
+[ -x "$sim" ] || (cd "$ROOT" && cargo build -q -p digiusher-sim)
+check "smoke run of the binary (tests/release/smoke.mjs, as the macOS and Windows CI jobs run it)" \
+  node "$HERE/smoke.mjs" "$sim" "$binary"
+check "setup for every host writes where that host looks (tests/release/setup_hosts.mjs)" \
+  node "$HERE/setup_hosts.mjs" "$binary"
+check "smoke run through the npm launcher" \
+  node "$HERE/smoke.mjs" "$sim" node "$npmdir/node_modules/@digiusher/mcp/bin/digiusher-mcp.js"
 # SIGTERM to the launcher reaches the server, which otherwise would wait on its open stdin.
 signal_is_forwarded() {
   local fifo="$work/stdin" lpid spid
@@ -333,5 +342,14 @@ fi
 check "actionlint passes .github/workflows/release.yml and ci.yml" \
   env -C "$ROOT" "$venv/bin/actionlint" .github/workflows/release.yml .github/workflows/ci.yml
 check ".ci/run runs this check" grep -q "tests/release_check.sh" "$ROOT/.ci/run"
+check "shellcheck passes the release scripts (package.sh, macos-sign.sh)" \
+  shellcheck "$ROOT/release/package.sh" "$ROOT/release/macos-sign.sh"
+check "the macOS jobs sign every macOS binary (the thin ones and the universal one)" \
+  test "$(grep -c 'run: release/macos-sign.sh' "$ROOT/.github/workflows/release.yml")" -eq 2
+macos_sign_without_secrets() {
+  run env -u MACOS_CERTIFICATE_P12 bash "$ROOT/release/macos-sign.sh" "$binary"
+  [ "$status" -eq 0 ] && has "$out" "::warning::No MACOS_CERTIFICATE_P12 secret"
+}
+check "without the signing secrets, macos-sign.sh warns and signs nothing" macos_sign_without_secrets
 
 finish

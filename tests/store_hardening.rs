@@ -15,7 +15,7 @@ use serde_json::Value;
 const PROFILES: [(&str, &str); 3] = [("one", "alice"), ("two", "bob"), ("three", "carol")];
 
 fn data_dir(w: &World) -> PathBuf {
-    w.home.0.join(".local/share/digiusher-mcp")
+    crate::common::app_data(&w.home.0)
 }
 
 /// `--profile NAME` as the first arguments.
@@ -159,11 +159,17 @@ async fn profiles_refresh_together(store: &'static str) {
 
 #[tokio::test]
 async fn three_profiles_in_three_processes_each_refresh_the_file_store_without_losing_a_sign_in() {
+    if crate::common::skip(&[Need::Node, Need::SecretService]) {
+        return;
+    }
     profiles_refresh_together("file").await;
 }
 
 #[tokio::test]
 async fn three_profiles_in_three_processes_each_refresh_the_keychain_without_losing_a_sign_in() {
+    if crate::common::skip(&[Need::Node, Need::SecretService]) {
+        return;
+    }
     if !crate::common::keychain_session() {
         return;
     }
@@ -204,6 +210,9 @@ fn set_aside(w: &World, name: &str) -> Vec<PathBuf> {
 
 #[tokio::test]
 async fn login_replaces_a_damaged_credential_file_and_keeps_the_copy_aside() {
+    if crate::common::skip(&[Need::Node, Need::SecretService]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     w.login(&[]).await;
     let path = data_dir(&w).join("credentials.json");
@@ -244,6 +253,9 @@ async fn login_replaces_a_damaged_credential_file_and_keeps_the_copy_aside() {
 
 #[tokio::test]
 async fn logout_removes_a_damaged_credential_or_account_file() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     let data = data_dir(&w);
     let logouts = [&["logout"][..], &["logout", "--local-only"][..]];
@@ -290,6 +302,9 @@ async fn logout_removes_a_damaged_credential_or_account_file() {
 
 #[tokio::test]
 async fn a_damaged_entry_of_one_profile_leaves_the_others_signed_in() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "file").await;
     login_as(&w, "one", "alice").await;
     login_as(&w, "two", "bob").await;
@@ -332,6 +347,9 @@ async fn a_damaged_entry_of_one_profile_leaves_the_others_signed_in() {
 
 #[tokio::test]
 async fn without_a_keychain_login_says_so_once_in_plain_words() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&[], "auto").await;
     let out = w
         .login(&[

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::common::{BIN, TempDir, binary, http_client};
+use crate::common::{BIN, Need, TempDir, binary, http_client};
 
 /// Escape sequences that clear the screen, recolour and retitle the terminal, a
 /// CR/LF that forges a line of its own, a bell, an 8-bit CSI and a bidi override.
@@ -331,12 +331,12 @@ fn a_new_log_file_is_readable_by_the_user_only() {
 /// given hostile ones, as a provider could have put in the token.
 #[tokio::test]
 async fn names_from_the_id_token_are_printed_escaped() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let world = crate::common::oidc::World::new(&[], "file").await;
     world.login(&[]).await;
-    let file = world
-        .home
-        .0
-        .join(".local/share/digiusher-mcp/credentials.json");
+    let file = crate::common::app_data(&world.home.0).join("credentials.json");
     let mut all: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     for credential in all.as_object_mut().unwrap().values_mut() {
         credential["identity"]["name"] = json!(HOSTILE);

@@ -155,8 +155,7 @@ pub fn find(
             account.client_id
         )));
     }
-    let store = CredentialStore::open(account.store, paths.credentials.clone())
-        .map_err(FindError::Store)?;
+    let store = CredentialStore::open(account.store, paths).map_err(FindError::Store)?;
     let credential = store.load(&account.key(profile));
     Ok(Some(Stored {
         account,

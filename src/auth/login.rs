@@ -517,12 +517,13 @@ async fn save(
         let key = account.key(&profile);
         let file_store = || CredentialStore::file(paths.credentials.clone());
         let mut fallback = None;
+        let service = &paths.keychain_service;
         let store = match choice {
             StoreChoice::File => file_store(),
-            StoreChoice::Keychain => CredentialStore::keychain().map_err(|e| {
+            StoreChoice::Keychain => CredentialStore::keychain(service).map_err(|e| {
                 LoginError::Store(format!("DIGIUSHER_TOKEN_STORE is keychain, but {e}"))
             })?,
-            StoreChoice::Auto => CredentialStore::keychain().unwrap_or_else(|e| {
+            StoreChoice::Auto => CredentialStore::keychain(service).unwrap_or_else(|e| {
                 fallback = Some(fallback_note(&e.to_string(), &paths));
                 file_store()
             }),
@@ -548,7 +549,7 @@ async fn save(
         // A previous sign-in of this profile (other issuer or client) is replaced.
         if let Ok(Some(previous)) = paths.account(&profile)
             && previous.key(&profile) != key
-            && let Ok(old_store) = CredentialStore::open(previous.store, paths.credentials.clone())
+            && let Ok(old_store) = CredentialStore::open(previous.store, &paths)
         {
             let _ = old_store.delete(&previous.key(&profile));
         }

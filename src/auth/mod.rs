@@ -10,6 +10,7 @@ pub mod loopback;
 pub mod registration;
 pub mod session;
 pub mod signin;
+pub mod split;
 pub mod store;
 
 use crate::secret::Secret;

@@ -6,6 +6,7 @@
 //! of one profile take turns through a lock file. The OS drops a killed process's
 //! lock, so a host that kills a copy mid-sign-in blocks nobody.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -136,7 +137,51 @@ pub struct SignIn {
     settings: Settings,
     begin: Begin,
     current: Mutex<Option<Arc<Attempt>>>,
+    /// Links handed to hosts in input-required results, by `requestState`.
+    handed: Mutex<HashMap<String, Handed>>,
 }
+
+/// A sign-in link to hand to the host in an input-required result (MCP
+/// 2026-07-28 and later, where a server may not send the host requests): the
+/// host shows it, then retries the call with its answer and `state`.
+#[derive(Debug, Clone)]
+pub struct Ask {
+    pub message: String,
+    pub url: String,
+    pub elicitation_id: String,
+    /// An opaque random handle to the attempt kept in this process; no secret.
+    pub state: String,
+}
+
+/// What a call on MCP 2026-07-28 does next.
+#[derive(Debug)]
+pub enum Next {
+    /// Signed in: run the tool.
+    Run,
+    /// Hand the host this link and wait for its retry.
+    Ask(Ask),
+}
+
+/// The host's answer to an [`Ask`], read from its retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Accepted,
+    /// Declined or cancelled.
+    Declined,
+    /// No answer under our key, or one we cannot read.
+    Missing,
+}
+
+/// A link handed out, waiting for the host's retry.
+struct Handed {
+    attempt: Arc<Attempt>,
+    url: String,
+    profile: String,
+    at: Instant,
+}
+
+/// Handles kept at most; the oldest go first. A host retries within seconds.
+const MAX_HANDED: usize = 32;
 
 /// Whether `error` is one a new sign-in cures.
 pub fn needs_sign_in(error: &AuthError) -> bool {
@@ -175,7 +220,138 @@ impl SignIn {
             settings,
             begin,
             current: Mutex::new(None),
+            handed: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// [`SignIn::ensure`] for a host that negotiated MCP 2026-07-28 and declared
+    /// URL elicitation: instead of asking the host mid-call, hand it the link
+    /// ([`Next::Ask`]); its retry brings `retry`, the state and its answer. A
+    /// state that is unknown, stale, forged or another profile's starts afresh.
+    pub async fn ensure_in_rounds(
+        &self,
+        tokens: &TokenSource,
+        host: &impl Host,
+        retry: Option<(&str, Answer)>,
+    ) -> Result<Next, SignInError> {
+        let handed = retry.and_then(|(state, answer)| Some((self.take_handed(state)?, answer)));
+        match tokens.access_token().await {
+            Ok(_) => return Ok(Next::Run),
+            Err(e) if needs_sign_in(&e) && self.settings.sign_in == SignInMode::Auto => {}
+            Err(e) => return Err(SignInError::Auth(e)),
+        }
+        let deadline = Instant::now() + self.settings.sign_in_wait;
+        match handed {
+            Some((handed, Answer::Accepted)) => {
+                tracing::info!("sign-in: the host showed the link");
+                return wait_done(&handed.attempt, host, deadline)
+                    .await
+                    .map(|()| Next::Run)
+                    .map_err(|e| waited_error(e, handed.url));
+            }
+            Some((handed, Answer::Declined)) => {
+                tracing::info!("sign-in: declined in the host");
+                handed.attempt.end(Ended::Declined);
+                return Err(SignInError::Declined);
+            }
+            Some((_, Answer::Missing)) => {
+                tracing::debug!("sign-in: the retry carries no answer; asking again");
+            }
+            None if retry.is_some() => {
+                tracing::debug!("sign-in: unknown or stale request state; starting afresh");
+            }
+            None => {}
+        }
+        let attempt = self.attempt();
+        let Some(url) = self.link(&attempt, deadline).await? else {
+            return Ok(Next::Run);
+        };
+        if retry.is_none() && self.shown_elsewhere(&attempt) {
+            // Another call of this process handed the same link out just now; a
+            // retry, though, is the host asking again and gets the link.
+            return wait_done(&attempt, host, deadline)
+                .await
+                .map(|()| Next::Run)
+                .map_err(|e| waited_error(e, url));
+        }
+        let state = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let ask = Ask {
+            message: elicitation_message(&url),
+            url: url.clone(),
+            elicitation_id: format!("digiusher-sign-in-{:016x}", fastrand::u64(..)),
+            state: state.clone(),
+        };
+        self.hand_out(
+            state,
+            Handed {
+                attempt,
+                url,
+                profile: self.settings.profile.clone(),
+                at: Instant::now(),
+            },
+        );
+        tracing::info!("sign-in: handing the link to the host");
+        Ok(Next::Ask(ask))
+    }
+
+    /// The link of `attempt` once it is out, `None` when the attempt already
+    /// signed in, or the error to answer with, waiting until `deadline`.
+    async fn link(
+        &self,
+        attempt: &Attempt,
+        deadline: Instant,
+    ) -> Result<Option<String>, SignInError> {
+        let mut rx = attempt.phase.subscribe();
+        let phase = tokio::time::timeout_at(deadline.into(), async {
+            rx.wait_for(|p| matches!(p, Phase::Open { .. } | Phase::Done(_)))
+                .await
+                .map(|p| p.clone())
+        })
+        .await
+        .ok()
+        .and_then(Result::ok);
+        match phase {
+            Some(Phase::Open { url }) => Ok(Some(url)),
+            Some(Phase::Done(result)) => result.map(|()| None).map_err(SignInError::from),
+            // The other process's link works here too: its listener gets the answer.
+            _ => Err(shared_link(&self.settings)
+                .await
+                .map(SignInError::Link)
+                .unwrap_or(SignInError::Elsewhere)),
+        }
+    }
+
+    fn handed(&self) -> std::sync::MutexGuard<'_, HashMap<String, Handed>> {
+        self.handed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The handle `state` names, taken out: each is answered once. `None` when
+    /// unknown, older than an attempt lives, of another profile, or its attempt
+    /// ended short of a sign-in.
+    fn take_handed(&self, state: &str) -> Option<Handed> {
+        let handed = self.handed().remove(state)?;
+        let fresh = handed.at.elapsed() < ATTEMPT_LIFETIME;
+        let failed = matches!(*handed.attempt.phase.borrow(), Phase::Done(Err(_)));
+        (fresh && !failed && handed.profile == self.settings.profile).then_some(handed)
+    }
+
+    /// Whether another call handed out `attempt`'s link within the wait.
+    fn shown_elsewhere(&self, attempt: &Arc<Attempt>) -> bool {
+        self.handed().values().any(|h| {
+            Arc::ptr_eq(&h.attempt, attempt) && h.at.elapsed() < self.settings.sign_in_wait
+        })
+    }
+
+    fn hand_out(&self, state: String, handed: Handed) {
+        let mut all = self.handed();
+        all.retain(|_, h| h.at.elapsed() < ATTEMPT_LIFETIME);
+        while all.len() >= MAX_HANDED {
+            let Some(oldest) = all.iter().min_by_key(|(_, h)| h.at).map(|(k, _)| k.clone()) else {
+                break;
+            };
+            all.remove(&oldest);
+        }
+        all.insert(state, handed);
     }
 
     /// A usable token for `tokens`, signing in first when there is none and the
@@ -236,25 +412,8 @@ impl SignIn {
         host: &impl Host,
         deadline: Instant,
     ) -> Result<(), SignInError> {
-        let mut rx = attempt.phase.subscribe();
-        let phase = tokio::time::timeout_at(deadline.into(), async {
-            rx.wait_for(|p| matches!(p, Phase::Open { .. } | Phase::Done(_)))
-                .await
-                .map(|p| p.clone())
-        })
-        .await
-        .ok()
-        .and_then(Result::ok);
-        let url = match phase {
-            Some(Phase::Open { url }) => url,
-            Some(Phase::Done(result)) => return result.map_err(SignInError::from),
-            // The other process's link works here too: its listener gets the answer.
-            _ => {
-                return Err(shared_link(&self.settings)
-                    .await
-                    .map(SignInError::Link)
-                    .unwrap_or(SignInError::Elsewhere));
-            }
+        let Some(url) = self.link(attempt, deadline).await? else {
+            return Ok(());
         };
         let presenter = !attempt.presenting.swap(true, Ordering::SeqCst);
         let result = if presenter {
@@ -264,11 +423,7 @@ impl SignIn {
         } else {
             wait_done(attempt, host, deadline).await
         };
-        result.map_err(|e| match e {
-            Waited::Timeout => SignInError::Link(url),
-            Waited::Declined => SignInError::Declined,
-            Waited::Failed(e) => SignInError::Failed(e),
-        })
+        result.map_err(|e| waited_error(e, url))
     }
 
     /// Ask the host to show the link; otherwise open the browser; otherwise give
@@ -316,6 +471,15 @@ impl SignIn {
                 wait_done(attempt, host, deadline).await
             }
         }
+    }
+}
+
+/// The tool error for a wait that ended short of a sign-in.
+fn waited_error(waited: Waited, url: String) -> SignInError {
+    match waited {
+        Waited::Timeout => SignInError::Link(url),
+        Waited::Declined => SignInError::Declined,
+        Waited::Failed(e) => SignInError::Failed(e),
     }
 }
 
@@ -392,11 +556,8 @@ fn open_browser(url: &str) -> Result<(), Waited> {
 /// A desktop to show a browser on: always on macOS and Windows; elsewhere a
 /// display server or an explicit `$BROWSER` (a text browser must not start).
 fn can_show_browser() -> bool {
-    let set = |name| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    cfg!(any(target_os = "macos", target_os = "windows"))
-        || set("BROWSER")
-        || set("DISPLAY")
-        || set("WAYLAND_DISPLAY")
+    crate::platform::Os::CURRENT
+        .can_show_browser(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 /// The server's own words, naming DigiUsher and the sign-in page's host; nothing
@@ -827,5 +988,124 @@ mod tests {
         );
         assert_eq!(f.starts.load(Ordering::SeqCst), 0);
         assert_eq!(host.elicited.load(Ordering::SeqCst), 0);
+    }
+
+    fn asked(next: Result<Next, SignInError>) -> Ask {
+        match next {
+            Ok(Next::Ask(ask)) => ask,
+            other => panic!("expected a link to hand out, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn in_rounds_an_accepted_retry_waits_for_the_sign_in_then_runs() {
+        let f = fixture(SignInMode::Auto, 30);
+        let host = FakeHost::new(None);
+        let ask = asked(f.sign_in.ensure_in_rounds(&f.tokens, &host, None).await);
+        assert_eq!(ask.url, "https://id.example/auth?state=s");
+        assert!(ask.message.contains("id.example"), "{}", ask.message);
+        assert!(!ask.state.contains("state=s"), "the state is a handle only");
+        let (sign_in, tokens, state) = (f.sign_in.clone(), f.tokens.clone(), ask.state.clone());
+        let retry = tokio::spawn(async move {
+            let host = FakeHost::new(None);
+            sign_in
+                .ensure_in_rounds(&tokens, &host, Some((&state, Answer::Accepted)))
+                .await
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!retry.is_finished(), "the retry waits for the callback");
+        f.go.notify_one();
+        assert!(matches!(retry.await.unwrap(), Ok(Next::Run)));
+        assert_eq!(f.starts.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            host.elicited.load(Ordering::SeqCst),
+            0,
+            "no request to the host"
+        );
+    }
+
+    #[tokio::test]
+    async fn in_rounds_a_declined_retry_ends_the_attempt() {
+        let f = fixture(SignInMode::Auto, 30);
+        let host = FakeHost::new(None);
+        let ask = asked(f.sign_in.ensure_in_rounds(&f.tokens, &host, None).await);
+        let e = f
+            .sign_in
+            .ensure_in_rounds(&f.tokens, &host, Some((&ask.state, Answer::Declined)))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, SignInError::Declined), "{e}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(f.closed.load(Ordering::SeqCst), "the listener is closed");
+    }
+
+    #[tokio::test]
+    async fn in_rounds_unknown_spent_and_other_profiles_states_ask_afresh() {
+        let f = fixture(SignInMode::Auto, 30);
+        let host = FakeHost::new(None);
+        let ask = asked(f.sign_in.ensure_in_rounds(&f.tokens, &host, None).await);
+        // Forged: a new handle to the same attempt.
+        let forged = asked(
+            f.sign_in
+                .ensure_in_rounds(&f.tokens, &host, Some(("forged", Answer::Accepted)))
+                .await,
+        );
+        assert_ne!(forged.state, ask.state);
+        // Another profile's handle is never followed.
+        let attempt = f.sign_in.attempt();
+        f.sign_in.hand_out(
+            "theirs".into(),
+            Handed {
+                attempt,
+                url: "https://id.example/other".into(),
+                profile: "other".into(),
+                at: Instant::now(),
+            },
+        );
+        let other = f
+            .sign_in
+            .ensure_in_rounds(&f.tokens, &host, Some(("theirs", Answer::Declined)))
+            .await;
+        assert!(matches!(other, Ok(Next::Ask(_))), "{other:?}");
+        assert!(!f.closed.load(Ordering::SeqCst), "nothing was declined");
+        // A state is answered once.
+        let _ = f
+            .sign_in
+            .ensure_in_rounds(&f.tokens, &host, Some((&ask.state, Answer::Declined)))
+            .await;
+        let spent = f
+            .sign_in
+            .ensure_in_rounds(&f.tokens, &host, Some((&ask.state, Answer::Declined)))
+            .await;
+        assert!(matches!(spent, Ok(Next::Ask(_))), "{spent:?}");
+        assert_eq!(
+            f.starts.load(Ordering::SeqCst),
+            2,
+            "a new attempt after the decline"
+        );
+    }
+
+    #[tokio::test]
+    async fn in_rounds_concurrent_first_calls_hand_the_link_out_once() {
+        let f = fixture(SignInMode::Auto, 30);
+        let host = FakeHost::new(None);
+        let ask = asked(f.sign_in.ensure_in_rounds(&f.tokens, &host, None).await);
+        let (sign_in, tokens) = (f.sign_in.clone(), f.tokens.clone());
+        let second = tokio::spawn(async move {
+            let host = FakeHost::new(None);
+            sign_in.ensure_in_rounds(&tokens, &host, None).await
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!second.is_finished(), "the second call waits");
+        let retry =
+            f.sign_in
+                .ensure_in_rounds(&f.tokens, &host, Some((&ask.state, Answer::Accepted)));
+        let (retry, ()) = tokio::join!(retry, async {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            f.go.notify_one();
+        });
+        assert!(matches!(retry, Ok(Next::Run)), "{retry:?}");
+        assert!(matches!(second.await.unwrap(), Ok(Next::Run)));
+        assert_eq!(f.starts.load(Ordering::SeqCst), 1);
     }
 }

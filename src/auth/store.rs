@@ -9,11 +9,21 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::split::{self, SplitError};
+use crate::config::AuthPaths;
 use crate::files;
+use crate::platform::Os;
 use crate::secret::Secret;
 
-/// Keychain service name under which records are filed.
-const SERVICE: &str = "digiusher-mcp";
+/// Where the keychain keeps the record `key` filed under `service` on `os`, in
+/// the words of the keychain's own window, for `status`.
+pub fn keychain_location(os: Os, service: &str, key: &str) -> String {
+    format!(
+        "{}, entry \"{}\"",
+        os.keychain_name(),
+        os.keychain_entry_label(service, key)
+    )
+}
 
 /// Where a record actually is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,8 +102,17 @@ pub struct CredentialStore {
 
 #[derive(Clone)]
 enum Backend {
-    Keychain(Arc<keyring_core::CredentialStore>),
+    Keychain(Keychain),
     File(SharedFile),
+}
+
+/// The keychain, the service name records are filed under, and the most
+/// characters one of its entries holds.
+#[derive(Clone)]
+struct Keychain {
+    store: Arc<keyring_core::CredentialStore>,
+    service: String,
+    limit: Option<usize>,
 }
 
 impl std::fmt::Debug for CredentialStore {
@@ -141,11 +160,30 @@ fn open_keychain() -> Result<Arc<keyring_core::CredentialStore>, StoreError> {
 }
 
 impl CredentialStore {
-    pub fn keychain() -> Result<CredentialStore, StoreError> {
-        Ok(CredentialStore {
+    /// This system's keychain, records filed under `service`.
+    pub fn keychain(service: &str) -> Result<CredentialStore, StoreError> {
+        Ok(CredentialStore::keychain_in(
+            open_keychain()?,
+            service,
+            Os::CURRENT.keychain_entry_limit(),
+        ))
+    }
+
+    /// The keychain store over `store`, whose entries hold at most `limit`
+    /// characters each.
+    fn keychain_in(
+        store: Arc<keyring_core::CredentialStore>,
+        service: &str,
+        limit: Option<usize>,
+    ) -> CredentialStore {
+        CredentialStore {
             kind: StoreKind::Keychain,
-            backend: Backend::Keychain(open_keychain()?),
-        })
+            backend: Backend::Keychain(Keychain {
+                store,
+                service: service.to_string(),
+                limit,
+            }),
+        }
     }
 
     pub fn file(path: PathBuf) -> CredentialStore {
@@ -155,29 +193,35 @@ impl CredentialStore {
         }
     }
 
-    pub fn open(kind: StoreKind, file: PathBuf) -> Result<CredentialStore, StoreError> {
+    /// The store of `kind` where `paths` say sign-ins live.
+    pub fn open(kind: StoreKind, paths: &AuthPaths) -> Result<CredentialStore, StoreError> {
         match kind {
-            StoreKind::Keychain => CredentialStore::keychain(),
-            StoreKind::File => Ok(CredentialStore::file(file)),
+            StoreKind::Keychain => CredentialStore::keychain(&paths.keychain_service),
+            StoreKind::File => Ok(CredentialStore::file(paths.credentials.clone())),
         }
     }
 
     pub fn load(&self, key: &str) -> Result<Option<Credential>, StoreError> {
-        let store = match &self.backend {
-            Backend::Keychain(store) => store,
+        let keychain = match &self.backend {
+            Backend::Keychain(keychain) => keychain,
             Backend::File(file) => return file.get(key),
         };
-        let entry = keyring_core::Entry::new_in_store(store, SERVICE, key)
-            .map_err(|e| StoreError::Keychain(describe_keyring(&e)))?;
-        let text = match entry.get_password() {
-            Ok(text) => text,
-            Err(keyring_core::Error::NoEntry) => return Ok(None),
-            Err(e) => return Err(StoreError::Keychain(describe_keyring(&e))),
+        let what = || format!("the keychain entry {key}");
+        let text = match split::read(&keychain.store, &keychain.service, key) {
+            Ok(Some(text)) => text,
+            Ok(None) => return Ok(None),
+            Err(SplitError::Damaged(reason)) => {
+                return Err(StoreError::Damaged {
+                    what: what(),
+                    reason,
+                });
+            }
+            Err(SplitError::Keychain(e)) => return Err(StoreError::Keychain(describe_keyring(&e))),
         };
         serde_json::from_str(&text)
             .map(Some)
             .map_err(|e| StoreError::Damaged {
-                what: format!("the keychain entry {key}"),
+                what: what(),
                 reason: e.to_string(),
             })
     }
@@ -186,19 +230,22 @@ impl CredentialStore {
     /// copy is returned) rather than blocking the save.
     pub fn save(&self, key: &str, credential: &Credential) -> Result<Option<Replaced>, StoreError> {
         match &self.backend {
-            Backend::Keychain(store) => {
+            Backend::Keychain(Keychain {
+                store,
+                service,
+                limit,
+            }) => {
                 let text = serde_json::to_string(credential).map_err(|e| StoreError::Damaged {
                     what: "the credential".into(),
                     reason: e.to_string(),
                 })?;
-                let entry = keyring_core::Entry::new_in_store(store, SERVICE, key)
-                    .map_err(|e| StoreError::Keychain(describe_keyring(&e)))?;
-                entry.set_password(&text).map_err(|e| match e {
-                    keyring_core::Error::NoStorageAccess(_)
-                    | keyring_core::Error::PlatformFailure(_) => {
-                        StoreError::KeychainUnavailable(describe_keyring(&e))
-                    }
-                    other => StoreError::Keychain(describe_keyring(&other)),
+                split::write(store, service, key, &text, *limit).map_err(|e| match e {
+                    SplitError::Keychain(
+                        e @ (keyring_core::Error::NoStorageAccess(_)
+                        | keyring_core::Error::PlatformFailure(_)),
+                    ) => StoreError::KeychainUnavailable(describe_keyring(&e)),
+                    SplitError::Keychain(e) => StoreError::Keychain(describe_keyring(&e)),
+                    SplitError::Damaged(reason) => StoreError::Keychain(reason),
                 })?;
                 Ok(None)
             }
@@ -216,15 +263,10 @@ impl CredentialStore {
     /// damaged to read is removed with it: nothing in it can be used.
     pub fn delete(&self, key: &str) -> Result<bool, StoreError> {
         match &self.backend {
-            Backend::Keychain(store) => {
-                let entry = keyring_core::Entry::new_in_store(store, SERVICE, key)
-                    .map_err(|e| StoreError::Keychain(describe_keyring(&e)))?;
-                match entry.delete_credential() {
-                    Ok(()) => Ok(true),
-                    Err(keyring_core::Error::NoEntry) => Ok(false),
-                    Err(e) => Err(StoreError::Keychain(describe_keyring(&e))),
-                }
-            }
+            Backend::Keychain(k) => split::delete(&k.store, &k.service, key).map_err(|e| match e {
+                SplitError::Keychain(e) => StoreError::Keychain(describe_keyring(&e)),
+                SplitError::Damaged(reason) => StoreError::Keychain(reason),
+            }),
             Backend::File(file) => {
                 let (had, replaced) =
                     file.update(OnDamage::Remove, |all| all.remove(key).is_some())?;
@@ -454,10 +496,11 @@ pub fn write_private_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub mod tests {
     use super::*;
+    use crate::config::KEYCHAIN_SERVICE;
 
-    fn sample() -> Credential {
+    pub fn sample() -> Credential {
         Credential {
             issuer: "http://127.0.0.1:1".into(),
             client_id: "c".into(),
@@ -608,6 +651,54 @@ mod tests {
         store.save("bad", &sample()).unwrap();
         assert_eq!(store.load("bad").unwrap(), Some(sample()));
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// A credential with tokens of the size real providers issue: a JWT access
+    /// token of 2 500 characters and a refresh token of 1 800.
+    pub fn real_size() -> Credential {
+        let mut c = sample();
+        c.access_token = Secret::new(format!("eyJ{}", "a".repeat(2497)));
+        c.refresh_token = Some(Secret::new("r".repeat(1800)));
+        c
+    }
+
+    #[test]
+    fn a_credential_of_real_size_fits_windows_credential_manager() {
+        let (fake, view) = crate::testing::LimitedStore::windows();
+        // One entry, as the store was before, is refused: the 2 560-byte limit.
+        let whole = CredentialStore::keychain_in(fake.clone(), KEYCHAIN_SERVICE, None);
+        assert!(matches!(
+            whole.save("p", &real_size()),
+            Err(StoreError::Keychain(m)) if m.contains("longer than 2560")
+        ));
+        let store = CredentialStore::keychain_in(
+            fake,
+            KEYCHAIN_SERVICE,
+            Os::Windows.keychain_entry_limit(),
+        );
+        store.save("p", &real_size()).unwrap();
+        assert_eq!(store.load("p").unwrap(), Some(real_size()));
+        let mut refreshed = real_size();
+        refreshed.access_token = Secret::new(format!("eyJ{}", "b".repeat(1500)));
+        store.save("p", &refreshed).unwrap();
+        assert_eq!(store.load("p").unwrap(), Some(refreshed));
+        let parts = view.accounts();
+        assert!(parts.len() > 1 && parts.iter().all(|a| a == "p" || a.starts_with("p#")));
+        assert!(store.delete("p").unwrap());
+        assert!(view.accounts().is_empty());
+        assert_eq!(store.load("p").unwrap(), None);
+    }
+
+    #[test]
+    fn the_keychain_entry_is_named_as_each_keychain_shows_it() {
+        assert_eq!(
+            keychain_location(Os::Windows, KEYCHAIN_SERVICE, "default|https://id|c"),
+            "Windows Credential Manager, entry \"default|https://id|c.digiusher-mcp\""
+        );
+        assert!(
+            keychain_location(Os::Macos, KEYCHAIN_SERVICE, "k")
+                .starts_with("the macOS login Keychain")
+        );
     }
 
     #[test]

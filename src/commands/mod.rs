@@ -2,12 +2,14 @@
 //! code; the work is done in `auth/`, `tools/` and `server.rs`.
 
 pub mod call;
+pub mod doctor;
 pub mod login;
 pub mod logout;
 pub mod serve;
 pub mod status;
 pub mod token;
 pub mod tools;
+pub mod update;
 
 use std::process::ExitCode;
 
@@ -28,6 +30,9 @@ pub enum CommandError {
     /// Signed out, which the command has already said on stdout: exit 1.
     #[error("not signed in")]
     NotSignedIn,
+    /// A check failed, which the command has already printed: exit 1.
+    #[error("a check failed")]
+    Reported,
 }
 
 impl CommandError {
@@ -35,7 +40,7 @@ impl CommandError {
     pub fn code(&self) -> u8 {
         match self {
             CommandError::Config(_) | CommandError::Usage(_) => 2,
-            CommandError::Failed(_) | CommandError::NotSignedIn => 1,
+            CommandError::Failed(_) | CommandError::NotSignedIn | CommandError::Reported => 1,
         }
     }
 
@@ -45,7 +50,7 @@ impl CommandError {
     /// provider's `error_description`, an excerpt of a config file): escaping the
     /// whole line here covers every error, whichever layer wrapped the foreign text.
     pub fn report(&self) -> ExitCode {
-        if !matches!(self, CommandError::NotSignedIn) {
+        if !matches!(self, CommandError::NotSignedIn | CommandError::Reported) {
             errln!("error: {}", Clean(self));
         }
         ExitCode::from(self.code())
@@ -76,6 +81,7 @@ mod tests {
         assert_eq!(CommandError::Usage("x".into()).code(), 2);
         assert_eq!(CommandError::Failed("x".into()).code(), 1);
         assert_eq!(CommandError::NotSignedIn.code(), 1);
+        assert_eq!(CommandError::Reported.code(), 1);
         assert_eq!(CommandError::from("x".to_string()).code(), 1);
     }
 }

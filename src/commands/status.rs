@@ -8,7 +8,9 @@ use serde_json::{Value, json};
 use super::CommandError;
 use crate::auth::account::{self, SignInState};
 use crate::auth::session::now;
+use crate::auth::store::{StoreKind, keychain_location};
 use crate::config::Settings;
+use crate::platform::Os;
 use crate::terminal::{Clean, json_for_terminal, outln};
 use crate::time::rfc3339;
 
@@ -71,6 +73,16 @@ fn describe(settings: &Settings, state: &SignInState) -> Value {
             status["access_token_expired"] = json!(c.expires_at <= now());
             status["refreshable"] = json!(c.refresh_token.is_some());
             status["store"] = json!(account.store.as_str());
+            status["store_location"] = json!(match account.store {
+                StoreKind::Keychain => {
+                    keychain_location(
+                        Os::CURRENT,
+                        &settings.paths.keychain_service,
+                        &account.key(&settings.profile),
+                    )
+                }
+                StoreKind::File => settings.paths.credentials.display().to_string(),
+            });
             status["identity"] =
                 json!({"sub": c.identity.sub, "email": c.identity.email, "name": c.identity.name});
             if account.store_fallback {
@@ -116,6 +128,7 @@ fn print_human(s: &Value) {
         ("Issuer", "issuer"),
         ("Client id", "client_id"),
         ("Stored in", "store"),
+        ("Location", "store_location"),
         ("Expires", "expires_at"),
     ] {
         outln!("  {label:<10} {}", text(&s[key]));
@@ -141,5 +154,85 @@ fn who(identity: &Value) -> String {
             .as_str()
             .unwrap_or("a static token")
             .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::account::Account;
+    use crate::auth::store::tests::real_size;
+    use crate::auth::store::{CredentialStore, StoreKind};
+    use crate::secret::Secret;
+
+    /// The OS keychain itself (Secret Service under tests/run, the login Keychain
+    /// and Credential Manager in the macOS and Windows CI jobs), through the code
+    /// the server uses, under a service name of its own: a credential of real
+    /// size is stored, read, replaced and deleted, and `status` reads it.
+    #[tokio::test]
+    async fn the_os_keychain_keeps_a_real_size_credential_and_status_finds_it() {
+        if std::env::var("DIGIUSHER_TEST_KEYCHAIN").as_deref() != Ok("required") {
+            eprintln!(
+                "skipped: set DIGIUSHER_TEST_KEYCHAIN=required to use this system's keychain"
+            );
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!(
+            "digiusher-mcp-keychain-{}-{}",
+            std::process::id(),
+            fastrand::u64(..)
+        ));
+        let config = dir.join("config.toml");
+        crate::files::create_private_dir(&dir).unwrap();
+        std::fs::write(&config, "").unwrap();
+        let args = crate::cli::GlobalArgs {
+            config: Some(config),
+            ..Default::default()
+        };
+        let mut settings = Settings::resolve_with(&args, |_| None).unwrap();
+        settings.paths = crate::config::AuthPaths::new(&dir, &dir);
+        settings.paths.keychain_service = format!("digiusher-mcp-test-{:08x}", fastrand::u32(..));
+        let credential = real_size();
+        let account = Account {
+            issuer: credential.issuer.clone(),
+            client_id: credential.client_id.clone(),
+            store: StoreKind::Keychain,
+            store_fallback: false,
+            token_endpoint: format!("{}/token", credential.issuer),
+            revocation_endpoint: None,
+        };
+        let key = account.key(&settings.profile);
+        let store = CredentialStore::open(StoreKind::Keychain, &settings.paths).unwrap();
+
+        store.save(&key, &credential).unwrap();
+        assert_eq!(store.load(&key).unwrap(), Some(credential.clone()));
+        let mut replaced = credential.clone();
+        replaced.access_token = Secret::new(format!("eyJ{}", "c".repeat(1400)));
+        replaced.expires_at = crate::auth::session::now() + 3600;
+        store.save(&key, &replaced).unwrap();
+        assert_eq!(store.load(&key).unwrap(), Some(replaced.clone()));
+
+        settings
+            .paths
+            .set_account(&settings.profile, Some(&account))
+            .unwrap();
+        let state = account::state(&settings).await;
+        assert!(state.usable());
+        let status = describe(&settings, &state);
+        assert_eq!(status["signed_in"], true, "{status}");
+        assert_eq!(status["store"], "keychain");
+        let location = status["store_location"].as_str().unwrap();
+        assert!(
+            location.starts_with(Os::CURRENT.keychain_name())
+                && location.contains(&settings.paths.keychain_service),
+            "{location}"
+        );
+
+        assert!(store.delete(&key).unwrap());
+        assert_eq!(store.load(&key).unwrap(), None);
+        assert!(!store.delete(&key).unwrap());
+        let state = account::state(&settings).await;
+        assert!(matches!(state, SignInState::CredentialMissing(_)));
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -10,8 +10,9 @@ use super::lookup::{List, Lookup};
 use crate::time::Date;
 use crate::tools::args::is_uuid;
 
-/// How many months back `month` offers, besides the current one.
-const RECENT_MONTHS: u32 = 12;
+/// How many months back `month` offers, besides the current one, when the
+/// organization's creation is not known.
+const RECENT_MONTHS: u32 = 36;
 
 pub async fn complete(
     lookup: &Lookup,
@@ -32,7 +33,13 @@ pub async fn complete(
             .map(|o| o.name.as_str())
             .map(as_value)
             .collect(),
-        Kind::Month => recent_months(),
+        Kind::Month => {
+            let since = organization_in(lookup, &request)
+                .await
+                .and_then(|o| o.created_at)
+                .map(|secs| Month::of(Date::from_days(secs.div_euclid(86_400))));
+            months_back(Month::of(Date::today()), since)
+        }
         Kind::Pool => names_in(lookup, &request, List::Pools).await,
         Kind::Detector => names_in(lookup, &request, List::Detectors).await,
         Kind::Months => ["3", "6", "12", "24"].map(String::from).to_vec(),
@@ -44,12 +51,28 @@ pub async fn complete(
     )))
 }
 
-/// Newest first: this month, then the twelve before it.
-fn recent_months() -> Vec<String> {
-    let now = Month::of(Date::today());
-    (0..=RECENT_MONTHS)
-        .map(|n| now.back(n).to_string())
+/// Newest first: `now`, then the months before it back to `since` (the
+/// organization's creation) or [`RECENT_MONTHS`] back, at most the 100 the
+/// protocol allows.
+fn months_back(now: Month, since: Option<Month>) -> Vec<String> {
+    let index = |m: Month| i64::from(m.year) * 12 + i64::from(m.month);
+    let back = since.map_or(i64::from(RECENT_MONTHS), |s| index(now) - index(s));
+    let max = CompletionInfo::MAX_VALUES as i64 - 1;
+    (0..=back.clamp(0, max))
+        .map(|n| now.back(n as u32).to_string())
         .collect()
+}
+
+/// The organization the client's context names, when the lookup finds it.
+async fn organization_in(
+    lookup: &Lookup,
+    request: &CompleteRequestParams,
+) -> Option<super::lookup::Organization> {
+    let given = request
+        .context
+        .as_ref()
+        .and_then(|c| c.get_argument("organization"))?;
+    lookup.organization(given.trim()).await
 }
 
 /// Pool or detector names of the organization the client's context names.
@@ -123,14 +146,33 @@ mod tests {
         assert_eq!(got.has_more, Some(true));
     }
 
+    fn month(text: &str) -> Month {
+        Month::parse(text).unwrap()
+    }
+
     #[test]
-    fn months_are_recent_and_well_formed() {
-        let months = recent_months();
-        assert_eq!(months.len(), 13);
-        assert!(
-            months.iter().all(|m| Month::parse(m).is_some()),
-            "{months:?}"
+    fn months_go_back_three_years_newest_first() {
+        let months = months_back(month("2026-12"), None);
+        assert_eq!(months.len(), 37);
+        assert_eq!(months[0], "2026-12");
+        assert_eq!(months[36], "2023-12");
+        assert!(months.iter().all(|m| Month::parse(m).is_some()));
+        let got = matching(months, "2025-0");
+        let want: Vec<String> = (1..=9).rev().map(|m| format!("2025-0{m}")).collect();
+        assert_eq!(got.values, want);
+    }
+
+    #[test]
+    fn months_go_back_to_the_organizations_creation_and_at_most_100() {
+        let months = months_back(month("2026-12"), Some(month("2026-10")));
+        assert_eq!(months, ["2026-12", "2026-11", "2026-10"]);
+        let months = months_back(month("2026-12"), Some(month("2010-01")));
+        assert_eq!(months.len(), 100);
+        assert_eq!(months[99], "2018-09");
+        // A creation date in the future still offers this month.
+        assert_eq!(
+            months_back(month("2026-12"), Some(month("2027-03"))),
+            ["2026-12"]
         );
-        assert_eq!(months[0], Month::of(Date::today()).to_string());
     }
 }

@@ -27,6 +27,21 @@ pub struct Organization {
     pub name: String,
     #[serde(default)]
     pub pool_id: Option<String>,
+    /// Unix seconds; months before it hold no data.
+    #[serde(default)]
+    pub created_at: Option<i64>,
+}
+
+/// What a name given for an organization comes to.
+#[derive(Debug)]
+pub enum Match {
+    One(Organization),
+    /// The user's organizations are known, and none fits.
+    None,
+    /// More than one fits.
+    Several,
+    /// Nothing to look in: signed out, or the API did not answer.
+    Unknown,
 }
 
 /// Something of an organization known by id and name: a pool, a detector.
@@ -89,12 +104,33 @@ impl Lookup {
     /// The organization `given` names: its id, its name in any case, or a part of
     /// its name that fits no other (slash commands split arguments at spaces).
     pub async fn organization(&self, given: &str) -> Option<Organization> {
+        match self.match_organization(given).await {
+            Match::One(found) => Some(found),
+            _ => None,
+        }
+    }
+
+    /// Like [`Lookup::organization`], telling apart why nothing was found.
+    pub async fn match_organization(&self, given: &str) -> Match {
         let all = self.organizations().await;
+        if all.is_empty() {
+            return Match::Unknown;
+        }
         let lower = given.to_lowercase();
         let exact =
             |o: &&Organization| o.id.eq_ignore_ascii_case(given) || same_name(&o.name, &lower);
         let part = |o: &&Organization| o.name.to_lowercase().contains(&lower);
-        only(all.iter().filter(exact)).or_else(|| only(all.iter().filter(part)))
+        let exact: Vec<&Organization> = all.iter().filter(exact).collect();
+        let candidates = if exact.is_empty() {
+            all.iter().filter(part).collect()
+        } else {
+            exact
+        };
+        match candidates[..] {
+            [] => Match::None,
+            [one] => Match::One(one.clone()),
+            _ => Match::Several,
+        }
     }
 
     /// The pools or the detectors of organization `organization_id`, or nothing.

@@ -3,10 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use super::PromptError;
 use super::calendar::Month;
 use super::catalog::{Kind, PromptDef};
-use super::lookup::{List, Lookup, find_named};
+use super::lookup::{List, Lookup, Match, find_named};
 use super::template::Vars;
 use crate::time::Date;
 use crate::tools::args::is_uuid;
@@ -16,55 +15,144 @@ const DEFAULT_MONTHS: u32 = 6;
 /// The longest trend: two years of whole months.
 const MAX_MONTHS: u32 = 24;
 
+/// A prompt's values, and notes for the model on arguments it has to check.
+pub struct Resolved {
+    pub vars: Vars,
+    pub notes: Vec<String>,
+}
+
+/// Values never fail: a host may send placeholders (`$1`) it fills in later, or
+/// the words of a slash command split at spaces. An argument that does not read
+/// goes into the text as given, quoted, with a note saying what was expected.
 pub async fn resolve(
     prompt: &'static PromptDef,
     given: &BTreeMap<&'static str, String>,
     lookup: &Lookup,
-) -> Result<Vars, PromptError> {
+) -> Resolved {
     let today = Date::today();
     let mut vars = Vars::default();
+    let mut notes = Vec::new();
     vars.set("today", today.to_string());
     vars.set("this_month_start", Month::of(today).first_day().to_string());
     // In catalog order: the organization comes first, and a pool needs it.
     for argument in prompt.arguments {
         let value = given.get(argument.name).map(String::as_str);
-        let invalid = |problem: String| PromptError::Invalid {
-            prompt: prompt.name,
-            argument: argument.name,
-            problem,
+        let checked = match argument.kind {
+            Kind::Organization => {
+                let given = value.unwrap_or_default();
+                if let Some(note) = organization(&mut vars, given, lookup).await {
+                    notes.push(note);
+                }
+                Ok(())
+            }
+            Kind::Month => month(&mut vars, value.unwrap_or_default()),
+            Kind::Pool => {
+                pool(&mut vars, value, lookup).await;
+                Ok(())
+            }
+            Kind::Detector => {
+                detector(&mut vars, value, lookup).await;
+                Ok(())
+            }
+            Kind::Date => day(&mut vars, value, today),
+            Kind::Amount => amount(&mut vars, value),
+            Kind::Months => months(&mut vars, value, today),
         };
-        match argument.kind {
-            Kind::Organization => organization(&mut vars, value.unwrap_or_default(), lookup).await,
-            Kind::Month => month(&mut vars, value.unwrap_or_default()).map_err(invalid)?,
-            Kind::Pool => pool(&mut vars, value, lookup).await,
-            Kind::Detector => detector(&mut vars, value, lookup).await,
-            Kind::Date => day(&mut vars, value, today).map_err(invalid)?,
-            Kind::Amount => amount(&mut vars, value).map_err(invalid)?,
-            Kind::Months => months(&mut vars, value, today).map_err(invalid)?,
+        if let (Err(unread), Some(value)) = (checked, value) {
+            notes.push(unread.note(argument.name, value));
+            unread.mark(&mut vars, value);
         }
     }
-    Ok(vars)
+    Resolved { vars, notes }
 }
 
-async fn organization(vars: &mut Vars, given: &str, lookup: &Lookup) {
-    match lookup.organization(given).await {
-        Some(found) => {
-            vars.set("organization", as_name(&found.name));
-            vars.set("organization_id", found.id.to_ascii_lowercase());
-            vars.set_or_later("root_pool_id", found.pool_id, "root_pool_id");
-        }
-        None => {
-            vars.set("organization", as_name(given));
-            let id = is_uuid(given).then(|| given.to_ascii_lowercase());
-            vars.set_or_later("organization_id", id, "organization_id");
-            vars.later("root_pool_id", "root_pool_id");
+/// An argument that does not read as its kind.
+struct Unread {
+    /// The value the text shows it in.
+    var: &'static str,
+    /// What was expected, e.g. "a month as YYYY-MM, e.g. 2025-05".
+    expected: String,
+    /// What the model works out from the value the user meant, as placeholders.
+    derived: &'static [&'static str],
+    /// How the derived values follow from it.
+    how: &'static str,
+}
+
+impl Unread {
+    /// The line for the model. The value is quoted as data; a host placeholder
+    /// such as `$2` stays as it is, for the host to replace.
+    fn note(&self, argument: &str, value: &str) -> String {
+        let given = crate::untrusted::quoted(value, super::MAX_VALUE_CHARS);
+        let derived = if self.derived.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<String> = self.derived.iter().map(|d| format!("<{d}>")).collect();
+            format!(" Fill in {} from it ({}).", names.join(", "), self.how)
+        };
+        format!(
+            "Check the argument {argument} first: it was given as {given}; expected {}. Use the value the user meant.{derived} If you cannot tell what the user meant, ask them before you call any tool.",
+            self.expected
+        )
+    }
+
+    /// The value as given (quoted) in the text; what derives from it left to the model.
+    fn mark(&self, vars: &mut Vars, value: &str) {
+        let given = crate::untrusted::quoted(value, super::MAX_VALUE_CHARS);
+        vars.set(self.var, given);
+        for derived in self.derived {
+            vars.later(derived, derived);
         }
     }
 }
 
-fn month(vars: &mut Vars, given: &str) -> Result<(), String> {
-    let month = Month::parse(given)
-        .ok_or_else(|| format!("must be a month as YYYY-MM, e.g. 2025-05; got {given:?}"))?;
+/// Sets the organization's values; a note when the user's organizations are
+/// known and the name fits none of them, or several.
+async fn organization(vars: &mut Vars, given: &str, lookup: &Lookup) -> Option<String> {
+    let matched = lookup.match_organization(given).await;
+    if let Match::One(found) = matched {
+        vars.set("organization", as_name(&found.name));
+        vars.set("organization_id", found.id.to_ascii_lowercase());
+        vars.set_or_later("root_pool_id", found.pool_id, "root_pool_id");
+        return None;
+    }
+    vars.set("organization", as_name(given));
+    let id = is_uuid(given).then(|| given.to_ascii_lowercase());
+    let known = id.is_some();
+    vars.set_or_later("organization_id", id, "organization_id");
+    vars.later("root_pool_id", "root_pool_id");
+    if known || is_placeholder(given) {
+        return None;
+    }
+    let given = crate::untrusted::quoted(given, super::MAX_VALUE_CHARS);
+    let how = "Step 1 lists them (list_organizations): show the user their names and ask which one they mean before you go on.";
+    match matched {
+        Match::None => Some(format!(
+            "No organization of this user is named {given}. {how}"
+        )),
+        Match::Several => Some(format!(
+            "Several organizations of this user match {given}. {how}"
+        )),
+        _ => None,
+    }
+}
+
+/// A host's stand-in for words the user types later: `$1`, `$ARGUMENTS`.
+fn is_placeholder(text: &str) -> bool {
+    text.strip_prefix('$').is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || c == '_')
+    })
+}
+
+fn month(vars: &mut Vars, given: &str) -> Result<(), Unread> {
+    let month = Month::parse(given).ok_or(Unread {
+        var: "month",
+        expected: "a month as YYYY-MM, e.g. 2025-05".into(),
+        derived: &["month_start", "month_end"],
+        how: "its first and last day, as YYYY-MM-DD",
+    })?;
     vars.set("month", month.to_string());
     vars.set("month_start", month.first_day().to_string());
     vars.set("month_end", month.last_day().to_string());
@@ -123,15 +211,19 @@ fn as_name(name: &str) -> String {
 
 /// The anomaly day (default yesterday), the start of a two-week window ending on
 /// it, and the last day of the baseline before it.
-fn day(vars: &mut Vars, given: Option<&str>, today: Date) -> Result<(), String> {
+fn day(vars: &mut Vars, given: Option<&str>, today: Date) -> Result<(), Unread> {
     let day = match given {
         Some(text) => {
-            let day = Date::parse(text).ok_or_else(|| {
-                format!("must be a date as YYYY-MM-DD, e.g. 2025-05-14; got {text:?}")
-            })?;
-            if day > today {
-                return Err(format!("must not be in the future; got {text:?}"));
-            }
+            let day = Date::parse(text)
+                .filter(|day| *day <= today)
+                .ok_or_else(|| Unread {
+                    var: "date",
+                    expected: format!(
+                        "a day as YYYY-MM-DD, not after today ({today}), e.g. 2025-05-14"
+                    ),
+                    derived: &["day", "window_start", "baseline_end"],
+                    how: "the day itself, 13 days before it, and the day before it",
+                })?;
             vars.set("date", day.to_string());
             day
         }
@@ -143,7 +235,7 @@ fn day(vars: &mut Vars, given: Option<&str>, today: Date) -> Result<(), String> 
     Ok(())
 }
 
-fn amount(vars: &mut Vars, given: Option<&str>) -> Result<(), String> {
+fn amount(vars: &mut Vars, given: Option<&str>) -> Result<(), Unread> {
     let Some(text) = given else {
         return Ok(());
     };
@@ -152,9 +244,12 @@ fn amount(vars: &mut Vars, given: Option<&str>) -> Result<(), String> {
             vars.set("min_saving", trim_number(v));
             Ok(())
         }
-        _ => Err(format!(
-            "must be a number of 0 or more, e.g. 50; got {text:?}"
-        )),
+        _ => Err(Unread {
+            var: "min_saving",
+            expected: "a number of 0 or more, e.g. 50".into(),
+            derived: &[],
+            how: "",
+        }),
     }
 }
 
@@ -168,25 +263,28 @@ fn trim_number(v: f64) -> String {
 }
 
 /// Whole months ending with last month.
-fn months(vars: &mut Vars, given: Option<&str>, today: Date) -> Result<(), String> {
+fn months(vars: &mut Vars, given: Option<&str>, today: Date) -> Result<(), Unread> {
+    let last = Month::of(today).back(1);
+    vars.set("last_month", last.to_string());
+    vars.set("last_start", last.first_day().to_string());
+    vars.set("last_end", last.last_day().to_string());
     let n = match given {
         None => DEFAULT_MONTHS,
         Some(text) => text
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=MAX_MONTHS).contains(n))
-            .ok_or_else(|| {
-                format!("must be a whole number of months from 1 to {MAX_MONTHS}; got {text:?}")
+            .ok_or_else(|| Unread {
+                var: "months",
+                expected: format!("a whole number of months from 1 to {MAX_MONTHS}"),
+                derived: &["first_month", "first_start", "first_end"],
+                how: "the first of that many whole months that end with last month, as YYYY-MM, and its first and last day",
             })?,
     };
-    let last = Month::of(today).back(1);
     let first = last.back(n - 1);
     vars.set("months", n.to_string());
     vars.set("first_month", first.to_string());
-    vars.set("last_month", last.to_string());
     vars.set("first_start", first.first_day().to_string());
     vars.set("first_end", first.last_day().to_string());
-    vars.set("last_start", last.first_day().to_string());
-    vars.set("last_end", last.last_day().to_string());
     Ok(())
 }

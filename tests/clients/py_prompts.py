@@ -73,8 +73,8 @@ async def check_prompts_get(session, month):
 
 async def check_completion(session):
     months = await values(session, "monthly_cost_review", "month", "")
-    check(len(months) == 13 and all(len(m) == 7 and m[4] == "-" for m in months),
-          f"completion month: expected 13 YYYY-MM values, got {months}")
+    check(len(months) == 37 and all(len(m) == 7 and m[4] == "-" for m in months),
+          f"completion month: expected 37 YYYY-MM values (three years), got {months}")
     orgs = await values(session, "find_savings", "organization", "ac")
     check(orgs == ["Acme Corp"], f"completion organization 'ac': expected ['Acme Corp'], got {orgs}")
     pools = await values(session, "budget_health", "pool", "eng", {"organization": "Acme Corp"})

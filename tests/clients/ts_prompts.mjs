@@ -41,7 +41,7 @@ async function checkPromptsList(client) {
 
 async function checkCompletion(client) {
   const months = await values(client, "monthly_cost_review", "month", "");
-  check(months.length === 13 && months.every((m) => /^\d{4}-\d{2}$/.test(m)), `completion month: ${show(months)}`);
+  check(months.length === 37 && months.every((m) => /^\d{4}-\d{2}$/.test(m)), `completion month: ${show(months)}`);
   const orgs = await values(client, "budget_health", "organization", "Ac");
   check(isDeepStrictEqual(orgs, ["Acme Corp"]), `completion organization "Ac": expected ["Acme Corp"], got ${show(orgs)}`);
   const pools = await values(client, "budget_health", "pool", "plat", { organization: "Acme Corp" });

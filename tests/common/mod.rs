@@ -52,14 +52,60 @@ impl Default for Options {
     }
 }
 
+/// What a test needs besides Rust and the simulator.
+#[derive(Debug, Clone, Copy)]
+pub enum Need {
+    /// Node.js and the npm packages of tests/fixtures/oidc or tests/clients.
+    Node,
+    /// The Python venv of tests/clients.
+    Python,
+    /// Headless Chromium.
+    Chromium,
+    /// A Secret Service keychain on a D-Bus session.
+    SecretService,
+    /// `/bin/sh` scripts and POSIX tools.
+    PosixShell,
+}
+
+/// The switch for systems where only Rust runs (the macOS and Windows CI jobs):
+/// `DIGIUSHER_TEST_RUST_ONLY=<why>` skips every test that needs anything in
+/// [`Need`], printing the test, what it needs and why, and adding the same line to
+/// the file `DIGIUSHER_TEST_SKIP_LOG` names, so the job can list what it skipped.
+/// Unset (tests/run, Linux CI), every test runs and a missing partner fails it.
+pub fn skip(needs: &[Need]) -> bool {
+    let Some(why) = std::env::var_os("DIGIUSHER_TEST_RUST_ONLY") else {
+        return false;
+    };
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let line = format!(
+        "skipped {test}: needs {needs:?}; DIGIUSHER_TEST_RUST_ONLY={}",
+        why.to_string_lossy()
+    );
+    eprintln!("{line}");
+    if let Some(log) = std::env::var_os("DIGIUSHER_TEST_SKIP_LOG") {
+        use std::io::Write;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log);
+        if let Ok(mut file) = file {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+    true
+}
+
 pub fn http_client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
 
 /// The binary with a clean environment: PATH, the fresh `home` as HOME and XDG
-/// directories (no user config, no keychain bus), no backtraces, the API at
-/// `api_base`.
+/// directories (USERPROFILE and APPDATA on Windows; no user config, no keychain
+/// bus), no backtraces, the API at `api_base`.
 pub fn binary(home: &std::path::Path, api_base: &str) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.env_clear()
@@ -67,9 +113,49 @@ pub fn binary(home: &std::path::Path, api_base: &str) -> tokio::process::Command
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("XDG_DATA_HOME", home.join(".local/share"))
+        .env("USERPROFILE", home)
+        .env("APPDATA", home.join("AppData").join("Roaming"))
         .env("RUST_BACKTRACE", "0")
         .env("DIGIUSHER_API_BASE_URL", api_base);
+    // macOS and Windows always have a desktop to open a browser on; a sign-in a
+    // test starts must not open the runner's. A $BROWSER that cannot start makes it
+    // answer with the link, as on Linux without a display.
+    if !cfg!(target_os = "linux") {
+        cmd.env("BROWSER", "digiusher-test-no-browser");
+    }
+    // Windows programs need these to start sockets and find temporary folders.
+    if cfg!(windows) {
+        for name in ["SYSTEMROOT", "WINDIR", "TEMP", "TMP"] {
+            if let Some(value) = std::env::var_os(name) {
+                cmd.env(name, value);
+            }
+        }
+    }
     cmd
+}
+
+/// The program's data folder under a fresh `home` on this system (as `binary`
+/// sets the environment): where accounts.json and credentials.json are.
+pub fn app_data(home: &std::path::Path) -> std::path::PathBuf {
+    if cfg!(target_os = "macos") {
+        home.join("Library/Application Support/com.DigiUsher.digiusher-mcp")
+    } else if cfg!(windows) {
+        home.join(r"AppData\Roaming\DigiUsher\digiusher-mcp\data")
+    } else {
+        home.join(".local/share/digiusher-mcp")
+    }
+}
+
+/// The program's config folder under a fresh `home` on this system: where
+/// config.toml and registrations.json are.
+pub fn app_config(home: &std::path::Path) -> std::path::PathBuf {
+    if cfg!(target_os = "macos") {
+        app_data(home)
+    } else if cfg!(windows) {
+        home.join(r"AppData\Roaming\DigiUsher\digiusher-mcp\config")
+    } else {
+        home.join(".config/digiusher-mcp")
+    }
 }
 
 /// Whether the OS keychain tests can run: a D-Bus session is there. Without one
