@@ -660,6 +660,9 @@ fn accept() -> InputResponses {
 /// waits for the callback and answers with the data.
 #[tokio::test(flavor = "multi_thread")]
 async fn on_2026_07_28_the_link_comes_in_an_input_required_result_and_the_retry_answers() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -750,6 +753,9 @@ async fn on_2026_07_28_the_link_comes_in_an_input_required_result_and_the_retry_
 /// answers with the data.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_2026_07_28_host_that_accepts_gets_the_answer_to_the_same_call() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -773,6 +779,9 @@ async fn a_2026_07_28_host_that_accepts_gets_the_answer_to_the_same_call() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_2026_07_28_host_that_declines_gets_the_declined_error_and_nothing_is_stored() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -796,6 +805,9 @@ async fn a_2026_07_28_host_that_declines_gets_the_declined_error_and_nothing_is_
 /// On 2026-07-28 without URL elicitation the browser signs in, as before.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_2026_07_28_host_without_url_elicitation_signs_in_in_the_browser() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -845,6 +857,9 @@ async fn python_rounds(action: &str) -> (World, Value, PathBuf) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_python_sdk_on_2026_07_28_signs_in_and_gets_the_answer_to_the_same_call() {
+    if crate::common::skip(&[Need::Node, Need::Python, Need::PosixShell]) {
+        return;
+    }
     let (world, summary, count) = python_rounds("accept").await;
     assert_eq!(summary["result"]["isError"], false, "{summary}");
     assert_eq!(summary["result"]["organizations"], 2, "{summary}");
@@ -855,6 +870,9 @@ async fn the_python_sdk_on_2026_07_28_signs_in_and_gets_the_answer_to_the_same_c
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_python_sdk_on_2026_07_28_declines_and_gets_the_declined_error() {
+    if crate::common::skip(&[Need::Node, Need::Python, Need::PosixShell]) {
+        return;
+    }
     let (world, summary, count) = python_rounds("decline").await;
     assert_eq!(summary["result"]["isError"], true, "{summary}");
     let text = summary["result"]["text"].as_str().unwrap();
@@ -888,6 +906,12 @@ async fn every_feature_works_on_2026_07_28() {
         ("RUST_BACKTRACE".to_string(), "0".to_string()),
         ("DIGIUSHER_API_BASE_URL".to_string(), sim.base_url()),
         ("DIGIUSHER_TOKEN".to_string(), "sim-alice".to_string()),
+        // Where Windows looks for the user's folders.
+        ("USERPROFILE".to_string(), home.0.display().to_string()),
+        (
+            "APPDATA".to_string(),
+            home.0.join("AppData").join("Roaming").display().to_string(),
+        ),
     ];
     let log = home.0.join("server.log");
     let client = rounds_client(RoundsHost::new(true, ElicitationAction::Accept), env, &log).await;

@@ -223,6 +223,9 @@ impl ClaudeUser {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_code_connects_to_the_server_added_by_mcp_add_and_by_setup() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let user = ClaudeUser::new(&sim, &[]);
     user.claude(&["mcp", "add", "-s", "user", "digiusher", "--", BIN])
@@ -252,6 +255,9 @@ async fn claude_code_connects_to_the_server_added_by_mcp_add_and_by_setup() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_code_calls_a_tool_for_the_model_and_lists_the_prompts() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let user = ClaudeUser::new(&sim, &[]);
     let log = user.home.0.join("server.log");
@@ -330,6 +336,9 @@ async fn claude_code_calls_a_tool_for_the_model_and_lists_the_prompts() {
 /// with the organization found from its first word and a note on the month.
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_code_runs_a_prompt_whose_words_it_split() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let user = ClaudeUser::new(&sim, &[]);
     user.claude(&["mcp", "add", "-s", "user", "digiusher", "--", BIN])
@@ -358,6 +367,9 @@ async fn claude_code_runs_a_prompt_whose_words_it_split() {
 /// and nothing is stored.
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_code_gets_the_sign_in_link_in_rounds_and_headless_declines_it() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let count = world.home.0.join("browser-starts");
     let browser = world.home.0.join("browser.sh");
@@ -613,6 +625,9 @@ fn organizations_in(result: &Value) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn codex_starts_the_server_with_every_tool_and_calls_one() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let home = TempDir::new("codex");
     let log = home.0.join("server.log");
@@ -700,6 +715,9 @@ async fn codex_sign_in(action: &'static str) -> (World, Value, Vec<Value>, PathB
 
 #[tokio::test(flavor = "multi_thread")]
 async fn codex_signs_in_by_url_elicitation_and_answers_the_same_call() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let (world, r, asked, count) = codex_sign_in("accept").await;
     assert_eq!(asked.len(), 1, "{asked:?}");
     assert_eq!(asked[0]["mode"], "url", "{asked:?}");
@@ -715,6 +733,9 @@ async fn codex_signs_in_by_url_elicitation_and_answers_the_same_call() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn codex_declines_the_sign_in_and_gets_the_declined_error() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let (world, r, asked, count) = codex_sign_in("decline").await;
     assert_eq!(asked.len(), 1, "{asked:?}");
     assert_eq!(r["result"]["isError"], true, "{r}");
