@@ -3,6 +3,7 @@
 //! ($BROWSER set to the scripted browser), against the real OpenID provider.
 //! Everything the server and the clients print is searched for secrets.
 
+use crate::common::Need;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -660,6 +661,9 @@ fn accept() -> InputResponses {
 /// waits for the callback and answers with the data.
 #[tokio::test(flavor = "multi_thread")]
 async fn on_2026_07_28_the_link_comes_in_an_input_required_result_and_the_retry_answers() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "none");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -750,6 +754,9 @@ async fn on_2026_07_28_the_link_comes_in_an_input_required_result_and_the_retry_
 /// answers with the data.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_2026_07_28_host_that_accepts_gets_the_answer_to_the_same_call() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -773,6 +780,9 @@ async fn a_2026_07_28_host_that_accepts_gets_the_answer_to_the_same_call() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_2026_07_28_host_that_declines_gets_the_declined_error_and_nothing_is_stored() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -796,6 +806,9 @@ async fn a_2026_07_28_host_that_declines_gets_the_declined_error_and_nothing_is_
 /// On 2026-07-28 without URL elicitation the browser signs in, as before.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_2026_07_28_host_without_url_elicitation_signs_in_in_the_browser() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, count) = counting_browser(&world, "approve");
     let env = env_with(&world, &[("BROWSER", Some(&browser))]);
@@ -845,6 +858,9 @@ async fn python_rounds(action: &str) -> (World, Value, PathBuf) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_python_sdk_on_2026_07_28_signs_in_and_gets_the_answer_to_the_same_call() {
+    if crate::common::skip(&[Need::Node, Need::Python, Need::PosixShell]) {
+        return;
+    }
     let (world, summary, count) = python_rounds("accept").await;
     assert_eq!(summary["result"]["isError"], false, "{summary}");
     assert_eq!(summary["result"]["organizations"], 2, "{summary}");
@@ -855,6 +871,9 @@ async fn the_python_sdk_on_2026_07_28_signs_in_and_gets_the_answer_to_the_same_c
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_python_sdk_on_2026_07_28_declines_and_gets_the_declined_error() {
+    if crate::common::skip(&[Need::Node, Need::Python, Need::PosixShell]) {
+        return;
+    }
     let (world, summary, count) = python_rounds("decline").await;
     assert_eq!(summary["result"]["isError"], true, "{summary}");
     let text = summary["result"]["text"].as_str().unwrap();

@@ -358,6 +358,9 @@ async fn claude_code_runs_a_prompt_whose_words_it_split() {
 /// and nothing is stored.
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_code_gets_the_sign_in_link_in_rounds_and_headless_declines_it() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let count = world.home.0.join("browser-starts");
     let browser = world.home.0.join("browser.sh");
@@ -366,8 +369,11 @@ async fn claude_code_gets_the_sign_in_link_in_rounds_and_headless_declines_it() 
         format!("#!/bin/sh\necho started >> '{}'\n", count.display()),
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let project = world.home.0.join("project");
     std::fs::create_dir_all(&project).unwrap();
     // The server inherits Claude Code's environment: the world's settings go there.
@@ -660,8 +666,11 @@ async fn codex_sign_in(action: &'static str) -> (World, Value, Vec<Value>, PathB
         format!("#!/bin/sh\necho started >> '{}'\n", count.display()),
     )
     .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let mut server_env = world.env();
     server_env.retain(|(k, _)| k != "BROWSER");
     server_env.push(("BROWSER".into(), browser.display().to_string()));
@@ -700,6 +709,9 @@ async fn codex_sign_in(action: &'static str) -> (World, Value, Vec<Value>, PathB
 
 #[tokio::test(flavor = "multi_thread")]
 async fn codex_signs_in_by_url_elicitation_and_answers_the_same_call() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let (world, r, asked, count) = codex_sign_in("accept").await;
     assert_eq!(asked.len(), 1, "{asked:?}");
     assert_eq!(asked[0]["mode"], "url", "{asked:?}");
@@ -715,6 +727,9 @@ async fn codex_signs_in_by_url_elicitation_and_answers_the_same_call() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn codex_declines_the_sign_in_and_gets_the_declined_error() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let (world, r, asked, count) = codex_sign_in("decline").await;
     assert_eq!(asked.len(), 1, "{asked:?}");
     assert_eq!(r["result"]["isError"], true, "{r}");

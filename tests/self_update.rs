@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use crate::common::{BIN, TempDir};
+use crate::common::{BIN, Need, TempDir};
 
 /// The releases, the server that serves them, and the version of the newer one.
 struct Releases {
@@ -416,6 +416,9 @@ fn release_urls_follow_the_installers_rule() {
 
 #[test]
 fn a_copy_that_npm_installed_is_left_to_npm() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let r = releases();
     let project = TempDir::new("npm-update");
     let dist = r.root.join("dist/current");
@@ -474,6 +477,9 @@ fn a_release_of_another_version_than_asked_is_refused() {
 
 #[test]
 fn a_verified_binary_that_does_not_run_is_not_installed() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     // A release whose archive (correctly listed) holds a program that fails.
     let url = changed_release("broken", |dir| {
         let folder = dir.join(format!("digiusher-mcp-{}", target()));
