@@ -600,6 +600,9 @@ async fn untrusted_tls() -> TlsServer {
 
 #[tokio::test]
 async fn a_certificate_nobody_trusts_is_explained() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let tls = untrusted_tls().await;
     let home = TempDir::new("doctor-tls-home");
     let (code, report) = doctor(

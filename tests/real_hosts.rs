@@ -252,6 +252,9 @@ async fn claude_code_connects_to_the_server_added_by_mcp_add_and_by_setup() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_code_calls_a_tool_for_the_model_and_lists_the_prompts() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let user = ClaudeUser::new(&sim, &[]);
     let log = user.home.0.join("server.log");
@@ -330,6 +333,9 @@ async fn claude_code_calls_a_tool_for_the_model_and_lists_the_prompts() {
 /// with the organization found from its first word and a note on the month.
 #[tokio::test(flavor = "multi_thread")]
 async fn claude_code_runs_a_prompt_whose_words_it_split() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let user = ClaudeUser::new(&sim, &[]);
     user.claude(&["mcp", "add", "-s", "user", "digiusher", "--", BIN])
@@ -619,6 +625,9 @@ fn organizations_in(result: &Value) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn codex_starts_the_server_with_every_tool_and_calls_one() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let home = TempDir::new("codex");
     let log = home.0.join("server.log");

@@ -270,6 +270,9 @@ fn changed_release(name: &str, change: impl Fn(&Path)) -> String {
 
 #[test]
 fn a_newer_release_is_installed_verified_and_runs() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let r = releases();
     let (home, bin) = installed();
     let url = format!("{}/next/", r.url);
@@ -302,6 +305,9 @@ fn a_newer_release_is_installed_verified_and_runs() {
 
 #[test]
 fn check_only_says_and_changes_nothing() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let r = releases();
     let (home, bin) = installed();
     let before = std::fs::read(&bin).unwrap();
@@ -351,6 +357,9 @@ fn untouched(bin: &Path, before: &[u8]) {
 
 #[test]
 fn a_tampered_archive_is_refused_and_the_old_binary_kept() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let url = changed_release("tampered", |dir| {
         let path = dir.join(archive());
         let mut bytes = std::fs::read(&path).unwrap();
@@ -372,6 +381,9 @@ fn a_tampered_archive_is_refused_and_the_old_binary_kept() {
 
 #[test]
 fn a_release_without_the_archives_checksum_is_refused() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let url = changed_release("unlisted", |dir| {
         let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
         let kept: String = sums
@@ -397,6 +409,9 @@ fn a_release_without_the_archives_checksum_is_refused() {
 
 #[test]
 fn release_urls_follow_the_installers_rule() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let r = releases();
     let (home, bin) = installed();
     let before = std::fs::read(&bin).unwrap();
@@ -457,6 +472,9 @@ fn a_copy_that_npm_installed_is_left_to_npm() {
 
 #[test]
 fn a_release_of_another_version_than_asked_is_refused() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let r = releases();
     let (home, bin) = installed();
     let before = std::fs::read(&bin).unwrap();
