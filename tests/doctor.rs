@@ -227,6 +227,9 @@ async fn every_host_set_up_by_setup_answers_a_real_handshake() {
 
 #[tokio::test]
 async fn broken_missing_and_bare_commands_each_say_what_to_do() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let home = TempDir::new("doctor-broken");
     let h = &home.0;
     let desktop = h.join(".config/Claude/claude_desktop_config.json");
@@ -313,6 +316,9 @@ async fn broken_missing_and_bare_commands_each_say_what_to_do() {
 
 #[tokio::test]
 async fn claude_desktops_log_shows_its_last_errors() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     if std::env::consts::OS == "macos" {
         return; // the log is in ~/Library/Logs there; the path rule is unit-tested
     }
@@ -360,6 +366,9 @@ async fn human(w: &World) -> (Option<i32>, String) {
 
 #[tokio::test]
 async fn signed_in_with_the_test_provider_everything_is_checked_without_a_secret_shown() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&["--access-token-ttl", "3"], "file").await;
     w.login(&[]).await;
     let first = w.credential().await.unwrap();
@@ -409,6 +418,9 @@ async fn signed_in_with_the_test_provider_everything_is_checked_without_a_secret
 
 #[tokio::test]
 async fn signed_out_and_revoked_sign_ins_fail_with_login_as_the_fix() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let w = World::new(&["--access-token-ttl", "2"], "file").await;
     let (code, report) = json_report(&w).await;
     assert_eq!(code, Some(1));
@@ -588,6 +600,9 @@ async fn untrusted_tls() -> TlsServer {
 
 #[tokio::test]
 async fn a_certificate_nobody_trusts_is_explained() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let tls = untrusted_tls().await;
     let home = TempDir::new("doctor-tls-home");
     let (code, report) = doctor(

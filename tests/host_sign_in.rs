@@ -3,6 +3,7 @@
 //! ($BROWSER set to the scripted browser), against the real OpenID provider.
 //! Everything the server and the clients print is searched for secrets.
 
+use crate::common::Need;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use crate::common::{BIN, TempDir};
+use crate::common::{BIN, Need, TempDir};
 
 /// The releases, the server that serves them, and the version of the newer one.
 struct Releases {
@@ -270,6 +270,9 @@ fn changed_release(name: &str, change: impl Fn(&Path)) -> String {
 
 #[test]
 fn a_newer_release_is_installed_verified_and_runs() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let r = releases();
     let (home, bin) = installed();
     let url = format!("{}/next/", r.url);
@@ -302,6 +305,9 @@ fn a_newer_release_is_installed_verified_and_runs() {
 
 #[test]
 fn check_only_says_and_changes_nothing() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let r = releases();
     let (home, bin) = installed();
     let before = std::fs::read(&bin).unwrap();
@@ -351,6 +357,9 @@ fn untouched(bin: &Path, before: &[u8]) {
 
 #[test]
 fn a_tampered_archive_is_refused_and_the_old_binary_kept() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let url = changed_release("tampered", |dir| {
         let path = dir.join(archive());
         let mut bytes = std::fs::read(&path).unwrap();
@@ -372,6 +381,9 @@ fn a_tampered_archive_is_refused_and_the_old_binary_kept() {
 
 #[test]
 fn a_release_without_the_archives_checksum_is_refused() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let url = changed_release("unlisted", |dir| {
         let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
         let kept: String = sums
@@ -397,6 +409,9 @@ fn a_release_without_the_archives_checksum_is_refused() {
 
 #[test]
 fn release_urls_follow_the_installers_rule() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let r = releases();
     let (home, bin) = installed();
     let before = std::fs::read(&bin).unwrap();
@@ -416,6 +431,9 @@ fn release_urls_follow_the_installers_rule() {
 
 #[test]
 fn a_copy_that_npm_installed_is_left_to_npm() {
+    if crate::common::skip(&[Need::Node]) {
+        return;
+    }
     let r = releases();
     let project = TempDir::new("npm-update");
     let dist = r.root.join("dist/current");
@@ -454,6 +472,9 @@ fn a_copy_that_npm_installed_is_left_to_npm() {
 
 #[test]
 fn a_release_of_another_version_than_asked_is_refused() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     let r = releases();
     let (home, bin) = installed();
     let before = std::fs::read(&bin).unwrap();
@@ -474,6 +495,9 @@ fn a_release_of_another_version_than_asked_is_refused() {
 
 #[test]
 fn a_verified_binary_that_does_not_run_is_not_installed() {
+    if crate::common::skip(&[Need::PosixShell]) {
+        return;
+    }
     // A release whose archive (correctly listed) holds a program that fails.
     let url = changed_release("broken", |dir| {
         let folder = dir.join(format!("digiusher-mcp-{}", target()));
