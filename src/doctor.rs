@@ -20,6 +20,7 @@ use crate::auth::http::OAuthHttp;
 use crate::auth::{AuthError, TokenSource};
 use crate::cli::Host;
 use crate::config::Settings;
+use crate::platform::{Os, UserFolders};
 use crate::release::{self, Installed, Version};
 use crate::setup::NPM_PACKAGE;
 
@@ -32,7 +33,6 @@ const NETWORK_TIMEOUT: Duration = Duration::from_secs(10);
 /// A clock further off than this makes providers and APIs refuse tokens.
 const CLOCK_LIMIT_SECS: i64 = 60;
 /// Host configurations are small; a larger file is not one.
-const MAX_CONFIG: u64 = 16 * 1024 * 1024;
 /// How much of the end of a host's log is read, and how many error lines shown.
 const LOG_TAIL: u64 = 64 * 1024;
 const LOG_LINES: usize = 5;
@@ -207,7 +207,7 @@ async fn one_host(host: Host, asked: bool) -> (Vec<Check>, usize) {
         Ok(p) => p,
         Err(e) => return (vec![Check::warn(id, e, "Set HOME.")], 0),
     };
-    let text = match read_bounded(&path) {
+    let text = match read_config(&path) {
         Ok(None) => {
             let detail = format!("{}: no configuration at {}", host.name(), path.display());
             let check = if asked {
@@ -219,7 +219,7 @@ async fn one_host(host: Host, asked: bool) -> (Vec<Check>, usize) {
         }
         Ok(Some(text)) => text,
         Err(e) => {
-            let detail = format!("{}: cannot read {}: {e}", host.name(), path.display());
+            let detail = format!("{}: {e}", host.name());
             return (
                 vec![Check::fail(id, detail, "Check the file's permissions.")],
                 0,
@@ -265,21 +265,14 @@ async fn one_host(host: Host, asked: bool) -> (Vec<Check>, usize) {
     (checks, found.len())
 }
 
-/// The file's text; `None` when there is none (or it is empty).
-fn read_bounded(path: &Path) -> std::io::Result<Option<String>> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    if !meta.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
+/// The file's text; `None` when there is none (or it is empty). Read as `setup`
+/// reads it: a regular file of bounded size, never a FIFO or a device.
+fn read_config(path: &Path) -> Result<Option<String>, crate::files::ReadError> {
+    match crate::files::read_text(path, crate::setup::HOST_CONFIG_CAP) {
+        Ok(text) => Ok((!text.trim().is_empty()).then_some(text)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
     }
-    if meta.len() > MAX_CONFIG {
-        return Err(std::io::Error::other("larger than 16 MiB"));
-    }
-    let text = std::fs::read_to_string(path)?;
-    Ok((!text.trim().is_empty()).then_some(text))
 }
 
 /// The configuration as a JSON object, or where it stops being JSON.
@@ -573,28 +566,30 @@ fn last_lines(text: &str, n: usize) -> String {
     crate::untrusted::clean(&tail.join(" | "), 1000)
 }
 
-/// Where `host` writes the log of the server named `name`: Claude Desktop keeps
-/// one file per server; the others keep no such file.
-pub fn log_path(host: Host, name: &str, os: &str, home: &Path, config: &Path) -> Option<PathBuf> {
+/// Where `host` writes the log of the server named `name` on `os`: Claude Desktop
+/// keeps one file per server; the others keep no such file.
+pub fn log_path(host: Host, name: &str, os: Os, folders: &UserFolders) -> Option<PathBuf> {
     let file = format!("mcp-server-{name}.log");
     match (host, os) {
-        (Host::ClaudeDesktop, "macos") => Some(home.join("Library/Logs/Claude").join(file)),
+        (Host::ClaudeDesktop, Os::Macos) => Some(
+            folders
+                .home
+                .join("Library")
+                .join("Logs")
+                .join("Claude")
+                .join(file),
+        ),
         // %APPDATA%\Claude\logs; the unofficial Linux builds keep the same layout.
-        (Host::ClaudeDesktop, _) => Some(config.join("Claude").join("logs").join(file)),
+        (Host::ClaudeDesktop, Os::Windows | Os::Linux) => {
+            Some(folders.config.join("Claude").join("logs").join(file))
+        }
         _ => None,
     }
 }
 
 /// The last error lines of the host's log for this server, when it keeps one.
 fn host_log(host: Host, id: &str, name: &str) -> Option<Check> {
-    let base = directories::BaseDirs::new()?;
-    let path = log_path(
-        host,
-        name,
-        std::env::consts::OS,
-        base.home_dir(),
-        base.config_dir(),
-    )?;
+    let path = log_path(host, name, Os::CURRENT, &crate::platform::user_folders()?)?;
     let text = tail(&path).ok()??;
     let errors: Vec<&str> = text
         .lines()
@@ -1044,29 +1039,47 @@ mod tests {
 
     #[test]
     fn claude_desktop_logs_are_where_each_os_keeps_them() {
-        let home = Path::new("/h");
-        let config = Path::new("/c");
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let mac = Os::Macos
+            .user_folders_from(env(&[("HOME", "/Users/a")]))
+            .unwrap();
+        let win = Os::Windows
+            .user_folders_from(env(&[
+                ("USERPROFILE", r"C:\Users\a"),
+                ("APPDATA", r"C:\Users\a\AppData\Roaming"),
+            ]))
+            .unwrap();
+        let linux = Os::Linux
+            .user_folders_from(env(&[("HOME", "/home/a")]))
+            .unwrap();
+        let claude =
+            |name, os, folders: &UserFolders| log_path(Host::ClaudeDesktop, name, os, folders);
         assert_eq!(
-            log_path(Host::ClaudeDesktop, "digiusher", "macos", home, config).unwrap(),
-            Path::new("/h/Library/Logs/Claude/mcp-server-digiusher.log")
+            claude("digiusher", Os::Macos, &mac).unwrap(),
+            Path::new("/Users/a/Library/Logs/Claude/mcp-server-digiusher.log")
         );
         assert_eq!(
-            log_path(
-                Host::ClaudeDesktop,
-                "digiusher",
-                "windows",
-                home,
-                Path::new("C:/AppData/Roaming")
-            )
-            .unwrap(),
-            Path::new("C:/AppData/Roaming/Claude/logs/mcp-server-digiusher.log")
+            claude("digiusher", Os::Windows, &win).unwrap(),
+            Path::new(r"C:\Users\a\AppData\Roaming")
+                .join("Claude")
+                .join("logs")
+                .join("mcp-server-digiusher.log")
         );
         assert_eq!(
-            log_path(Host::ClaudeDesktop, "d-w", "linux", home, config).unwrap(),
-            Path::new("/c/Claude/logs/mcp-server-d-w.log")
+            claude("d-w", Os::Linux, &linux).unwrap(),
+            Path::new("/home/a/.config/Claude/logs/mcp-server-d-w.log")
         );
         for host in [Host::Cursor, Host::ClaudeCode, Host::Vscode] {
-            assert_eq!(log_path(host, "digiusher", "macos", home, config), None);
+            for (os, folders) in [(Os::Macos, &mac), (Os::Windows, &win), (Os::Linux, &linux)] {
+                assert_eq!(log_path(host, "digiusher", os, folders), None);
+            }
         }
     }
 

@@ -106,7 +106,7 @@ pub enum Applied {
 
 /// A host's config can hold its history too (Claude Code's does): generous, but
 /// bounded, and never a FIFO or a device.
-const HOST_CONFIG_CAP: u64 = 64 * 1024 * 1024;
+pub const HOST_CONFIG_CAP: u64 = 64 * 1024 * 1024;
 
 /// Merge `entry` into the JSON file at `path`.
 pub fn apply(path: &Path, servers_key: &str, name: &str, entry: &Value) -> Result<Applied, String> {

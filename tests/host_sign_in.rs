@@ -965,6 +965,9 @@ fn files_ending(dir: &std::path::Path, suffix: &str) -> Vec<std::path::PathBuf> 
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_planted_link_beside_the_lock_is_never_handed_on() {
+    if crate::common::skip(&[Need::Node, Need::PosixShell]) {
+        return;
+    }
     let world = World::new(&[], "file").await;
     let (browser, _count) = counting_browser(&world, "none");
     let env = env_with(
