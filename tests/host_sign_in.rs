@@ -555,9 +555,9 @@ async fn a_second_window_gets_the_first_ones_link_and_its_sign_in_serves_both() 
 // input-required result and the host retries the call with its answer.
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, ClientCapabilities, ClientConfig, ElicitRequestParams,
-    ElicitResult, ElicitationAction, ElicitationCapability, Implementation, InputResponses,
-    ProtocolVersion, UrlElicitationCapability,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ClientCapabilities, ClientConfig,
+    ElicitRequestParams, ElicitResult, ElicitationAction, ElicitationCapability, Implementation,
+    InputResponses, ProtocolVersion, UrlElicitationCapability,
 };
 use rmcp::service::{RequestContext, RunningService};
 use rmcp::{ClientHandler, ClientLifecycleMode, ClientServiceExt, ErrorData, RoleClient};
@@ -750,32 +750,52 @@ async fn on_2026_07_28_the_link_comes_in_an_input_required_result_and_the_retry_
     assert_clean(&world).await;
 }
 
-/// rmcp's client drives the rounds by itself: accept signs in and the same call
-/// answers with the data.
+/// A signed-out `list_organizations` from a 2026-07-28 host (rmcp's client, which
+/// drives the rounds by itself) whose user answers `action`; the browser approves.
+struct Rounds {
+    world: World,
+    result: CallToolResult,
+    host: RoundsHost,
+    browser_starts: usize,
+    log: String,
+}
+
+async fn one_call_in_rounds(url_elicitation: bool, action: ElicitationAction) -> Rounds {
+    let world = World::new(&[], "file").await;
+    let (browser, count) = counting_browser(&world, "approve");
+    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
+    let log = world.home.0.join("server.log");
+    let host = RoundsHost::new(url_elicitation, action);
+    let client = rounds_client(host.clone(), env, &log).await;
+    let result = client
+        .call_tool(CallToolRequestParams::new("list_organizations"))
+        .await
+        .expect("tools/call");
+    let _ = client.cancel().await;
+    let log = keep_log(&world, &log);
+    Rounds {
+        browser_starts: browser_starts(&count),
+        world,
+        result,
+        host,
+        log,
+    }
+}
+
+/// Accept signs in and the same call answers with the data.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_2026_07_28_host_that_accepts_gets_the_answer_to_the_same_call() {
     if crate::common::skip(&[Need::Node, Need::PosixShell]) {
         return;
     }
-    let world = World::new(&[], "file").await;
-    let (browser, count) = counting_browser(&world, "approve");
-    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
-    let log = world.home.0.join("server.log");
-    let host = RoundsHost::new(true, ElicitationAction::Accept);
-    let client = rounds_client(host.clone(), env, &log).await;
-    let r = client
-        .call_tool(CallToolRequestParams::new("list_organizations"))
-        .await
-        .expect("tools/call");
-    let _ = client.cancel().await;
-    keep_log(&world, &log);
-    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
-    let seen = host.seen();
+    let r = one_call_in_rounds(true, ElicitationAction::Accept).await;
+    assert_eq!(organizations(&r.result), 2, "{}", first_text(&r.result));
+    let seen = r.host.seen();
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!(seen[0]["mode"], "url");
-    assert_eq!(browser_starts(&count), 0);
-    assert!(world.credential().await.is_some());
-    assert_clean(&world).await;
+    assert_eq!(r.browser_starts, 0);
+    assert!(r.world.credential().await.is_some());
+    assert_clean(&r.world).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -783,24 +803,17 @@ async fn a_2026_07_28_host_that_declines_gets_the_declined_error_and_nothing_is_
     if crate::common::skip(&[Need::Node, Need::PosixShell]) {
         return;
     }
-    let world = World::new(&[], "file").await;
-    let (browser, count) = counting_browser(&world, "approve");
-    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
-    let log = world.home.0.join("server.log");
-    let host = RoundsHost::new(true, ElicitationAction::Decline);
-    let client = rounds_client(host.clone(), env, &log).await;
-    let r = client
-        .call_tool(CallToolRequestParams::new("list_organizations"))
-        .await
-        .expect("tools/call");
-    let _ = client.cancel().await;
-    keep_log(&world, &log);
-    assert_eq!(r.is_error, Some(true));
-    assert!(first_text(&r).contains("declined"), "{}", first_text(&r));
-    assert_eq!(host.seen().len(), 1);
-    assert_eq!(browser_starts(&count), 0, "no browser after a decline");
-    assert!(world.credential().await.is_none(), "nothing is stored");
-    assert_clean(&world).await;
+    let r = one_call_in_rounds(true, ElicitationAction::Decline).await;
+    assert_eq!(r.result.is_error, Some(true));
+    assert!(
+        first_text(&r.result).contains("declined"),
+        "{}",
+        first_text(&r.result)
+    );
+    assert_eq!(r.host.seen().len(), 1);
+    assert_eq!(r.browser_starts, 0, "no browser after a decline");
+    assert!(r.world.credential().await.is_none(), "nothing is stored");
+    assert_clean(&r.world).await;
 }
 
 /// On 2026-07-28 without URL elicitation the browser signs in, as before.
@@ -809,23 +822,12 @@ async fn a_2026_07_28_host_without_url_elicitation_signs_in_in_the_browser() {
     if crate::common::skip(&[Need::Node, Need::PosixShell]) {
         return;
     }
-    let world = World::new(&[], "file").await;
-    let (browser, count) = counting_browser(&world, "approve");
-    let env = env_with(&world, &[("BROWSER", Some(&browser))]);
-    let log = world.home.0.join("server.log");
-    let host = RoundsHost::new(false, ElicitationAction::Accept);
-    let client = rounds_client(host.clone(), env, &log).await;
-    let r = client
-        .call_tool(CallToolRequestParams::new("list_organizations"))
-        .await
-        .expect("tools/call");
-    let _ = client.cancel().await;
-    let text = keep_log(&world, &log);
-    assert_eq!(organizations(&r), 2, "{}", first_text(&r));
-    assert!(host.seen().is_empty());
-    assert_eq!(browser_starts(&count), 1);
-    assert!(!text.contains("WARN"), "{text}");
-    assert_clean(&world).await;
+    let r = one_call_in_rounds(false, ElicitationAction::Accept).await;
+    assert_eq!(organizations(&r.result), 2, "{}", first_text(&r.result));
+    assert!(r.host.seen().is_empty());
+    assert_eq!(r.browser_starts, 1);
+    assert!(!r.log.contains("WARN"), "{}", r.log);
+    assert_clean(&r.world).await;
 }
 
 /// The Python SDK's `Client` speaks 2026-07-28: the same sign-in through it.

@@ -378,18 +378,8 @@ mod tests {
             token_endpoint: token_endpoint(status, body).await,
             revocation_endpoint: None,
         };
-        let old = Credential {
-            issuer: account.issuer.clone(),
-            client_id: "c".into(),
-            access_token: Secret::new("old-at"),
-            expires_at: 2,
-            obtained_at: 1,
-            refresh_token: Some(Secret::new("old-rt")),
-            scopes: vec!["openid".into()],
-            identity: Identity::default(),
-        };
         let http = OAuthHttp::new().unwrap();
-        refresh_grant(&http, &account, &old, &Secret::new("old-rt")).await
+        refresh_grant(&http, &account, &old_credential(), &Secret::new("old-rt")).await
     }
 
     #[tokio::test]
