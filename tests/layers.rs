@@ -28,6 +28,7 @@ const LAYERS: &[&str] = &[
     "untrusted",
     "files",
     "platform",
+    "future",
     "time",
     "cli",
     "secret",

@@ -9,7 +9,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,6 +17,7 @@ use tokio::sync::watch;
 
 use super::{AuthError, TokenSource};
 use crate::config::{Settings, SignInMode};
+use crate::future::BoxFuture;
 
 /// How long an attempt's listener stays open: a sign-in finished after the call
 /// gave up still lands, and the next call just works.
@@ -26,8 +26,6 @@ pub const ATTEMPT_LIFETIME: Duration = Duration::from_secs(600);
 const POLL: Duration = Duration::from_millis(500);
 /// How often a waiting call reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
-
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// The rest of a prepared sign-in: wait for the callback, exchange, check, store.
 pub type Finish = BoxFuture<Result<(), String>>;
