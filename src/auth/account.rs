@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::AuthError;
+use super::error::AuthError;
 use super::http::{HttpError, OAuthHttp, transport};
 use super::store::{
     Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreError, StoreKind,

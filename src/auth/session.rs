@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::AuthError;
 use super::account::{Account, Expected, FindError, find, is_fresh};
+use super::error::AuthError;
 use super::http::{OAuthHttp, read_body, transport};
 use super::store::{Credential, CredentialStore};
 use crate::config::AuthPaths;

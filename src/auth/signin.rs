@@ -15,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::{AuthError, TokenSource};
+use super::error::AuthError;
+use super::token::TokenSource;
 use crate::config::{Settings, SignInMode};
 use crate::future::BoxFuture;
 
