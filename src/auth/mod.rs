@@ -7,6 +7,7 @@ pub mod browser;
 pub mod discovery;
 pub mod error;
 pub mod http;
+pub mod lock;
 pub mod login;
 pub mod loopback;
 pub mod registration;

@@ -580,7 +580,7 @@ async fn run(
 ) -> Result<(), String> {
     let started = Instant::now();
     let _lock = loop {
-        match try_lock(settings)? {
+        match super::lock::try_lock(&lock_path(settings)).map_err(|e| e.to_string())? {
             Some(lock) => break lock,
             None => {
                 phase.send_if_modified(|p| {
@@ -690,22 +690,6 @@ fn on_endpoint(link: &str, endpoint: &str) -> Option<String> {
 /// Whether the store now holds a usable sign-in for the profile.
 async fn signed_in(settings: &Settings) -> bool {
     TokenSource::stored(settings).access_token().await.is_ok()
-}
-
-/// The profile's sign-in lock, or `None` while another process holds it. Held
-/// until the file is dropped; the OS releases it when the process dies.
-fn try_lock(settings: &Settings) -> Result<Option<std::fs::File>, String> {
-    let dir = &settings.paths.locks;
-    crate::files::create_private_dir(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = lock_path(settings);
-    let file = crate::files::open_lock(&path)
-        .map_err(|e| format!("cannot open {}: {}", path.display(), e.reason()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
-    }
 }
 
 /// Beside the refresh lock, but separate: a sign-in holds its lock for minutes.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::lock::LockError;
 use super::split::{self, SplitError};
 use crate::config::AuthPaths;
 use crate::files;
@@ -422,33 +423,29 @@ impl SharedFile {
             .path
             .parent()
             .ok_or_else(|| self.error("no parent folder"))?;
-        files::create_private_dir(dir).map_err(|e| file_error(dir, e))?;
         let name = self
             .path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("file");
-        let path = dir.join(format!(".{name}.lock"));
-        let file = files::open_lock(&path).map_err(|e| file_error(&path, e.reason()))?;
-        let started = std::time::Instant::now();
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(file),
-                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < FILE_LOCK_WAIT => {
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(file_error(
-                        &path,
-                        format!(
-                            "another digiusher-mcp process has held it for {} s",
-                            FILE_LOCK_WAIT.as_secs()
-                        ),
-                    ));
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(file_error(&path, e)),
-            }
-        }
+        super::lock::lock_blocking(&dir.join(format!(".{name}.lock")), FILE_LOCK_WAIT)
+            .map_err(lock_error)
+    }
+}
+
+/// A lock failure as a `File` error naming the file or folder it concerns.
+fn lock_error(e: LockError) -> StoreError {
+    match e {
+        LockError::Folder { dir, source } => file_error(&dir, source),
+        LockError::Open { path, reason } => file_error(&path, reason),
+        LockError::Lock { path, source } => file_error(&path, source),
+        LockError::Busy { path, waited } => file_error(
+            &path,
+            format!(
+                "another digiusher-mcp process has held it for {} s",
+                waited.as_secs()
+            ),
+        ),
     }
 }
 
