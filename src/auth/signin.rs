@@ -42,8 +42,9 @@ pub enum Elicited {
     Cancelled,
 }
 
-/// How the server layer reaches the user during one tool call.
-pub trait Host: Send + Sync {
+/// How a sign-in shows its link to the user during one tool call, through the
+/// MCP host that made the call (the server layer implements it).
+pub trait ShowsLink: Send + Sync {
     /// Ask the host to show `url` (URL-mode elicitation). `None` when the client
     /// did not declare it or the request failed: the browser is used instead.
     fn elicit(
@@ -230,7 +231,7 @@ impl SignIn {
     pub async fn ensure_in_rounds(
         &self,
         tokens: &TokenSource,
-        host: &impl Host,
+        host: &impl ShowsLink,
         retry: Option<(&str, Answer)>,
     ) -> Result<Next, SignInError> {
         let handed = retry.and_then(|(state, answer)| Some((self.take_handed(state)?, answer)));
@@ -355,7 +356,7 @@ impl SignIn {
 
     /// A usable token for `tokens`, signing in first when there is none and the
     /// configuration allows it. `Err` is the tool error to answer with.
-    pub async fn ensure(&self, tokens: &TokenSource, host: &impl Host) -> Result<(), SignInError> {
+    pub async fn ensure(&self, tokens: &TokenSource, host: &impl ShowsLink) -> Result<(), SignInError> {
         match tokens.access_token().await {
             Ok(_) => return Ok(()),
             Err(e) if needs_sign_in(&e) && self.settings.sign_in == SignInMode::Auto => {
@@ -408,7 +409,7 @@ impl SignIn {
     async fn follow(
         &self,
         attempt: &Attempt,
-        host: &impl Host,
+        host: &impl ShowsLink,
         deadline: Instant,
     ) -> Result<(), SignInError> {
         let Some(url) = self.link(attempt, deadline).await? else {
@@ -431,7 +432,7 @@ impl SignIn {
         &self,
         attempt: &Attempt,
         url: &str,
-        host: &impl Host,
+        host: &impl ShowsLink,
         deadline: Instant,
     ) -> Result<(), Waited> {
         let id = format!("digiusher-sign-in-{:016x}", fastrand::u64(..));
@@ -499,7 +500,7 @@ enum Waited {
 }
 
 /// Wait for the attempt to end, reporting progress, until `deadline`.
-async fn wait_done(attempt: &Attempt, host: &impl Host, deadline: Instant) -> Result<(), Waited> {
+async fn wait_done(attempt: &Attempt, host: &impl ShowsLink, deadline: Instant) -> Result<(), Waited> {
     let mut rx = attempt.phase.subscribe();
     let started = Instant::now();
     let total = deadline.saturating_duration_since(started).as_secs() as u32;
@@ -794,7 +795,7 @@ mod tests {
         }
     }
 
-    impl Host for FakeHost {
+    impl ShowsLink for FakeHost {
         async fn elicit(&self, _m: String, _u: String, _id: String) -> Option<Elicited> {
             self.elicited.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(self.delay).await;
