@@ -197,9 +197,11 @@ pub fn login_steps() -> Begin {
     Arc::new(
         |settings: Settings| -> BoxFuture<Result<(String, Finish), String>> {
             Box::pin(async move {
-                let attempt = super::login::BrowserAttempt::prepare(&settings, 0)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let attempt = super::login::BrowserAttempt::prepare(&settings, 0, |notice| {
+                    tracing::info!("sign-in: {notice}")
+                })
+                .await
+                .map_err(|e| e.to_string())?;
                 let url = attempt.url().to_string();
                 let finish: Finish = Box::pin(async move {
                     attempt
@@ -356,7 +358,11 @@ impl SignIn {
 
     /// A usable token for `tokens`, signing in first when there is none and the
     /// configuration allows it. `Err` is the tool error to answer with.
-    pub async fn ensure(&self, tokens: &TokenSource, host: &impl ShowsLink) -> Result<(), SignInError> {
+    pub async fn ensure(
+        &self,
+        tokens: &TokenSource,
+        host: &impl ShowsLink,
+    ) -> Result<(), SignInError> {
         match tokens.access_token().await {
             Ok(_) => return Ok(()),
             Err(e) if needs_sign_in(&e) && self.settings.sign_in == SignInMode::Auto => {
@@ -500,7 +506,11 @@ enum Waited {
 }
 
 /// Wait for the attempt to end, reporting progress, until `deadline`.
-async fn wait_done(attempt: &Attempt, host: &impl ShowsLink, deadline: Instant) -> Result<(), Waited> {
+async fn wait_done(
+    attempt: &Attempt,
+    host: &impl ShowsLink,
+    deadline: Instant,
+) -> Result<(), Waited> {
     let mut rx = attempt.phase.subscribe();
     let started = Instant::now();
     let total = deadline.saturating_duration_since(started).as_secs() as u32;
