@@ -18,7 +18,7 @@ use openidconnect::{
     PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse,
 };
 
-use super::account::Account;
+use super::account::{Account, Accounts};
 use super::discovery::{self, Metadata};
 use super::http::OAuthHttp;
 use super::loopback::Listener;
@@ -587,14 +587,14 @@ async fn save(
         let mut notes: Vec<String> = fallback.into_iter().collect();
         notes.extend(replaced.map(|r| r.describe(&paths.credentials)));
         // A previous sign-in of this profile (other issuer or client) is replaced.
-        if let Ok(Some(previous)) = paths.account(&profile)
+        if let Ok(Some(previous)) = Accounts::of(&paths).get(&profile)
             && previous.key(&profile) != key
             && let Ok(old_store) = CredentialStore::open(previous.store, &paths)
         {
             let _ = old_store.delete(&previous.key(&profile));
         }
-        let replaced = paths
-            .set_account(&profile, Some(&account))
+        let replaced = Accounts::of(&paths)
+            .set(&profile, Some(&account))
             .map_err(|e| LoginError::Store(e.to_string()))?;
         notes.extend(replaced.map(|r| r.describe(&paths.accounts)));
         let note = (!notes.is_empty()).then(|| notes.join(". ") + ".");

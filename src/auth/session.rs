@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::account::{Account, Expected, FindError, find, is_fresh};
+use super::account::{Account, Accounts, Expected, FindError, find, is_fresh};
 use super::error::AuthError;
 use super::http::{OAuthHttp, read_body, transport};
 use super::lock::LockError;
@@ -310,7 +310,7 @@ impl Session {
                 let profile = self.profile.clone();
                 blocking(move || {
                     let _ = store.delete(&key);
-                    paths.set_account(&profile, None).map(drop)
+                    Accounts::of(&paths).set(&profile, None).map(drop)
                 })
                 .await?;
                 Err(AuthError::SignInExpired(RefreshError::Rejected.to_string()))
