@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 use super::error::AuthError;
+use super::lock::LockError;
+use super::login::LoginError;
 use super::token::TokenSource;
 use crate::config::{Settings, SignInMode};
 use crate::future::BoxFuture;
@@ -29,10 +31,11 @@ const POLL: Duration = Duration::from_millis(500);
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
 /// The rest of a prepared sign-in: wait for the callback, exchange, check, store.
-pub type Finish = BoxFuture<Result<(), String>>;
+pub type Finish = BoxFuture<Result<(), LoginError>>;
 
 /// Starts the `login` flow without waiting: the authorization URL, and the rest.
-pub type Begin = Arc<dyn Fn(Settings) -> BoxFuture<Result<(String, Finish), String>> + Send + Sync>;
+pub type Begin =
+    Arc<dyn Fn(Settings) -> BoxFuture<Result<(String, Finish), LoginError>> + Send + Sync>;
 
 /// What the user did with an elicitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,21 +198,15 @@ pub fn needs_sign_in(error: &AuthError) -> bool {
 /// listener, URL), then finish (callback, exchange, ID-token checks, storage).
 pub fn login_steps() -> Begin {
     Arc::new(
-        |settings: Settings| -> BoxFuture<Result<(String, Finish), String>> {
+        |settings: Settings| -> BoxFuture<Result<(String, Finish), LoginError>> {
             Box::pin(async move {
                 let attempt = super::login::BrowserAttempt::prepare(&settings, 0, |notice| {
                     tracing::info!("sign-in: {notice}")
                 })
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
                 let url = attempt.url().to_string();
-                let finish: Finish = Box::pin(async move {
-                    attempt
-                        .finish(ATTEMPT_LIFETIME)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
-                });
+                let finish: Finish =
+                    Box::pin(async move { attempt.finish(ATTEMPT_LIFETIME).await.map(|_| ()) });
                 Ok((url, finish))
             })
         },
@@ -399,7 +396,9 @@ impl SignIn {
             if let Err(e) = &result {
                 tracing::warn!("sign-in did not complete: {e}");
             }
-            phase.send_replace(Phase::Done(result.map_err(Ended::Failed)));
+            phase.send_replace(Phase::Done(
+                result.map_err(|e| Ended::Failed(e.to_string())),
+            ));
         });
         let attempt = Arc::new(Attempt {
             phase: tx,
@@ -582,16 +581,29 @@ fn elicitation_message(url: &str) -> String {
     )
 }
 
+/// Why an attempt ended short of a sign-in; every call sharing it reads its words.
+#[derive(Debug, thiserror::Error)]
+enum AttemptError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("another DigiUsher window's sign-in did not finish")]
+    ElsewhereUnfinished,
+    #[error(transparent)]
+    Login(#[from] LoginError),
+    #[error("no sign-in within {} minutes", ATTEMPT_LIFETIME.as_secs() / 60)]
+    TimedOut,
+}
+
 /// One attempt, start to end: take the profile's sign-in lock (or wait for the
 /// process holding it to finish), then sign in unless that process already did.
 async fn run(
     settings: &Settings,
     begin: &Begin,
     phase: &watch::Sender<Phase>,
-) -> Result<(), String> {
+) -> Result<(), AttemptError> {
     let started = Instant::now();
     let _lock = loop {
-        match super::lock::try_lock(&lock_path(settings)).map_err(|e| e.to_string())? {
+        match super::lock::try_lock(&lock_path(settings))? {
             Some(lock) => break lock,
             None => {
                 phase.send_if_modified(|p| {
@@ -605,7 +617,7 @@ async fn run(
                     return Ok(());
                 }
                 if started.elapsed() > ATTEMPT_LIFETIME {
-                    return Err("another DigiUsher window's sign-in did not finish".into());
+                    return Err(AttemptError::ElsewhereUnfinished);
                 }
                 tokio::time::sleep(POLL).await;
             }
@@ -623,11 +635,8 @@ async fn run(
     }
     phase.send_replace(Phase::Open { url });
     match tokio::time::timeout(ATTEMPT_LIFETIME, finish).await {
-        Ok(result) => result,
-        Err(_) => Err(format!(
-            "no sign-in within {} minutes",
-            ATTEMPT_LIFETIME.as_secs() / 60
-        )),
+        Ok(result) => Ok(result?),
+        Err(_) => Err(AttemptError::TimedOut),
     }
 }
 
@@ -834,7 +843,7 @@ mod tests {
         closed: Arc<AtomicBool>,
     ) -> Begin {
         Arc::new(
-            move |_settings: Settings| -> BoxFuture<Result<(String, Finish), String>> {
+            move |_settings: Settings| -> BoxFuture<Result<(String, Finish), LoginError>> {
                 starts.fetch_add(1, Ordering::SeqCst);
                 let (go, closed) = (go.clone(), closed.clone());
                 Box::pin(async move {

@@ -348,9 +348,9 @@ impl SharedFile {
             Err(e) => return Err(self.error(e.reason())),
         };
         warn_if_readable_by_others(&self.path);
-        parse_entries(&bytes).map_err(|reason| StoreError::Damaged {
+        parse_entries(&bytes).map_err(|e| StoreError::Damaged {
             what: self.path.display().to_string(),
-            reason,
+            reason: e.to_string(),
         })
     }
 
@@ -449,16 +449,29 @@ fn lock_error(e: LockError) -> StoreError {
     }
 }
 
-/// The entries of a file's bytes, or why they are not a JSON object, in words.
-fn parse_entries(bytes: &[u8]) -> Result<Entries, String> {
+/// Why a shared file's bytes are not a JSON object of entries.
+#[derive(Debug, thiserror::Error)]
+enum EntriesError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a JSON object")]
+    NotObject,
+    #[error("cut short: {0}")]
+    CutShort(serde_json::Error),
+    #[error("not valid JSON: {0}")]
+    Invalid(serde_json::Error),
+}
+
+/// The entries of a file's bytes.
+fn parse_entries(bytes: &[u8]) -> Result<Entries, EntriesError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err("the file is empty".into());
+        return Err(EntriesError::Empty);
     }
     match serde_json::from_slice::<serde_json::Value>(bytes) {
         Ok(serde_json::Value::Object(map)) => Ok(map.into_iter().collect()),
-        Ok(_) => Err("not a JSON object".into()),
-        Err(e) if e.is_eof() => Err(format!("cut short: {e}")),
-        Err(e) => Err(format!("not valid JSON: {e}")),
+        Ok(_) => Err(EntriesError::NotObject),
+        Err(e) if e.is_eof() => Err(EntriesError::CutShort(e)),
+        Err(e) => Err(EntriesError::Invalid(e)),
     }
 }
 
