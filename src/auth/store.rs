@@ -675,7 +675,7 @@ pub mod tests {
     #[test]
     fn a_credential_of_real_size_fits_windows_credential_manager() {
         let (fake, view) = crate::testing::LimitedStore::windows();
-        // One entry, as the store was before, is refused: the 2 560-byte limit.
+        // Kept whole in one entry, it is refused: the 2 560-byte limit.
         let whole = CredentialStore::keychain_in(fake.clone(), KEYCHAIN_SERVICE, None);
         assert!(matches!(
             whole.save("p", &real_size()),
