@@ -392,7 +392,7 @@ fn forget_damaged_account(paths: &AuthPaths, profile: &str) -> Result<(), SignOu
     SharedFile::new(paths.credentials.clone()).update(OnDamage::Remove, |all| {
         all.retain(|key, _| !key.starts_with(&prefix))
     })?;
-    Accounts::of(&paths).set(profile, None)?;
+    Accounts::of(paths).set(profile, None)?;
     Ok(())
 }
 
