@@ -11,10 +11,54 @@ use super::urls::service_url;
 
 /// A setting's names: its flag (if it has one), environment variable and key in
 /// the config file.
+#[derive(Clone, Copy)]
 pub struct Setting {
-    pub flag: Option<&'static str>,
-    pub env: &'static str,
-    pub key: &'static str,
+    flag: Option<&'static str>,
+    env: &'static str,
+    key: &'static str,
+}
+
+impl Setting {
+    /// Set by a flag, an environment variable or the config file.
+    pub const fn any(flag: &'static str, env: &'static str, key: &'static str) -> Setting {
+        Setting {
+            flag: Some(flag),
+            env,
+            key,
+        }
+    }
+
+    /// Set by an environment variable or the config file only.
+    pub const fn env_or_file(env: &'static str, key: &'static str) -> Setting {
+        Setting {
+            flag: None,
+            env,
+            key,
+        }
+    }
+
+    /// A whole number within `range`, `default` when nothing sets it.
+    pub const fn number(self, range: RangeInclusive<u64>, default: u64) -> Number {
+        Number {
+            setting: self,
+            range,
+            default,
+        }
+    }
+}
+
+/// A whole-number setting: its names, bounds and default, in one place.
+pub struct Number {
+    setting: Setting,
+    range: RangeInclusive<u64>,
+    default: u64,
+}
+
+impl Number {
+    /// Whether the default is one the user could give too (checked when compiling).
+    pub const fn default_in_bounds(&self) -> bool {
+        *self.range.start() <= self.default && self.default <= *self.range.end()
+    }
 }
 
 /// Where a value came from, for error messages that say what to fix.
@@ -77,34 +121,38 @@ impl Layers<'_> {
             .map_err(|e| origin.error(e.to_string()))
     }
 
-    /// A whole number within `range`; the file holds numbers, flags and the
-    /// environment text.
+    /// A whole number within its bounds, or its default; the file holds
+    /// numbers, flags and the environment text.
     pub fn number(
         &self,
-        setting: &Setting,
+        number: &Number,
         flag: Option<&str>,
         file: Option<u64>,
-        range: RangeInclusive<u64>,
-    ) -> Result<Option<u64>, ConfigError> {
+    ) -> Result<u64, ConfigError> {
+        let Number {
+            setting,
+            range,
+            default,
+        } = number;
         let env = (self.env)(setting.env);
-        let text = |t: &str| Number::Text(t.to_string());
+        let text = |t: &str| Given::Text(t.to_string());
         let Some((given, layer)) = pick(
             flag.map(text),
             env.as_deref().map(text),
-            file.map(Number::Value),
+            file.map(Given::Value),
         ) else {
-            return Ok(None);
+            return Ok(*default);
         };
         let origin = self.origin(setting, layer);
         let value = match given {
-            Number::Text(t) => t
+            Given::Text(t) => t
                 .trim()
                 .parse::<u64>()
                 .map_err(|_| origin.error(format!("must be a whole number; got {t:?}")))?,
-            Number::Value(v) => v,
+            Given::Value(v) => v,
         };
         if range.contains(&value) {
-            Ok(Some(value))
+            Ok(value)
         } else {
             Err(origin.error(format!(
                 "must be between {} and {}; got {value}",
@@ -154,7 +202,7 @@ impl Layers<'_> {
 }
 
 /// A number as given: text from a flag or the environment, a value from the file.
-enum Number {
+enum Given {
     Text(String),
     Value(u64),
 }
@@ -163,11 +211,8 @@ enum Number {
 mod tests {
     use super::*;
 
-    const WAIT: Setting = Setting {
-        flag: Some("wait"),
-        env: "TEST_WAIT",
-        key: "wait_secs",
-    };
+    const WAIT: Setting = Setting::any("wait", "TEST_WAIT", "wait_secs");
+    const WAIT_SECS: Number = WAIT.number(1..=9, 5);
 
     fn check(env: &[(&str, &str)], f: impl FnOnce(&Layers<'_>)) {
         let env = |name: &str| {
@@ -185,31 +230,28 @@ mod tests {
     #[test]
     fn a_bad_value_below_the_winner_is_never_read() {
         check(&[("TEST_WAIT", "soon")], |layers| {
-            assert_eq!(
-                layers.number(&WAIT, Some("7"), None, 1..=9).unwrap(),
-                Some(7)
-            );
-            let err = layers.number(&WAIT, None, Some(3), 1..=9).unwrap_err();
+            assert_eq!(layers.number(&WAIT_SECS, Some("7"), None).unwrap(), 7);
+            let err = layers.number(&WAIT_SECS, None, Some(3)).unwrap_err();
             assert_eq!(
                 err.to_string(),
                 "TEST_WAIT: must be a whole number; got \"soon\""
             );
         });
         check(&[], |layers| {
-            assert_eq!(layers.number(&WAIT, None, Some(3), 1..=9).unwrap(), Some(3));
-            assert_eq!(layers.number(&WAIT, None, None, 1..=9).unwrap(), None);
+            assert_eq!(layers.number(&WAIT_SECS, None, Some(3)).unwrap(), 3);
+            assert_eq!(layers.number(&WAIT_SECS, None, None).unwrap(), 5);
         });
     }
 
     #[test]
     fn errors_name_the_flag_variable_or_file_key_that_gave_the_value() {
         check(&[], |layers| {
-            let err = layers.number(&WAIT, None, Some(30), 1..=9).unwrap_err();
+            let err = layers.number(&WAIT_SECS, None, Some(30)).unwrap_err();
             assert_eq!(
                 err.to_string(),
                 "/etc/test.toml [p] wait_secs: must be between 1 and 9; got 30"
             );
-            let err = layers.number(&WAIT, Some(" 0 "), None, 1..=9).unwrap_err();
+            let err = layers.number(&WAIT_SECS, Some(" 0 "), None).unwrap_err();
             assert_eq!(err.to_string(), "--wait: must be between 1 and 9; got 0");
             let err = layers
                 .url(&WAIT, None, Some("http://example.com"))

@@ -18,7 +18,7 @@ use crate::cli::GlobalArgs;
 use crate::secret::Secret;
 use defaults::*;
 use file::{ProfileFile, load_profile};
-use layers::{Layers, Setting};
+use layers::{Layers, Number, Setting};
 
 pub use defaults::{DEFAULT_API_BASE, DEFAULT_PROFILE};
 pub use error::ConfigError;
@@ -65,57 +65,39 @@ fn app_folders() -> Option<crate::platform::AppFolders> {
     crate::platform::user_folders().map(|base| crate::platform::Os::CURRENT.app_folders(&base))
 }
 
-/// The names of each setting a config file or the environment may give.
-const API_BASE: Setting = Setting {
-    flag: Some("api-base"),
-    env: "DIGIUSHER_API_BASE_URL",
-    key: "api_base",
-};
-const MAX_RESULT_CHARS: Setting = Setting {
-    flag: Some("max-result-chars"),
-    env: "DIGIUSHER_MAX_RESULT_CHARS",
-    key: "max_result_chars",
-};
-const REQUEST_TIMEOUT: Setting = Setting {
-    flag: Some("request-timeout"),
-    env: "DIGIUSHER_REQUEST_TIMEOUT",
-    key: "request_timeout_secs",
-};
-const MAX_RESPONSE_BYTES: Setting = Setting {
-    flag: None,
-    env: "DIGIUSHER_MAX_RESPONSE_BYTES",
-    key: "max_response_bytes",
-};
-const ISSUER: Setting = Setting {
-    flag: Some("issuer"),
-    env: "DIGIUSHER_ISSUER",
-    key: "issuer",
-};
-const CLIENT_ID: Setting = Setting {
-    flag: Some("client-id"),
-    env: "DIGIUSHER_CLIENT_ID",
-    key: "client_id",
-};
-const SCOPES: Setting = Setting {
-    flag: None,
-    env: "DIGIUSHER_SCOPES",
-    key: "scopes",
-};
-const TOKEN_STORE: Setting = Setting {
-    flag: None,
-    env: "DIGIUSHER_TOKEN_STORE",
-    key: "token_store",
-};
-const SIGN_IN: Setting = Setting {
-    flag: None,
-    env: "DIGIUSHER_SIGN_IN",
-    key: "sign_in",
-};
-const SIGN_IN_WAIT: Setting = Setting {
-    flag: None,
-    env: "DIGIUSHER_SIGN_IN_WAIT",
-    key: "sign_in_wait_secs",
-};
+// Each setting's names in the layers that may set it; numbers with their
+// bounds and default.
+const API_BASE: Setting = Setting::any("api-base", "DIGIUSHER_API_BASE_URL", "api_base");
+const MAX_RESULT_CHARS: Number = Setting::any(
+    "max-result-chars",
+    "DIGIUSHER_MAX_RESULT_CHARS",
+    "max_result_chars",
+)
+.number(1_000..=100_000_000, 100_000);
+const REQUEST_TIMEOUT_SECS: Number = Setting::any(
+    "request-timeout",
+    "DIGIUSHER_REQUEST_TIMEOUT",
+    "request_timeout_secs",
+)
+.number(1..=600, 30);
+const MAX_RESPONSE_BYTES: Number =
+    Setting::env_or_file("DIGIUSHER_MAX_RESPONSE_BYTES", "max_response_bytes")
+        .number(1024..=1024 * 1024 * 1024, 32 * 1024 * 1024);
+const ISSUER: Setting = Setting::any("issuer", "DIGIUSHER_ISSUER", "issuer");
+const CLIENT_ID: Setting = Setting::any("client-id", "DIGIUSHER_CLIENT_ID", "client_id");
+const SCOPES: Setting = Setting::env_or_file("DIGIUSHER_SCOPES", "scopes");
+const TOKEN_STORE: Setting = Setting::env_or_file("DIGIUSHER_TOKEN_STORE", "token_store");
+const SIGN_IN: Setting = Setting::env_or_file("DIGIUSHER_SIGN_IN", "sign_in");
+/// Under the 60 s a host commonly waits for a tool call.
+const SIGN_IN_WAIT_SECS: Number =
+    Setting::env_or_file("DIGIUSHER_SIGN_IN_WAIT", "sign_in_wait_secs").number(1..=600, 45);
+const _: () = assert!(
+    MAX_RESULT_CHARS.default_in_bounds()
+        && REQUEST_TIMEOUT_SECS.default_in_bounds()
+        && MAX_RESPONSE_BYTES.default_in_bounds()
+        && SIGN_IN_WAIT_SECS.default_in_bounds(),
+    "a number's default lies outside its bounds"
+);
 
 impl Settings {
     /// Resolve settings from the process environment.
@@ -145,30 +127,18 @@ impl Settings {
                 file.api_base.as_deref(),
             )?
             .unwrap_or_else(|| DEFAULT_API_BASE.to_string());
-        let max_result_chars = layers
-            .number(
-                &MAX_RESULT_CHARS,
-                args.max_result_chars.as_deref(),
-                file.max_result_chars,
-                1_000..=100_000_000,
-            )?
-            .map_or(DEFAULT_MAX_RESULT_CHARS, |v| v as usize);
-        let request_timeout = layers
-            .number(
-                &REQUEST_TIMEOUT,
-                args.request_timeout.as_deref(),
-                file.request_timeout_secs,
-                1..=600,
-            )?
-            .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs);
-        let max_response_bytes = layers
-            .number(
-                &MAX_RESPONSE_BYTES,
-                None,
-                file.max_response_bytes,
-                1024..=1024 * 1024 * 1024,
-            )?
-            .map_or(DEFAULT_MAX_RESPONSE_BYTES, |v| v as usize);
+        let max_result_chars = layers.number(
+            &MAX_RESULT_CHARS,
+            args.max_result_chars.as_deref(),
+            file.max_result_chars,
+        )? as usize;
+        let request_timeout = Duration::from_secs(layers.number(
+            &REQUEST_TIMEOUT_SECS,
+            args.request_timeout.as_deref(),
+            file.request_timeout_secs,
+        )?);
+        let max_response_bytes =
+            layers.number(&MAX_RESPONSE_BYTES, None, file.max_response_bytes)? as usize;
         let env_token = env("DIGIUSHER_TOKEN").map(|t| Secret::new(t.trim()));
         let issuer = layers.url(&ISSUER, args.issuer.as_deref(), file.issuer.as_deref())?;
         let client_id = layers
@@ -199,9 +169,8 @@ impl Settings {
                 "auto or never",
             )?
             .unwrap_or_default();
-        let sign_in_wait = layers
-            .number(&SIGN_IN_WAIT, None, file.sign_in_wait_secs, 1..=600)?
-            .map_or(DEFAULT_SIGN_IN_WAIT, Duration::from_secs);
+        let sign_in_wait =
+            Duration::from_secs(layers.number(&SIGN_IN_WAIT_SECS, None, file.sign_in_wait_secs)?);
         Ok(Settings {
             api_base,
             max_result_chars,
