@@ -1,11 +1,11 @@
 //! KPIs and North Star Metrics: the organization's own measures of cloud use.
 
-use super::args::{self, Reader};
-use super::field::Choices;
-use super::schema as s;
-use super::vocab::{self, KPI_IDS, organization_id, organization_id_schema};
-use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::args::{self, Reader};
+use crate::tools::input::field::Choices;
+use crate::tools::input::schema as s;
+use crate::tools::input::vocab::{self, KPI_IDS, organization_id, organization_id_schema};
 
 const CONFIRMED: Endpoint = Endpoint::Confirmed {
     subject: Subject::Organization,

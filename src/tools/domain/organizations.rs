@@ -2,11 +2,11 @@
 
 use serde::Deserialize;
 
-use super::args::Reader;
-use super::peek::{self, Count};
-use super::schema as s;
-use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::args::Reader;
+use crate::tools::input::schema as s;
+use crate::tools::peek::{self, Count};
 
 pub const LIST_ORGANIZATIONS: Tool = Tool {
     name: "list_organizations",

@@ -1,10 +1,10 @@
 //! People: the organization's employees, who own resources and pools.
 
-use super::args::{Reader, boolean};
-use super::schema as s;
-use super::vocab::{organization_id, organization_id_schema};
-use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::args::{Reader, boolean};
+use crate::tools::input::schema as s;
+use crate::tools::input::vocab::{organization_id, organization_id_schema};
 
 pub const LIST_EMPLOYEES: Tool = Tool {
     name: "list_employees",

@@ -3,15 +3,15 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::args::Reader;
-use super::field::{
+use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::args::Reader;
+use crate::tools::input::field::{
     Choice, Choices, DATA_SOURCE_IDS, Ids, Int, MODULE, NAME, Names, TAG_FILTERS, Texts,
 };
-use super::peek;
-use super::schema as s;
-use super::vocab::{self, organization_id, organization_id_schema};
-use super::{Endpoint, Plan, Run, Subject, Tool};
-use crate::api::ApiRequest;
+use crate::tools::input::schema as s;
+use crate::tools::input::vocab::{self, organization_id, organization_id_schema};
+use crate::tools::peek;
 
 const SCENARIO_TAGS: Choices = Choices(&[
     "delete",

@@ -6,13 +6,14 @@ use std::collections::{HashMap, HashSet};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, object};
 use super::expenses::{self, ExpenseQuery, dimension_query, lookups_request};
-use super::field::{DATA_SOURCE_IDS, DIMENSION_TYPE, Int, Many, SEARCH, TAG_KEY};
-use super::schema as s;
-use super::vocab::{self, organization_id, organization_id_schema};
-use super::{CallContext, Endpoint, Job, Output, Run, Subject, Tool, ToolError};
 use crate::api::{ApiError, ApiRequest};
+use crate::tools::core::{CallContext, Endpoint, Job, Run, Subject, Tool, ToolError};
+use crate::tools::input::args::{Reader, boolean, object};
+use crate::tools::input::field::{DATA_SOURCE_IDS, DIMENSION_TYPE, Int, Many, SEARCH, TAG_KEY};
+use crate::tools::input::schema as s;
+use crate::tools::input::vocab::{self, organization_id, organization_id_schema};
+use crate::tools::result::Output;
 
 /// Requests a composite tool keeps in flight at once.
 const CONCURRENCY: usize = 4;
@@ -101,7 +102,7 @@ impl Lookup {
     }
 }
 
-fn lookup() -> impl super::args::Parse<Lookup> {
+fn lookup() -> impl crate::tools::input::args::Parse<Lookup> {
     object(&[("key", "name")], |r| {
         let kind = r.required("dimension_type", DIMENSION_TYPE.parse());
         let name = match kind {
@@ -443,7 +444,7 @@ struct Discovery {
     data_source_ids: Vec<String>,
 }
 
-fn discover_filters() -> impl super::args::Parse<Discovery> {
+fn discover_filters() -> impl crate::tools::input::args::Parse<Discovery> {
     object(
         &[
             ("region", "region_id"),

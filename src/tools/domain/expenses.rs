@@ -2,14 +2,15 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean};
-use super::field::{Choice, DIMENSION_TYPE, Int, SEARCH, TAG_KEY, TAG_TYPE};
-use super::peek;
-use super::schema as s;
-use super::vocab::{self, organization_id, organization_id_schema};
-use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 use crate::time::Date;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::args::{Reader, boolean};
+use crate::tools::input::field::{Choice, DIMENSION_TYPE, Int, SEARCH, TAG_KEY, TAG_TYPE};
+use crate::tools::input::schema as s;
+use crate::tools::input::vocab::{self, organization_id, organization_id_schema};
+use crate::tools::peek;
+use crate::tools::result::Output;
 
 const ROW_LIMIT: Int = Int::new(1, 10_000);
 const VALUES_LIMIT: Int = Int::new(1, 1_000_000).or(100);
@@ -198,8 +199,8 @@ fn dimension_schema() -> Value {
 }
 
 /// The `dimension` object in its three forms.
-fn dimension() -> impl super::args::Parse<Value> {
-    super::args::object(&[], |r| {
+fn dimension() -> impl crate::tools::input::args::Parse<Value> {
+    crate::tools::input::args::object(&[], |r| {
         let kind = r.required("dimension_type", DIMENSION_TYPE.parse());
         match kind {
             Some("standard") => {

@@ -3,13 +3,14 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::args::{Reader, boolean};
-use super::field::{FIELD_PATH, Int, Names, RESOURCE_ID};
-use super::peek::{self, Count};
-use super::schema as s;
-use super::vocab::{self, organization_id, organization_id_schema};
-use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::args::{Reader, boolean};
+use crate::tools::input::field::{FIELD_PATH, Int, Names, RESOURCE_ID};
+use crate::tools::input::schema as s;
+use crate::tools::input::vocab::{self, organization_id, organization_id_schema};
+use crate::tools::peek::{self, Count};
+use crate::tools::result::Output;
 
 pub const LIST_DATA_SOURCES: Tool = Tool {
     name: "list_data_sources",

@@ -4,8 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{EXAMPLE_UUID, Reader};
-use super::{CATALOG, Run, Tool};
+use crate::tools::CATALOG;
+use crate::tools::core::{Run, Tool};
+use crate::tools::input::args::{EXAMPLE_UUID, Reader};
 
 /// Inputs some properties need beside them, for rules that span keys: these are
 /// the reader's, and the schema says them in words.

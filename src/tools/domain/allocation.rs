@@ -3,13 +3,14 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Reader, boolean, object};
-use super::field::{Choice, Id, Many, NAME, NSM_DIMENSION, POOL_ID, Texts};
-use super::schema as s;
-use super::vocab::{organization_id, organization_id_schema};
-use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 use crate::time::Date;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::args::{self, Reader, boolean, object};
+use crate::tools::input::field::{Choice, Id, Many, NAME, NSM_DIMENSION, POOL_ID, Texts};
+use crate::tools::input::schema as s;
+use crate::tools::input::vocab::{organization_id, organization_id_schema};
+use crate::tools::result::Output;
 
 const VIEWS: Choice = Choice(&["showback", "chargeback"]);
 const GRANULARITY: Choice = Choice(&["day", "month"]);

@@ -1,11 +1,11 @@
 //! Budgets and pools: where the organization's spend is assigned and limited.
 
-use super::args::{Reader, boolean};
-use super::field::{Choice, POOL_ID};
-use super::schema as s;
-use super::vocab::{organization_id, organization_id_schema};
-use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::args::{Reader, boolean};
+use crate::tools::input::field::{Choice, POOL_ID};
+use crate::tools::input::schema as s;
+use crate::tools::input::vocab::{organization_id, organization_id_schema};
 
 /// Every pool, or the user's own.
 const SCOPES: Choice = Choice(&["all", "mine"]);

@@ -2,12 +2,13 @@
 
 use serde_json::{Value, json};
 
-use super::args::{self, Reader};
-use super::field::{Choices, Id, Int};
-use super::schema as s;
-use super::vocab::{organization_id, organization_id_schema};
-use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::args::{self, Reader};
+use crate::tools::input::field::{Choices, Id, Int};
+use crate::tools::input::schema as s;
+use crate::tools::input::vocab::{organization_id, organization_id_schema};
+use crate::tools::result::Output;
 
 /// Every kind of anomaly detector and policy.
 pub const CONSTRAINT_TYPE_NAMES: &[&str] = &[
