@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::input::args::Reader;
+use super::input::spec::{Declared, Properties};
 use super::result::Output;
 use crate::api::{ApiClient, ApiError, ApiRequest};
 use crate::future::BoxFuture;
@@ -18,13 +19,21 @@ pub struct Tool {
     pub title: &'static str,
     /// Teaches the model when to use the tool.
     pub description: &'static str,
-    pub input_schema: fn() -> Value,
+    /// What it reads, in the order its input schema shows them.
+    pub inputs: &'static [&'static dyn Declared],
     pub endpoint: Endpoint,
     /// How to narrow a query whose result is too large, for the cut note.
     pub narrow: &'static str,
     /// Unknown argument names that deserve a suggestion.
     pub suggestions: &'static [(&'static str, &'static str)],
     pub run: Run,
+}
+
+impl Tool {
+    /// The input schema, built from [`Tool::inputs`].
+    pub fn input_schema(&self) -> Value {
+        Properties::of(self.inputs).schema()
+    }
 }
 
 /// The API route a tool depends on; decides how a 404 is read: a missing item on a

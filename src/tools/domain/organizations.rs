@@ -4,15 +4,14 @@ use serde::Deserialize;
 
 use crate::api::ApiRequest;
 use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
-use crate::tools::input::args::Reader;
-use crate::tools::input::schema as s;
+use crate::tools::input::Reader;
 use crate::tools::peek::{self, Count};
 
 pub const LIST_ORGANIZATIONS: Tool = Tool {
     name: "list_organizations",
     title: "List organizations",
     description: "Lists the DigiUsher organizations the user can access, with id, name, currency and root pool id. Call it first when you do not know the organization_id; if there are several, ask the user which. Amounts of the /restapi/v2 tools are in the organization's currency; pool_id is the root pool for get_pool.",
-    input_schema: || s::object(vec![], &[]),
+    inputs: &[],
     endpoint: Endpoint::Confirmed {
         subject: Subject::None,
     },

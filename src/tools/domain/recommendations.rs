@@ -1,89 +1,99 @@
 //! Recommendations: what to change to save money, and how much.
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::api::ApiRequest;
 use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
-use crate::tools::input::args::Reader;
-use crate::tools::input::field::{
-    Choice, Choices, DATA_SOURCE_IDS, Ids, Int, MODULE, NAME, Names, TAG_FILTERS, Texts,
+use crate::tools::input::field::{DATA_SOURCE_IDS, MODULE, NAME, TAG_FILTERS};
+use crate::tools::input::vocab::{CLOUD_TYPE, ORGANIZATION};
+use crate::tools::input::{
+    ApiDefault, Choice, Choices, Ids, Input, Int, List, Names, Object, Or, Reader, Texts, put,
 };
-use crate::tools::input::schema as s;
-use crate::tools::input::vocab::{self, organization_id, organization_id_schema};
 use crate::tools::peek;
 
-const SCENARIO_TAGS: Choices = Choices(&[
-    "delete",
-    "resize",
-    "migrate",
-    "upgrade",
-    "quick_win",
-    "requires_planning",
-    "orphaned",
-    "idle",
-    "oversized",
-    "outdated",
-]);
-const STATUSES: Choices = Choices(&[
-    "open",
-    "applied",
-    "dismissed",
-    "snoozed",
-    "auto_resolved",
-    "stale",
-]);
-const SEVERITIES: Choices = Choices(&["low", "medium", "high", "critical"]);
-const OFFSET: Int = Int::new(0, 1_000_000_000).or(0);
-const LIMIT: Int = Int::new(1, 500).or(50);
-const SUMMARY_LIMIT: Int = Int::new(1, 100);
-const SORT_BY: Choice = Choice(&[
-    "annual_savings",
-    "monthly_savings",
-    "severity",
-    "created_at",
-    "last_seen_at",
+const SCENARIOS: Input<Texts> =
+    Input::optional("scenario_id", Texts::new(50, NAME), "From list_scenarios.");
+const SCENARIO_TAGS: Input<Choices> = Input::optional(
+    "scenario_tags",
+    Choices(&[
+        "delete",
+        "resize",
+        "migrate",
+        "upgrade",
+        "quick_win",
+        "requires_planning",
+        "orphaned",
+        "idle",
+        "oversized",
+        "outdated",
+    ]),
+    "",
+);
+const STATUSES: Input<Choices> = Input::optional(
     "status",
-]);
-const DIRECTIONS: Choice = Choice(&["asc", "desc"]);
-/// Which items of the optimization modules.
-const ITEM_STATUSES: Choice = Choice(&["active", "dismissed", "excluded"]);
-const SCENARIO_IDS: Texts = Texts::new(50, NAME);
-const ASSIGNEE_IDS: Ids = Ids::new(100, "a user id");
+    Choices(&[
+        "open",
+        "applied",
+        "dismissed",
+        "snoozed",
+        "auto_resolved",
+        "stale",
+    ]),
+    "",
+);
+const SEVERITIES: Input<Choices> = Input::optional(
+    "severity",
+    Choices(&["low", "medium", "high", "critical"]),
+    "",
+);
+const DATA_SOURCES: Input<Ids> = Input::optional("data_source_id", DATA_SOURCE_IDS, "");
+const ASSIGNEES: Input<Ids> = Input::optional("assignee_id", Ids::new(100, "a user id"), "");
 const NAMES: Texts = Texts::new(100, NAME);
+const RESOURCE_TYPES: Input<Texts> = Input::optional("resource_type", NAMES, "e.g. EC2, RDS.");
+const REGIONS: Input<Texts> = Input::optional("region", NAMES, "e.g. us-east-1.");
+const SERVICES: Input<Texts> = Input::optional("service", NAMES, "e.g. AmazonEC2.");
+const RESOURCE_TAGS: Input<List<Object<Value>>> = Input::optional("resource_tags", TAG_FILTERS, "");
+const OFFSET: Input<Int, Or<i64>> = Input::optional("offset", Int::new(0, 1_000_000_000), "").or(0);
+const LIMIT: Input<Int, Or<i64>> = Input::optional("limit", Int::new(1, 500), "").or(50);
+/// The API sorts by default as the schema says; the key is sent only when given.
+const SORT_BY: Input<Choice, ApiDefault<&str>> = Input::optional(
+    "sort_by",
+    Choice(&[
+        "annual_savings",
+        "monthly_savings",
+        "severity",
+        "created_at",
+        "last_seen_at",
+        "status",
+    ]),
+    "",
+)
+.api_default("annual_savings");
+const SORT_DIRECTION: Input<Choice, ApiDefault<&str>> =
+    Input::optional("sort_direction", Choice(&["asc", "desc"]), "").api_default("desc");
 
 pub const LIST_RECOMMENDATIONS: Tool = Tool {
     name: "list_recommendations",
     title: "List cost-saving recommendations",
     description: "Lists cost optimization recommendations (idle, oversized, orphaned or outdated resources…) with current and target cost, savings, severity, status and evidence. Open quick wins: status [\"open\"] + scenario_tags [\"quick_win\"]; biggest savings: sort_by \"annual_savings\".",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                ("scenario_id", SCENARIO_IDS.schema("From list_scenarios.")),
-                ("scenario_tags", SCENARIO_TAGS.schema("")),
-                ("status", STATUSES.schema("")),
-                ("severity", SEVERITIES.schema("")),
-                ("data_source_id", DATA_SOURCE_IDS.schema("")),
-                ("assignee_id", ASSIGNEE_IDS.schema("")),
-                ("resource_type", NAMES.schema("e.g. EC2, RDS.")),
-                ("region", NAMES.schema("e.g. us-east-1.")),
-                ("service", NAMES.schema("e.g. AmazonEC2.")),
-                ("resource_tags", TAG_FILTERS.schema("")),
-                ("offset", OFFSET.schema("")),
-                ("limit", LIMIT.schema("")),
-                (
-                    "sort_by",
-                    s::with_default(SORT_BY.schema(""), json!("annual_savings")),
-                ),
-                (
-                    "sort_direction",
-                    s::with_default(DIRECTIONS.schema(""), json!("desc")),
-                ),
-            ],
-            &["organization_id"],
-        )
-    },
+    inputs: &[
+        &ORGANIZATION,
+        &SCENARIOS,
+        &SCENARIO_TAGS,
+        &STATUSES,
+        &SEVERITIES,
+        &DATA_SOURCES,
+        &ASSIGNEES,
+        &RESOURCE_TYPES,
+        &REGIONS,
+        &SERVICES,
+        &RESOURCE_TAGS,
+        &OFFSET,
+        &LIMIT,
+        &SORT_BY,
+        &SORT_DIRECTION,
+    ],
     endpoint: Endpoint::Confirmed {
         subject: Subject::Organization,
     },
@@ -102,62 +112,24 @@ pub const LIST_RECOMMENDATIONS: Tool = Tool {
 };
 
 fn list_recommendations(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
+    let org = ORGANIZATION.read(a);
     let mut body = Map::new();
-    let mut put = |key: &str, v: Option<Value>| {
-        if let Some(v) = v {
-            body.insert(key.to_string(), v);
-        }
-    };
-    put(
-        "scenario_id",
-        a.optional("scenario_id", SCENARIO_IDS.parse())
-            .map(|v| json!(v)),
-    );
-    put(
-        "scenario_tags",
-        a.optional("scenario_tags", SCENARIO_TAGS.parse())
-            .map(|v| json!(v)),
-    );
-    put(
-        "status",
-        a.optional("status", STATUSES.parse()).map(|v| json!(v)),
-    );
-    put(
-        "severity",
-        a.optional("severity", SEVERITIES.parse()).map(|v| json!(v)),
-    );
-    put(
-        "data_source_id",
-        a.optional("data_source_id", DATA_SOURCE_IDS.parse())
-            .map(|v| json!(v)),
-    );
-    put(
-        "assignee_id",
-        a.optional("assignee_id", ASSIGNEE_IDS.parse())
-            .map(|v| json!(v)),
-    );
-    for key in ["resource_type", "region", "service"] {
-        put(key, a.optional(key, NAMES.parse()).map(|v| json!(v)));
+    put(&mut body, SCENARIOS.name, SCENARIOS.read(a));
+    put(&mut body, SCENARIO_TAGS.name, SCENARIO_TAGS.read(a));
+    put(&mut body, STATUSES.name, STATUSES.read(a));
+    put(&mut body, SEVERITIES.name, SEVERITIES.read(a));
+    put(&mut body, DATA_SOURCES.name, DATA_SOURCES.read(a));
+    put(&mut body, ASSIGNEES.name, ASSIGNEES.read(a));
+    for texts in [&RESOURCE_TYPES, &REGIONS, &SERVICES] {
+        put(&mut body, texts.name, texts.read(a));
     }
-    put(
-        "resource_tags",
-        a.optional("resource_tags", TAG_FILTERS.parse())
-            .map(Value::Array),
-    );
-    let offset = OFFSET.read(a, "offset").unwrap_or_default();
-    let limit = LIMIT.read(a, "limit").unwrap_or_default();
-    put("offset", Some(json!(offset)));
-    put("limit", Some(json!(limit)));
-    put(
-        "sort_by",
-        a.optional("sort_by", SORT_BY.parse()).map(|v| json!(v)),
-    );
-    put(
-        "sort_direction",
-        a.optional("sort_direction", DIRECTIONS.parse())
-            .map(|v| json!(v)),
-    );
+    put(&mut body, RESOURCE_TAGS.name, RESOURCE_TAGS.read(a));
+    let offset = OFFSET.read(a);
+    let limit = LIMIT.read(a);
+    put(&mut body, OFFSET.name, Some(offset));
+    put(&mut body, LIMIT.name, Some(limit));
+    put(&mut body, SORT_BY.name, SORT_BY.read(a));
+    put(&mut body, SORT_DIRECTION.name, SORT_DIRECTION.read(a));
     let request = ApiRequest::post(
         format!("/api/v3/organizations/{}/recommendations", org?),
         Value::Object(body),
@@ -177,22 +149,17 @@ fn list_recommendations(a: &mut Reader) -> Option<Plan> {
     }))
 }
 
+const PROVIDER: Input<Choice> = Input::optional(
+    "cloud_provider",
+    CLOUD_TYPE,
+    "Only scenarios for this data source type.",
+);
+
 pub const LIST_SCENARIOS: Tool = Tool {
     name: "list_scenarios",
     title: "List optimization scenarios",
     description: "Lists the recommendation scenarios DigiUsher evaluates: what each detects, severity, resource type, tags, thresholds with defaults and a documentation link, optionally for one cloud provider. Use it to explain a recommendation or to choose scenario_id / scenario_tags for list_recommendations.",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                (
-                    "cloud_provider",
-                    vocab::CLOUD_TYPE.schema("Only scenarios for this data source type."),
-                ),
-            ],
-            &["organization_id"],
-        )
-    },
+    inputs: &[&ORGANIZATION, &PROVIDER],
     endpoint: Endpoint::Confirmed {
         subject: Subject::Organization,
     },
@@ -202,8 +169,8 @@ pub const LIST_SCENARIOS: Tool = Tool {
 };
 
 fn list_scenarios(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
-    let provider = a.optional("cloud_provider", vocab::CLOUD_TYPE.parse());
+    let org = ORGANIZATION.read(a);
+    let provider = PROVIDER.read(a);
     Some(Plan::new(
         ApiRequest::get(format!(
             "/api/v3/organizations/{}/recommendations/scenarios",
@@ -213,36 +180,41 @@ fn list_scenarios(a: &mut Reader) -> Option<Plan> {
     ))
 }
 
+const SUMMARY_SOURCES: Input<Ids> = Input::optional(
+    "data_source_ids",
+    DATA_SOURCE_IDS,
+    "From list_data_sources.",
+);
+/// The modules whose top items to include.
+const MODULES: Input<Names> = Input::optional(
+    "types",
+    Names::new(30, MODULE),
+    "Modules whose top items to include, e.g. rightsizing_instances, obsolete_snapshots, volumes_not_attached_for_a_long_time.",
+);
+/// Which items of those modules; the default is said in words, as it applies
+/// only with types.
+const ITEM_STATUS: Input<Choice> = Input::optional(
+    "status",
+    Choice(&["active", "dismissed", "excluded"]),
+    "Which items of those modules: active (default), dismissed or excluded; only with types.",
+);
+const ITEMS: Input<Int> = Input::optional(
+    "limit",
+    Int::new(1, 100),
+    "Items per module (default 10); only with types.",
+);
+
 pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
     name: "get_optimizations_summary",
     title: "Savings overview by optimization module",
     description: "Returns the total possible monthly saving and, per optimization module (rightsizing, instances to shut down, unattached volumes, obsolete snapshots, reserved instances…), the findings and their saving; with types, also those modules' top items. For \"how much could we save and where\"; list_recommendations gives filtered detail from another engine (may disagree).",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                (
-                    "data_source_ids",
-                    DATA_SOURCE_IDS.schema("From list_data_sources."),
-                ),
-                (
-                    "types",
-                    MODULES.schema(
-                        "Modules whose top items to include, e.g. rightsizing_instances, obsolete_snapshots, volumes_not_attached_for_a_long_time.",
-                    ),
-                ),
-                (
-                    "status",
-                    ITEM_STATUSES.schema("Which items of those modules: active (default), dismissed or excluded; only with types."),
-                ),
-                (
-                    "limit",
-                    SUMMARY_LIMIT.schema("Items per module (default 10); only with types."),
-                ),
-            ],
-            &["organization_id"],
-        )
-    },
+    inputs: &[
+        &ORGANIZATION,
+        &SUMMARY_SOURCES,
+        &MODULES,
+        &ITEM_STATUS,
+        &ITEMS,
+    ],
     endpoint: Endpoint::Inferred {
         route: "GET /restapi/v2/organizations/{organization_id}/optimizations",
         alternative: "Use list_recommendations instead.",
@@ -253,17 +225,14 @@ pub const GET_OPTIMIZATIONS_SUMMARY: Tool = Tool {
     run: Run::Single(get_optimizations_summary),
 };
 
-/// The modules whose top items get_optimizations_summary includes.
-const MODULES: Names = Names::new(30, MODULE);
-
 fn get_optimizations_summary(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
-    let ids = a.optional("data_source_ids", DATA_SOURCE_IDS.parse());
-    let types = a.optional("types", MODULES.parse());
-    let status_given = a.has("status");
-    let limit_given = a.has("limit");
-    let status = a.optional("status", ITEM_STATUSES.parse());
-    let limit = SUMMARY_LIMIT.read(a, "limit");
+    let org = ORGANIZATION.read(a);
+    let ids = SUMMARY_SOURCES.read(a);
+    let types = MODULES.read(a);
+    let status_given = ITEM_STATUS.given(a);
+    let limit_given = ITEMS.given(a);
+    let status = ITEM_STATUS.read(a);
+    let limit = ITEMS.read(a);
     if types.is_none() && !a.failed() && (status_given || limit_given) {
         a.problem(
             if status_given { "status" } else { "limit" },

@@ -174,7 +174,7 @@ fn tool_and_arguments() -> impl Strategy<Value = (usize, Value)> {
         .iter()
         .enumerate()
         .map(|(i, tool)| {
-            let schema = (tool.input_schema)();
+            let schema = tool.input_schema();
             (
                 Just(i),
                 prop_oneof![3 => from_schema(&schema, 4), 1 => any_json()],
