@@ -199,7 +199,7 @@ fn range_condition() -> impl args::Parse<Value> {
 }
 
 /// The filter object, described rather than spelled out: written as properties,
-/// its 27 keys and three value shapes cost more than the rest of get_expenses. It
+/// its many keys and three value shapes would cost more than the rest of get_expenses. It
 /// has no `type`, so it needs no property list; the reader checks every key and
 /// value with a message that says what to fix. The keys and operators named are
 /// the reader's own tables.
@@ -367,7 +367,7 @@ pub const CURRENCIES: &[&str] = &[
     "XOF", "XPD", "XPF", "XPT", "XSU", "XTS", "XUA", "XXX", "YER", "ZAR", "ZMW", "ZWL",
 ];
 
-/// An ISO 4217 code. Its schema is a pattern, not the 180 codes: the list only
+/// An ISO 4217 code. Its schema is a pattern, not the list of codes: the list only
 /// validates, and the reader checks it with a better message than a schema could give.
 #[derive(Debug, Clone, Copy)]
 pub struct Currency;

@@ -1,6 +1,8 @@
 //! Agreement between each tool's input schema and the reader that checks the
-//! input, at and just past every bound. (The definitions' size in the model's
-//! context is checked where they are built, in `server.rs`.)
+//! input: at and just past every bound, the keys read against the keys declared,
+//! and every default shown against the one applied. Both come from the same input
+//! definitions, so these catch a rule a plan adds beside them. (The definitions'
+//! size in the model's context is checked where they are built, in `server.rs`.)
 
 use serde_json::{Map, Value, json};
 
