@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use super::{SetupError, name_and_args};
+use super::entry::name_and_args;
+use super::error::SetupError;
 use crate::setup_hosts::{LinkForm, NPM_PACKAGE, SetupHost};
 
 /// The host's install link for the npx form of the entry for `profile`.

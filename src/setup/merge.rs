@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::SetupError;
+use super::error::SetupError;
 use crate::files::{Mode, write_atomically};
 
 /// What `apply` did.
