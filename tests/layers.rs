@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 /// Top to bottom. Each module may use only those after it. `setup` is the worker
 /// of the `setup` command and `doctor` of `doctor`; `release` finds, verifies and
 /// installs releases (for `update` and `doctor`); `http` is what the API and sign-in clients share;
-/// `config` and the leaves below it are plain data and small tools.
+/// `config` and the leaves below it are plain data and small tools. `setup_hosts`,
+/// the table of hosts, sits below `cli` because the command line takes its names.
 const LAYERS: &[&str] = &[
     "main",
     "commands",
@@ -23,15 +24,16 @@ const LAYERS: &[&str] = &[
     "release",
     "http",
     "config",
+    "cli",
     "logging",
     "transport",
     "terminal",
     "untrusted",
     "files",
+    "setup_hosts",
     "platform",
     "time",
     "future",
-    "cli",
     "secret",
     // Test-only helpers (`#[cfg(test)]`), below everything that uses them.
     "testing",
