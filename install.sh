@@ -17,7 +17,6 @@ set -eu
 
 NAME=digiusher-mcp
 PROG=install.sh
-HOSTS='claude-desktop|cursor|claude-code|vscode'
 # Where releases are downloaded from; --version vX.Y.Z swaps "latest/download" for
 # "download/vX.Y.Z", as GitHub lays out release assets.
 LATEST_RELEASE_URL=https://github.com/digiusher/digiusher-mcp/releases/latest/download
@@ -46,7 +45,7 @@ against the release's SHA256SUMS before unpacking anything.
   --uninstall         remove the installed binary (your sign-in and settings stay)
   -h, --help          show this help
 
-Then: $NAME login, and $NAME setup <$HOSTS>.
+Then: $NAME login, and $NAME setup <host> ($NAME setup --help lists the hosts).
 EOF
 }
 
@@ -494,9 +493,15 @@ else
     fi
 fi
 
+# The hosts it can set up, from the binary itself (one name a line); a release
+# from before `setup --list` leaves the placeholder.
+hosts="$("$target" setup --list 2>/dev/null | tr '\n' '|')" || hosts=""
+hosts="${hosts%|}"
+[ -n "$hosts" ] || hosts=host
+
 say ""
 say "Next steps:"
 say "  1. $cmd login"
 say "     sign in to DigiUsher once, in the browser"
-say "  2. $cmd setup <$HOSTS>"
+say "  2. $cmd setup <$hosts>"
 say "     add it to your MCP host, then restart the host"

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Arg, ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::setup_hosts::SetupHost;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -19,6 +21,23 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+impl Cli {
+    /// The command line as given. `setup --list` (every host's name, one a line,
+    /// for install.sh) is added here and not in the definitions below, because the
+    /// completion scripts offer even hidden switches and users need not see it.
+    pub fn from_command_line() -> Cli {
+        let list = Arg::new("list")
+            .long("list")
+            .action(ArgAction::SetTrue)
+            .exclusive(true)
+            .hide(true);
+        let matches = Cli::command()
+            .mut_subcommand("setup", |setup| setup.arg(list))
+            .get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
 }
 
 /// Options that every command accepts. Each overrides its environment variable,
@@ -104,8 +123,9 @@ pub enum Command {
     /// Add this server to an MCP host's configuration (merging, with a backup)
     Setup {
         /// The MCP host to configure
-        #[arg(value_enum)]
-        host: Host,
+        // Absent only with `--list`, which `Cli::from_command_line` adds.
+        #[arg(value_enum, required = true)]
+        host: Option<SetupHost>,
         /// Only print the JSON to add; change nothing
         #[arg(long)]
         print: bool,
@@ -120,7 +140,7 @@ pub enum Command {
         json: bool,
         /// Check only this MCP host
         #[arg(long, value_enum, value_name = "HOST")]
-        host: Option<Host>,
+        host: Option<SetupHost>,
         /// Make no network requests (no release check, sign-in or API checks)
         #[arg(long)]
         offline: bool,
@@ -150,13 +170,4 @@ pub enum Command {
         #[arg(value_name = "JSON-ARGS")]
         args: Option<String>,
     },
-}
-
-/// The MCP hosts `setup` knows how to configure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Host {
-    ClaudeDesktop,
-    Cursor,
-    ClaudeCode,
-    Vscode,
 }

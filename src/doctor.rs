@@ -9,7 +9,6 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -18,11 +17,10 @@ use crate::auth::account::{self, SignInState, is_fresh};
 use crate::auth::discovery::provider_metadata;
 use crate::auth::http::OAuthHttp;
 use crate::auth::{AuthError, TokenSource};
-use crate::cli::Host;
-use crate::config::Settings;
-use crate::platform::{Os, UserFolders};
+use crate::config::{ConfigError, Settings};
+use crate::platform::Os;
 use crate::release::{self, Installed, Version};
-use crate::setup::NPM_PACKAGE;
+use crate::setup_hosts::{NPM_PACKAGE, SetupHost};
 
 /// The release check is a courtesy: a slow network must not hold `doctor` up.
 const RELEASE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -32,7 +30,6 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(10);
 /// A clock further off than this makes providers and APIs refuse tokens.
 const CLOCK_LIMIT_SECS: i64 = 60;
-/// Host configurations are small; a larger file is not one.
 /// How much of the end of a host's log is read, and how many error lines shown.
 const LOG_TAIL: u64 = 64 * 1024;
 const LOG_LINES: usize = 5;
@@ -84,12 +81,12 @@ impl Check {
 }
 
 pub struct Options {
-    pub host: Option<Host>,
+    pub host: Option<SetupHost>,
     pub offline: bool,
 }
 
 /// Every check, in the order a user would fix things.
-pub async fn run(settings: Result<Settings, String>, opts: &Options) -> Vec<Check> {
+pub async fn run(settings: Result<Settings, ConfigError>, opts: &Options) -> Vec<Check> {
     let mut checks = binary(opts.offline).await;
     checks.extend(hosts(opts.host).await);
     match settings {
@@ -172,11 +169,11 @@ async fn binary(offline: bool) -> Vec<Check> {
 // ---- MCP hosts -----------------------------------------------------------------------
 
 /// Every host `setup` knows, or only `only`.
-async fn hosts(only: Option<Host>) -> Vec<Check> {
+async fn hosts(only: Option<SetupHost>) -> Vec<Check> {
     let mut checks = Vec::new();
     let mut entries = 0;
-    for &host in Host::value_variants() {
-        if only.is_some_and(|o| o != host) {
+    for host in SetupHost::ALL {
+        if only.is_some_and(|o| o.name != host.name) {
             continue;
         }
         let (host_checks, found) = one_host(host, only.is_some()).await;
@@ -187,29 +184,35 @@ async fn hosts(only: Option<Host>) -> Vec<Check> {
         checks.push(Check::warn(
             "hosts",
             "no MCP host is set up to start digiusher-mcp",
-            "Run `digiusher-mcp setup claude-desktop` (or cursor, claude-code, vscode), then restart that host.",
+            setup_any_host(),
         ));
     }
     checks
 }
 
-fn host_id(host: Host) -> String {
-    host.to_possible_value()
-        .map(|v| v.get_name().to_string())
-        .unwrap_or_default()
+/// The advice when no host starts this server: the first host's command, and the
+/// names of the others.
+fn setup_any_host() -> String {
+    let mut names = SetupHost::ALL.iter().map(|host| host.name);
+    let first = names.next().unwrap_or_default();
+    let others: Vec<&str> = names.collect();
+    format!(
+        "Run `digiusher-mcp setup {first}` (or {}), then restart that host.",
+        others.join(", ")
+    )
 }
 
 /// The checks of one host and how many of our entries it has.
-async fn one_host(host: Host, asked: bool) -> (Vec<Check>, usize) {
-    let id = format!("host.{}", host_id(host));
-    let setup = format!("digiusher-mcp setup {}", host_id(host));
+async fn one_host(host: &SetupHost, asked: bool) -> (Vec<Check>, usize) {
+    let id = format!("host.{}", host.name);
+    let setup = format!("digiusher-mcp setup {}", host.name);
     let path = match host.config_path() {
         Ok(p) => p,
-        Err(e) => return (vec![Check::warn(id, e, "Set HOME.")], 0),
+        Err(e) => return (vec![Check::warn(id, e.to_string(), "Set HOME.")], 0),
     };
     let text = match read_config(&path) {
         Ok(None) => {
-            let detail = format!("{}: no configuration at {}", host.name(), path.display());
+            let detail = format!("{}: no configuration at {}", host.title, path.display());
             let check = if asked {
                 Check::warn(id, detail, format!("Run `{setup}`."))
             } else {
@@ -219,7 +222,7 @@ async fn one_host(host: Host, asked: bool) -> (Vec<Check>, usize) {
         }
         Ok(Some(text)) => text,
         Err(e) => {
-            let detail = format!("{}: {e}", host.name());
+            let detail = format!("{}: {e}", host.title);
             return (
                 vec![Check::fail(id, detail, "Check the file's permissions.")],
                 0,
@@ -231,26 +234,26 @@ async fn one_host(host: Host, asked: bool) -> (Vec<Check>, usize) {
         Err((line, column, e)) => {
             let detail = format!(
                 "{}: {} is not valid JSON (line {line}, column {column}: {e})",
-                host.name(),
+                host.title,
                 path.display()
             );
             let fix = format!(
                 "Fix the file at line {line}, column {column} (or move it away), then run `{setup}`; {} cannot read its servers until then.",
-                host.name()
+                host.title
             );
             return (vec![Check::fail(id, detail, fix)], 0);
         }
     };
-    let found = ours(&root, host.servers_key());
+    let found = ours(&root, host.entry.servers_key);
     if found.is_empty() {
-        let detail = format!("{}: {} has no digiusher entry", host.name(), path.display());
+        let detail = format!("{}: {} has no digiusher entry", host.title, path.display());
         return (vec![Check::warn(id, detail, format!("Run `{setup}`."))], 0);
     }
     let mut checks = vec![Check::ok(
         id.clone(),
         format!(
             "{}: {} has {}",
-            host.name(),
+            host.title,
             path.display(),
             found
                 .iter()
@@ -324,16 +327,16 @@ fn args(entry: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Whether the host is a desktop app, which on macOS starts servers without the
-/// shell's PATH (Claude Code runs in a terminal and has it).
-fn gui_app(host: Host) -> bool {
-    !matches!(host, Host::ClaudeCode)
-}
-
 /// The command's checks: is it there, does it answer, what did the host log.
-async fn one_entry(host: Host, id: &str, name: &str, entry: &Value, setup: &str) -> Vec<Check> {
+async fn one_entry(
+    host: &SetupHost,
+    id: &str,
+    name: &str,
+    entry: &Value,
+    setup: &str,
+) -> Vec<Check> {
     let id = format!("{id}.{name}");
-    let label = format!("{} \"{name}\"", host.name());
+    let label = format!("{} \"{name}\"", host.title);
     let mut checks = Vec::new();
     let Some(command) = entry.get("command").and_then(Value::as_str) else {
         checks.push(Check::fail(
@@ -359,12 +362,12 @@ async fn one_entry(host: Host, id: &str, name: &str, entry: &Value, setup: &str)
                 "Run `{setup}`: it writes this binary's absolute path, which works without PATH."
             ),
         ),
-        (Some(p), false) if gui_app(host) => Check::warn(
+        (Some(p), false) if host.desktop_app => Check::warn(
             format!("{id}.command"),
             format!(
                 "{label} runs `{command}` (here {}), a bare or relative command: {} may start it with another PATH than your shell's (on macOS a desktop app never gets the shell's PATH; `spawn {command} ENOENT`)",
                 p.display(),
-                host.name()
+                host.title
             ),
             format!("Run `{setup}` to write an absolute path."),
         ),
@@ -566,30 +569,9 @@ fn last_lines(text: &str, n: usize) -> String {
     crate::untrusted::clean(&tail.join(" | "), 1000)
 }
 
-/// Where `host` writes the log of the server named `name` on `os`: Claude Desktop
-/// keeps one file per server; the others keep no such file.
-pub fn log_path(host: Host, name: &str, os: Os, folders: &UserFolders) -> Option<PathBuf> {
-    let file = format!("mcp-server-{name}.log");
-    match (host, os) {
-        (Host::ClaudeDesktop, Os::Macos) => Some(
-            folders
-                .home
-                .join("Library")
-                .join("Logs")
-                .join("Claude")
-                .join(file),
-        ),
-        // %APPDATA%\Claude\logs; the unofficial Linux builds keep the same layout.
-        (Host::ClaudeDesktop, Os::Windows | Os::Linux) => {
-            Some(folders.config.join("Claude").join("logs").join(file))
-        }
-        _ => None,
-    }
-}
-
 /// The last error lines of the host's log for this server, when it keeps one.
-fn host_log(host: Host, id: &str, name: &str) -> Option<Check> {
-    let path = log_path(host, name, Os::CURRENT, &crate::platform::user_folders()?)?;
+fn host_log(host: &SetupHost, id: &str, name: &str) -> Option<Check> {
+    let path = host.log_path_in(name, Os::CURRENT, &crate::platform::user_folders()?)?;
     let text = tail(&path).ok()??;
     let errors: Vec<&str> = text
         .lines()
@@ -609,7 +591,7 @@ fn host_log(host: Host, id: &str, name: &str) -> Option<Check> {
             ),
             format!(
                 "These lines may be from before a fix; restart {} and run `digiusher-mcp doctor` again if they come back.",
-                host.name()
+                host.title
             ),
         )
     })
@@ -1036,52 +1018,6 @@ pub fn as_json(checks: &[Check]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn claude_desktop_logs_are_where_each_os_keeps_them() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| std::ffi::OsString::from(v))
-            }
-        };
-        let mac = Os::Macos
-            .user_folders_from(env(&[("HOME", "/Users/a")]))
-            .unwrap();
-        let win = Os::Windows
-            .user_folders_from(env(&[
-                ("USERPROFILE", r"C:\Users\a"),
-                ("APPDATA", r"C:\Users\a\AppData\Roaming"),
-            ]))
-            .unwrap();
-        let linux = Os::Linux
-            .user_folders_from(env(&[("HOME", "/home/a")]))
-            .unwrap();
-        let claude =
-            |name, os, folders: &UserFolders| log_path(Host::ClaudeDesktop, name, os, folders);
-        assert_eq!(
-            claude("digiusher", Os::Macos, &mac).unwrap(),
-            Path::new("/Users/a/Library/Logs/Claude/mcp-server-digiusher.log")
-        );
-        assert_eq!(
-            claude("digiusher", Os::Windows, &win).unwrap(),
-            Path::new(r"C:\Users\a\AppData\Roaming")
-                .join("Claude")
-                .join("logs")
-                .join("mcp-server-digiusher.log")
-        );
-        assert_eq!(
-            claude("d-w", Os::Linux, &linux).unwrap(),
-            Path::new("/home/a/.config/Claude/logs/mcp-server-d-w.log")
-        );
-        for host in [Host::Cursor, Host::ClaudeCode, Host::Vscode] {
-            for (os, folders) in [(Os::Macos, &mac), (Os::Windows, &win), (Os::Linux, &linux)] {
-                assert_eq!(log_path(host, "digiusher", os, folders), None);
-            }
-        }
-    }
 
     #[test]
     fn our_entries_are_found_by_name_command_or_package() {

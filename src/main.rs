@@ -20,6 +20,7 @@ mod release;
 mod secret;
 mod server;
 mod setup;
+mod setup_hosts;
 mod terminal;
 #[cfg(test)]
 mod testing;
@@ -31,15 +32,15 @@ mod untrusted;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
+use tokio::runtime::Runtime;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, GlobalArgs};
 use commands::CommandError;
 use config::Settings;
-use terminal::{errln, outln};
+use terminal::errln;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::from_command_line();
     let command = cli.command.unwrap_or(Command::Serve);
     let serving = matches!(command, Command::Serve);
     logging::init(
@@ -59,47 +60,42 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let settings = Settings::resolve(&cli.global).map_err(|e| e.to_string());
-    // Every command but `serve` needs a usable configuration; `serve` reports the
-    // problem on each tool call instead, so that the host shows it to the user.
-    let configured = |settings: Result<Settings, String>| settings.map_err(CommandError::Config);
+    let code = commands::exit(dispatch(command, &cli.global, &runtime));
+    // Do not wait for lingering blocking tasks (e.g. a DNS lookup) at exit.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    code
+}
 
-    let result = match command {
+/// Hand the command to its module in `commands/`.
+fn dispatch(command: Command, global: &GlobalArgs, runtime: &Runtime) -> Result<(), CommandError> {
+    let settings = Settings::resolve(global);
+    // Every command but `serve` and `doctor` needs a usable configuration (`settings?`);
+    // `serve` reports the problem on each tool call instead, so that the host shows
+    // it to the user, and `doctor` as one of its checks.
+    match command {
         Command::Serve => runtime.block_on(commands::serve::run(settings)),
         Command::Tools { json } => commands::tools::run(json),
         Command::Setup { host, print, link } => {
-            let profile = cli.global.profile.as_deref();
-            if link {
-                setup::print_link(host, profile)
-            } else {
-                setup::run(host, print, profile)
-            }
-            .map_err(CommandError::Failed)
+            let action = commands::setup::Action::new(host, print, link);
+            commands::setup::run(action, global.profile.as_deref())
         }
-        Command::Completions { shell } => {
-            use clap::CommandFactory;
-            // Generated in memory: clap_complete panics when stdout is closed.
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "digiusher-mcp", &mut script);
-            outln!("{}", String::from_utf8_lossy(&script).trim_end());
-            Ok(())
+        Command::Completions { shell } => commands::completions::run(shell),
+        Command::Call { tool, args } => {
+            runtime.block_on(commands::call::run(settings?, &tool, args.as_deref()))
         }
-        Command::Call { tool, args } => configured(settings).and_then(|settings| {
-            runtime.block_on(commands::call::run(settings, &tool, args.as_deref()))
-        }),
-        Command::Status { json } => configured(settings)
-            .and_then(|settings| runtime.block_on(commands::status::run(settings, json))),
+        Command::Status { json } => runtime.block_on(commands::status::run(settings?, json)),
         Command::Login {
             no_browser,
             device,
             timeout,
             callback_port,
-        } => configured(settings).and_then(|settings| {
+        } => {
             let opts = commands::login::options(no_browser, device, timeout, callback_port);
-            runtime.block_on(commands::login::run(settings, opts))
-        }),
-        Command::Logout { local_only } => configured(settings)
-            .and_then(|settings| runtime.block_on(commands::logout::run(settings, local_only))),
+            runtime.block_on(commands::login::run(settings?, opts))
+        }
+        Command::Logout { local_only } => {
+            runtime.block_on(commands::logout::run(settings?, local_only))
+        }
         Command::Doctor {
             json,
             host,
@@ -121,11 +117,6 @@ fn main() -> ExitCode {
             version.as_deref(),
             release_url.as_deref(),
         )),
-        Command::Token => configured(settings)
-            .and_then(|settings| runtime.block_on(commands::token::run(settings))),
-    };
-    let code = commands::exit(result);
-    // Do not wait for lingering blocking tasks (e.g. a DNS lookup) at exit.
-    runtime.shutdown_timeout(Duration::from_millis(100));
-    code
+        Command::Token => runtime.block_on(commands::token::run(settings?)),
+    }
 }

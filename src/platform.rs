@@ -174,6 +174,75 @@ pub struct UserFolders {
     pub data: PathBuf,
 }
 
+/// One of the user's folders that per-user files go under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folder {
+    Home,
+    Config,
+}
+
+/// A path under one of the user's folders, kept as data so that where another
+/// program keeps its files can be written down once and resolved for any system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub folder: Folder,
+    pub parts: &'static [&'static str],
+}
+
+impl Place {
+    pub const fn home(parts: &'static [&'static str]) -> Place {
+        Place {
+            folder: Folder::Home,
+            parts,
+        }
+    }
+
+    pub const fn config(parts: &'static [&'static str]) -> Place {
+        Place {
+            folder: Folder::Config,
+            parts,
+        }
+    }
+
+    /// The path under `folders`, the user's folders of some system.
+    pub fn under(self, folders: &UserFolders) -> PathBuf {
+        let base = match self.folder {
+            Folder::Home => &folders.home,
+            Folder::Config => &folders.config,
+        };
+        self.parts
+            .iter()
+            .fold(base.clone(), |path, part| path.join(part))
+    }
+}
+
+/// One value for each system, for what differs between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerOs<T> {
+    pub linux: T,
+    pub macos: T,
+    pub windows: T,
+}
+
+impl<T: Copy> PerOs<T> {
+    /// The same value on every system.
+    pub const fn same(value: T) -> PerOs<T> {
+        PerOs {
+            linux: value,
+            macos: value,
+            windows: value,
+        }
+    }
+
+    pub fn on(&self, os: Os) -> T {
+        match os {
+            Os::Linux => self.linux,
+            Os::Macos => self.macos,
+            Os::Windows => self.windows,
+        }
+    }
+}
+
 /// This program's own folders.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppFolders {
@@ -251,6 +320,34 @@ mod tests {
             assert_eq!(os.user_folders_from(env(&[("HOME", "")])), None);
             assert_eq!(os.user_folders_from(env(&[("HOME", "rel")])), None);
         }
+    }
+
+    #[test]
+    fn places_resolve_under_each_systems_folders() {
+        let mac = Os::Macos
+            .user_folders_from(env(&[("HOME", "/Users/a")]))
+            .unwrap();
+        let linux = Os::Linux
+            .user_folders_from(env(&[("HOME", "/home/a")]))
+            .unwrap();
+        let file = Place::config(&["App", "f.json"]);
+        assert_eq!(
+            file.under(&mac),
+            Path::new("/Users/a/Library/Application Support/App/f.json")
+        );
+        assert_eq!(file.under(&linux), Path::new("/home/a/.config/App/f.json"));
+        assert_eq!(Place::home(&[".f"]).under(&linux), Path::new("/home/a/.f"));
+        assert_eq!(Place::home(&[]).under(&linux), Path::new("/home/a"));
+        let per = PerOs {
+            linux: 1,
+            macos: 2,
+            windows: 3,
+        };
+        assert_eq!(
+            [Os::Linux, Os::Macos, Os::Windows].map(|os| per.on(os)),
+            [1, 2, 3]
+        );
+        assert_eq!(PerOs::same(7).on(Os::Windows), 7);
     }
 
     #[test]

@@ -106,6 +106,85 @@ fn setup_writes_each_hosts_file_in_its_shape() {
     }
 }
 
+/// Every host the binary lists, named here or not: `--print` shows an entry that
+/// starts this binary, and `setup` writes exactly that into the file `--print`
+/// named, then changes nothing when run again.
+#[test]
+fn setup_writes_what_print_shows_for_every_listed_host() {
+    let home = TempDir::new("setup-listed");
+    let h = &home.0;
+    for host in setup_hosts() {
+        let out = run(h, &["setup", &host, "--print"]);
+        assert!(out.status.success(), "{host}: {out:?}");
+        let printed: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+        let said = String::from_utf8_lossy(&out.stderr);
+        let path = said
+            .strip_prefix("Add this to ")
+            .and_then(|rest| rest.rsplit_once(" ("))
+            .map(|(path, _)| PathBuf::from(path))
+            .unwrap_or_else(|| panic!("{host}: {said}"));
+        assert!(path.starts_with(h), "{host}: {}", path.display());
+        let servers = printed.as_object().expect("one key: the servers");
+        assert_eq!(servers.len(), 1, "{host}: {printed}");
+        let entry = servers.values().next().unwrap()["digiusher"].clone();
+        assert_eq!(entry["command"], binary(), "{host}: {printed}");
+        assert!(!path.exists(), "{host}: --print wrote {}", path.display());
+
+        let out = run(h, &["setup", &host]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{host}: {out:?}");
+        assert!(
+            stdout.starts_with(&format!("Created {}", path.display())),
+            "{host}: {stdout}"
+        );
+        assert_eq!(read(&path), printed, "{host}");
+        let out = run(h, &["setup", &host]);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("nothing changed"),
+            "{host}"
+        );
+    }
+}
+
+/// `setup --list` is for scripts: neither the help nor the completions offer it,
+/// and it takes nothing else.
+#[test]
+fn setup_list_is_for_scripts_only() {
+    let home = TempDir::new("setup-list");
+    let help = run(&home.0, &["setup", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("<HOST>") && !help.contains("--list"),
+        "{help}"
+    );
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = run(&home.0, &["completions", shell]);
+        assert!(
+            !String::from_utf8_lossy(&out.stdout).contains("--list"),
+            "{shell}"
+        );
+    }
+    for extra in ["cursor", "--print"] {
+        let out = run(&home.0, &["setup", "--list", extra]);
+        assert_eq!(out.status.code(), Some(2), "--list {extra}");
+    }
+    assert!(files_under(&home.0).is_empty());
+}
+
+/// Every file under `dir`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
 #[test]
 fn setup_merges_keeps_other_servers_backs_up_and_refuses_broken_files() {
     let home = TempDir::new("setup-merge");

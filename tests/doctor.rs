@@ -132,7 +132,7 @@ async fn no_host_set_up_is_a_warning_with_the_command_to_run() {
     )
     .await;
     assert_eq!(code, 0, "{report:#}");
-    for host in ["claude-desktop", "cursor", "claude-code", "vscode"] {
+    for host in setup_hosts() {
         let id = format!("host.{host}");
         assert_eq!(status(&report, &id), "ok", "{report:#}");
         assert!(detail(&report, &id).contains("no configuration at"));
@@ -158,8 +158,8 @@ async fn no_host_set_up_is_a_warning_with_the_command_to_run() {
 async fn every_host_set_up_by_setup_answers_a_real_handshake() {
     let sim = Simulator::start(SimConfig::default()).await.unwrap();
     let home = TempDir::new("doctor-hosts");
-    let hosts = ["claude-desktop", "cursor", "claude-code", "vscode"];
-    for host in hosts {
+    let hosts = setup_hosts();
+    for host in &hosts {
         setup(&home.0, host);
     }
     let before = files_under(&home.0);
@@ -172,7 +172,7 @@ async fn every_host_set_up_by_setup_answers_a_real_handshake() {
     .await;
     assert_eq!(code, 0, "{report:#}");
     let tools = tool_count().await;
-    for host in hosts {
+    for host in &hosts {
         let id = format!("host.{host}.digiusher");
         assert_eq!(
             status(&report, &format!("{id}.command")),

@@ -41,6 +41,7 @@ has_all() {
   shift
   for text in "$@"; do has "$file" "$text" || return 1; done
 }
+has_prefix() { case "$1" in "$2"*) return 0 ;; *) return 1 ;; esac; }
 only_binary_in() { [ "$(ls -A "$1")" = digiusher-mcp ]; }
 mode_is_0755() { [ -n "$(find "$1" -maxdepth 0 -type f -perm 0755)" ]; }
 
@@ -105,7 +106,12 @@ expect "says what it installed where" has "$out" "Installed $want_version at $in
 expect "warns that the folder is not on PATH" has "$out" "$bindir is not on your PATH"
 expect "says how to add it for bash (~/.bashrc)" has "$out" "echo 'export PATH=\"\$HOME/.local/bin:\$PATH\"' >> ~/.bashrc"
 expect "prints next step 1: login" grep -Eq "1\. .*digiusher-mcp login$" "$out"
-expect "prints next step 2: setup <host>" has "$out" "digiusher-mcp setup <claude-desktop|cursor|claude-code|vscode>"
+# The hosts come from the binary (`setup --list`), never from a list in the script.
+hosts="$("$binary" setup --list | tr '\n' '|')"
+hosts="${hosts%|}"
+expect "setup --list names the hosts, claude-desktop first" has_prefix "$hosts" "claude-desktop|cursor|"
+expect "prints next step 2: setup <the binary's hosts>" has "$out" "digiusher-mcp setup <$hosts>"
+check "install.sh names no host itself" hasnt "$INSTALL" "claude-desktop"
 expect "prints nothing on stderr" test ! -s "$err"
 expect "leaves no temporary file" only_binary_in "$bindir"
 

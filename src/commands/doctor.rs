@@ -5,18 +5,21 @@
 use std::io::IsTerminal;
 
 use super::CommandError;
-use crate::cli::Host;
-use crate::config::Settings;
+use crate::config::{ConfigError, Settings};
 use crate::doctor::{self, Check, Status};
+use crate::setup_hosts::SetupHost;
 use crate::terminal::{Clean, json_for_terminal, outln};
 
 pub struct Options {
     pub json: bool,
-    pub host: Option<Host>,
+    pub host: Option<SetupHost>,
     pub offline: bool,
 }
 
-pub async fn run(settings: Result<Settings, String>, opts: Options) -> Result<(), CommandError> {
+pub async fn run(
+    settings: Result<Settings, ConfigError>,
+    opts: Options,
+) -> Result<(), CommandError> {
     let worker = doctor::Options {
         host: opts.host,
         offline: opts.offline,

@@ -8,12 +8,12 @@ use rmcp::ServiceExt;
 use tokio::sync::Notify;
 
 use super::CommandError;
-use crate::config::Settings;
+use crate::config::{ConfigError, Settings};
 use crate::server::DigiUsherServer;
 use crate::terminal::errln;
 use crate::transport::Stdio;
 
-pub async fn run(settings: Result<Settings, String>) -> Result<(), CommandError> {
+pub async fn run(settings: Result<Settings, ConfigError>) -> Result<(), CommandError> {
     if std::io::stdin().is_terminal() {
         errln!(
             "digiusher-mcp is an MCP server: an MCP host (Claude Desktop, Cursor, Claude Code, …) starts it \
@@ -29,13 +29,14 @@ To try a tool from this terminal, run `digiusher-mcp call list_organizations`; s
             "digiusher-mcp {} serving on stdio",
             env!("CARGO_PKG_VERSION")
         ),
-        Err(message) => {
-            tracing::warn!("configuration problem, every tool call will report it: {message}")
+        Err(e) => {
+            tracing::warn!("configuration problem, every tool call will report it: {e}")
         }
     }
     let eof = Arc::new(Notify::new());
     let (stdin, stdout) = rmcp::transport::stdio_pipes();
-    let service = DigiUsherServer::new(settings)
+    // The server keeps only the words, which every tool call shows to the host.
+    let service = DigiUsherServer::new(settings.map_err(|e| e.to_string()))
         .serve(Stdio::new(stdin, stdout, eof.clone()))
         .await
         .map_err(|e| CommandError::Failed(format!("MCP session failed to start: {e}")))?;

@@ -323,6 +323,22 @@ pub fn header<'a>(r: &'a LoggedRequest, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// The hosts `setup` knows, as the binary lists them (`setup --list`), so that a
+/// new host is checked without a test naming it.
+pub fn setup_hosts() -> Vec<String> {
+    let out = std::process::Command::new(BIN)
+        .args(["setup", "--list"])
+        .output()
+        .expect("setup --list runs");
+    assert!(out.status.success(), "setup --list: {out:?}");
+    let hosts: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(hosts.len() >= 4, "setup --list: {hosts:?}");
+    hosts
+}
+
 /// A directory removed at drop.
 pub struct TempDir(pub std::path::PathBuf);
 
