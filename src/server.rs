@@ -250,7 +250,7 @@ impl ServerHandler for DigiUsherServer {
         // On MCP 2026-07-28 a server may not ask the host mid-call: a host with
         // URL elicitation gets the link in an input-required result instead.
         let era = host::Era::of(&context);
-        let host = host::CallHost {
+        let host = host::ThroughCall {
             peer: context.peer.clone(),
             progress: progress.clone(),
             floor: floor.clone(),

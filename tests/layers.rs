@@ -45,12 +45,46 @@ const LAYERS: &[&str] = &[
 /// `crate::<folder>::`, `super::` (`super::super::` one level deeper) or, in
 /// `mod.rs`, `self::`; a name there that is no part (an item `mod.rs` defines or
 /// re-exports) counts as `mod`, so a lower file cannot lean on the catalog above it.
-const INNER: &[(&str, &[&str])] = &[(
-    "tools",
-    // The catalog; the tools, one file per family; API failures in words; the
-    // types every tool is made of; what a tool reads; what it answers.
-    &["mod", "domain", "errors", "core", "input", "result", "peek"],
-)];
+const INNER: &[(&str, &[&str])] = &[
+    (
+        "tools",
+        // The catalog; the tools, one file per family; API failures in words; the
+        // types every tool is made of; what a tool reads; what it answers.
+        &["mod", "domain", "errors", "core", "input", "result", "peek"],
+    ),
+    (
+        "auth",
+        // Signing in from `serve`; the sign-in steps; the token a request sends; a
+        // stored sign-in in use; registering the client; the accounts file; finding
+        // the provider; the credential stores; the loopback callback; opening the
+        // browser; the HTTP client; lock files; long records in parts; the error.
+        &[
+            "mod",
+            "signin",
+            "login",
+            "token",
+            "session",
+            "registration",
+            "account",
+            "discovery",
+            "store",
+            "loopback",
+            "browser",
+            "http",
+            "lock",
+            "split",
+            "error",
+        ],
+    ),
+    (
+        "config",
+        // Settings resolved; one setting through its layers; the config file; the URL
+        // rule; defaults, paths and choices; the precedence rule; the error.
+        &[
+            "mod", "layers", "file", "urls", "defaults", "paths", "modes", "pick", "error",
+        ],
+    ),
+];
 
 #[test]
 fn every_import_points_down_the_layers() {

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::AuthError;
+use super::error::AuthError;
 use super::http::{HttpError, OAuthHttp, transport};
 use super::store::{
     Credential, CredentialStore, OnDamage, Replaced, SharedFile, StoreError, StoreKind,
@@ -37,28 +37,31 @@ impl Account {
     }
 }
 
-/// Reading and writing the accounts file; the paths themselves are settings.
-impl AuthPaths {
-    fn accounts_file(&self) -> SharedFile {
-        SharedFile::new(self.accounts.clone())
+/// The accounts file (`accounts.json`: profile → account), read and written
+/// under its lock; where it lives is a setting ([`AuthPaths::accounts`]).
+pub struct Accounts(SharedFile);
+
+impl Accounts {
+    pub fn of(paths: &AuthPaths) -> Accounts {
+        Accounts(SharedFile::new(paths.accounts.clone()))
     }
 
     /// The profile's account; an error only when its entry (or the whole file)
     /// cannot be read.
-    pub fn account(&self, profile: &str) -> Result<Option<Account>, AuthError> {
-        self.account_entry(profile)
+    pub fn get(&self, profile: &str) -> Result<Option<Account>, AuthError> {
+        self.entry(profile)
             .map_err(|e| AuthError::Store(e.to_string()))
     }
 
-    /// [`AuthPaths::account`] with the store's own error, to act on damage.
-    pub fn account_entry(&self, profile: &str) -> Result<Option<Account>, StoreError> {
-        self.accounts_file().get(profile)
+    /// [`Accounts::get`] with the store's own error, to act on damage.
+    pub fn entry(&self, profile: &str) -> Result<Option<Account>, StoreError> {
+        self.0.get(profile)
     }
 
     /// Record (or with `None`, forget) the profile's account, re-reading the file
     /// under its lock so that other profiles' entries are kept as they are now. A
     /// file too damaged to read is set aside on record and removed on forget.
-    pub fn set_account(
+    pub fn set(
         &self,
         profile: &str,
         account: Option<&Account>,
@@ -72,7 +75,7 @@ impl AuthPaths {
         } else {
             OnDamage::Remove
         };
-        self.accounts_file()
+        self.0
             .update(on_damage, |all| match value {
                 Some(v) => {
                     all.insert(profile.to_string(), v);
@@ -136,7 +139,10 @@ pub fn find(
     profile: &str,
     expected: Expected<'_>,
 ) -> Result<Option<Stored>, FindError> {
-    let Some(account) = paths.account_entry(profile).map_err(FindError::Account)? else {
+    let Some(account) = Accounts::of(paths)
+        .entry(profile)
+        .map_err(FindError::Account)?
+    else {
         return Ok(None);
     };
     if let Some(issuer) = expected.issuer
@@ -338,7 +344,7 @@ pub async fn sign_out(
     let key = account.key(&profile);
     tokio::task::spawn_blocking(move || {
         let deleted = store.delete(&key);
-        paths.set_account(&profile, None)?;
+        Accounts::of(&paths).set(&profile, None)?;
         deleted.map(drop).map_err(SignOutError::from)
     })
     .await??;
@@ -386,7 +392,7 @@ fn forget_damaged_account(paths: &AuthPaths, profile: &str) -> Result<(), SignOu
     SharedFile::new(paths.credentials.clone()).update(OnDamage::Remove, |all| {
         all.retain(|key, _| !key.starts_with(&prefix))
     })?;
-    paths.set_account(profile, None)?;
+    Accounts::of(paths).set(profile, None)?;
     Ok(())
 }
 
@@ -495,8 +501,8 @@ mod tests {
     fn another_issuer_is_told_before_the_store_is_opened() {
         let paths = temp_paths("other");
         // A keychain account: opening its store first would fail or prompt here.
-        paths
-            .set_account("p", Some(&account(StoreKind::Keychain)))
+        Accounts::of(&paths)
+            .set("p", Some(&account(StoreKind::Keychain)))
             .unwrap();
         let expected = Expected {
             issuer: Some("https://other.example"),
@@ -512,7 +518,7 @@ mod tests {
         let paths = temp_paths("state");
         assert!(matches!(read_state(&paths, "p"), SignInState::NotSignedIn));
         let account = account(StoreKind::File);
-        paths.set_account("p", Some(&account)).unwrap();
+        Accounts::of(&paths).set("p", Some(&account)).unwrap();
         let missing = read_state(&paths, "p");
         assert!(matches!(missing, SignInState::CredentialMissing(_)));
         assert!(!missing.usable());
@@ -555,7 +561,7 @@ mod tests {
     async fn signing_out_deletes_the_credential_and_the_account() {
         let paths = temp_paths("out");
         let account = account(StoreKind::File);
-        paths.set_account("p", Some(&account)).unwrap();
+        Accounts::of(&paths).set("p", Some(&account)).unwrap();
         let store = CredentialStore::file(paths.credentials.clone());
         store.save(&account.key("p"), &credential(2, true)).unwrap();
         let done = sign_out(&paths, "p", true).await.unwrap();

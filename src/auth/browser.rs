@@ -3,13 +3,22 @@
 
 use std::process::{Command, Stdio};
 
+/// Why no browser was opened; the caller then shows the link itself.
+#[derive(Debug, thiserror::Error)]
+pub enum BrowserError {
+    #[error("none of the programs in $BROWSER could be started")]
+    NoneStarted,
+    #[error("cannot open a browser: {0}")]
+    Opener(std::io::Error),
+}
+
 /// Try to open `url`; `Ok(description)` says what was launched.
-pub fn open(url: &str) -> Result<String, String> {
+pub fn open(url: &str) -> Result<String, BrowserError> {
     open_with(std::env::var("BROWSER").ok().as_deref(), url)
 }
 
 /// [`open`] with `$BROWSER` given.
-fn open_with(browser: Option<&str>, url: &str) -> Result<String, String> {
+fn open_with(browser: Option<&str>, url: &str) -> Result<String, BrowserError> {
     if let Some(browser) = browser {
         // Like xdg-open: a colon-separated list, `%s` replaced by the URL.
         for candidate in browser.split(':').map(str::trim).filter(|c| !c.is_empty()) {
@@ -38,11 +47,11 @@ fn open_with(browser: Option<&str>, url: &str) -> Result<String, String> {
                 Err(e) => tracing::debug!("cannot start {program}: {e}"),
             }
         }
-        return Err("none of the programs in $BROWSER could be started".into());
+        return Err(BrowserError::NoneStarted);
     }
     open::that_detached(url)
         .map(|()| "opened in the default browser".to_string())
-        .map_err(|e| format!("cannot open a browser: {e}"))
+        .map_err(BrowserError::Opener)
 }
 
 /// Wait for the child on a thread of its own, so that it does not stay behind as
@@ -62,6 +71,20 @@ fn reap(mut child: std::process::Child) {
 #[cfg(target_os = "linux")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_browser_list_of_programs_that_cannot_start_says_so() {
+        let err = open_with(
+            Some("/nonexistent/browser-a : /nonexistent/browser-b %s"),
+            "https://x",
+        )
+        .unwrap_err();
+        assert!(matches!(err, BrowserError::NoneStarted), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "none of the programs in $BROWSER could be started"
+        );
+    }
 
     /// Children of this process that exited and were never waited for, by name.
     fn zombies_named(name: &str) -> usize {

@@ -18,7 +18,7 @@ use openidconnect::{
     PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, TokenResponse,
 };
 
-use super::account::Account;
+use super::account::{Account, Accounts};
 use super::discovery::{self, Metadata};
 use super::http::OAuthHttp;
 use super::loopback::Listener;
@@ -72,6 +72,27 @@ pub enum LoginError {
     Other(String),
 }
 
+/// Something worth telling the user while the client is made known; the caller
+/// says where it goes (`login`: the terminal, `serve`: its log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// The provider refused the cached registration, so a new one is made.
+    RegisteringAgain,
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Notice::RegisteringAgain => f.write_str(
+                "The identity provider no longer knows this app's registration; registering again.",
+            ),
+        }
+    }
+}
+
+/// Where [`Notice`]s go: a plain function, so an attempt stays `Send + 'static`.
+pub type Tell = fn(Notice);
+
 fn other(e: impl std::fmt::Display) -> LoginError {
     LoginError::Other(e.to_string())
 }
@@ -108,8 +129,13 @@ pub struct Provider {
 
 impl Provider {
     /// Find the provider (from the API when no issuer is configured: this makes
-    /// network requests, say so first) and know the client, registering it if needed.
-    pub async fn discover(settings: &Settings, flow: Flow) -> Result<Provider, LoginError> {
+    /// network requests, say so first) and know the client, registering it if
+    /// needed; `tell` hears what the user should know meanwhile.
+    pub async fn discover(
+        settings: &Settings,
+        flow: Flow,
+        tell: Tell,
+    ) -> Result<Provider, LoginError> {
         let http = OAuthHttp::new().map_err(other)?;
         let issuer = match &settings.issuer {
             Some(i) => i.clone(),
@@ -123,7 +149,7 @@ impl Provider {
         let cache = RegistrationCache::new(settings.paths.registrations.clone());
         let client_id = match &settings.client_id {
             Some(id) => id.clone(),
-            None => known_client(&http, &cache, &issuer, &metadata, &scopes).await?,
+            None => known_client(&http, &cache, &issuer, &metadata, &scopes, tell).await?,
         };
         let client = CoreClient::from_provider_metadata(
             metadata.clone(),
@@ -264,8 +290,12 @@ pub struct BrowserAttempt {
 
 impl BrowserAttempt {
     /// Discover the provider, know the client, bind the listener and build the URL.
-    pub async fn prepare(settings: &Settings, callback_port: u16) -> Result<Self, LoginError> {
-        let provider = Provider::discover(settings, Flow::Browser).await?;
+    pub async fn prepare(
+        settings: &Settings,
+        callback_port: u16,
+        tell: Tell,
+    ) -> Result<Self, LoginError> {
+        let provider = Provider::discover(settings, Flow::Browser, tell).await?;
         Self::start(provider, callback_port)
     }
 
@@ -412,6 +442,17 @@ impl DeviceAttempt {
     }
 }
 
+/// The MCP server finishes an attempt in a spawned task while it answers, so an
+/// attempt and its `finish` must be `Send + 'static`: checked when compiling.
+const _: () = {
+    const fn spawnable<T: Send + 'static>() {}
+    const fn finishes_spawnable<A, F: Future + Send + 'static>(_: fn(A, Duration) -> F) {}
+    spawnable::<BrowserAttempt>();
+    spawnable::<DeviceAttempt>();
+    finishes_spawnable(BrowserAttempt::finish);
+    finishes_spawnable(DeviceAttempt::finish);
+};
+
 fn device_client(
     provider: &Provider,
 ) -> Result<
@@ -477,14 +518,13 @@ async fn known_client(
     issuer: &str,
     metadata: &Metadata,
     scopes: &[String],
+    tell: Tell,
 ) -> Result<String, LoginError> {
     if let Some(cached) = cache.get(issuer) {
         if registration::still_valid(http, &cached).await {
             return Ok(cached.client_id);
         }
-        eprintln!(
-            "The identity provider no longer knows this app's registration; registering again."
-        );
+        tell(Notice::RegisteringAgain);
         cache.forget(issuer);
     }
     let endpoint = metadata
@@ -547,14 +587,14 @@ async fn save(
         let mut notes: Vec<String> = fallback.into_iter().collect();
         notes.extend(replaced.map(|r| r.describe(&paths.credentials)));
         // A previous sign-in of this profile (other issuer or client) is replaced.
-        if let Ok(Some(previous)) = paths.account(&profile)
+        if let Ok(Some(previous)) = Accounts::of(&paths).get(&profile)
             && previous.key(&profile) != key
             && let Ok(old_store) = CredentialStore::open(previous.store, &paths)
         {
             let _ = old_store.delete(&previous.key(&profile));
         }
-        let replaced = paths
-            .set_account(&profile, Some(&account))
+        let replaced = Accounts::of(&paths)
+            .set(&profile, Some(&account))
             .map_err(|e| LoginError::Store(e.to_string()))?;
         notes.extend(replaced.map(|r| r.describe(&paths.accounts)));
         let note = (!notes.is_empty()).then(|| notes.join(". ") + ".");
@@ -591,16 +631,5 @@ mod tests {
             response,
         ));
         crate::untrusted::assert_marked(&error.to_string());
-    }
-
-    /// The MCP server finishes an attempt in a spawned task while it answers.
-    #[test]
-    fn attempts_can_finish_in_a_spawned_task() {
-        fn spawnable<T: Send + 'static>(_: &T) {}
-        let _check = |browser: BrowserAttempt, device: DeviceAttempt| {
-            spawnable(&browser);
-            spawnable(&browser.finish(Duration::ZERO));
-            spawnable(&device.finish(Duration::ZERO));
-        };
     }
 }

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::AuthError;
-use super::account::{Account, Expected, FindError, find, is_fresh};
+use super::account::{Account, Accounts, Expected, FindError, find, is_fresh};
+use super::error::AuthError;
 use super::http::{OAuthHttp, read_body, transport};
+use super::lock::LockError;
 use super::store::{Credential, CredentialStore};
 use crate::config::AuthPaths;
 use crate::secret::Secret;
@@ -29,37 +30,12 @@ async fn blocking<T: Send + 'static>(
 
 /// Hold the cross-process refresh lock for `profile` until the file is dropped.
 async fn lock(paths: &AuthPaths, profile: &str) -> Result<std::fs::File, AuthError> {
-    let path = paths.lock_file(profile, ".lock");
-    crate::files::create_private_dir(&paths.locks)
-        .map_err(|e| AuthError::Store(format!("cannot create {}: {e}", paths.locks.display())))?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| AuthError::Store(format!("cannot open {}: {e}", path.display())))?;
-    let started = std::time::Instant::now();
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
-                tokio::time::sleep(Duration::from_millis(25)).await;
-            }
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(AuthError::Refresh(format!(
-                    "another digiusher-mcp process has held {} for {} s",
-                    path.display(),
-                    LOCK_WAIT.as_secs()
-                )));
-            }
-            Err(std::fs::TryLockError::Error(e)) => {
-                return Err(AuthError::Store(format!(
-                    "cannot lock {}: {e}",
-                    path.display()
-                )));
-            }
-        }
-    }
+    super::lock::lock(&paths.lock_file(profile, ".lock"), LOCK_WAIT)
+        .await
+        .map_err(|e| match e {
+            LockError::Busy { .. } => AuthError::Refresh(e.to_string()),
+            _ => AuthError::Store(e.to_string()),
+        })
 }
 
 /// A token endpoint answer.
@@ -334,7 +310,7 @@ impl Session {
                 let profile = self.profile.clone();
                 blocking(move || {
                     let _ = store.delete(&key);
-                    paths.set_account(&profile, None).map(drop)
+                    Accounts::of(&paths).set(&profile, None).map(drop)
                 })
                 .await?;
                 Err(AuthError::SignInExpired(RefreshError::Rejected.to_string()))

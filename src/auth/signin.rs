@@ -9,15 +9,18 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::{AuthError, TokenSource};
+use super::error::AuthError;
+use super::lock::LockError;
+use super::login::LoginError;
+use super::token::TokenSource;
 use crate::config::{Settings, SignInMode};
+use crate::future::BoxFuture;
 
 /// How long an attempt's listener stays open: a sign-in finished after the call
 /// gave up still lands, and the next call just works.
@@ -27,13 +30,12 @@ const POLL: Duration = Duration::from_millis(500);
 /// How often a waiting call reports progress.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
-
 /// The rest of a prepared sign-in: wait for the callback, exchange, check, store.
-pub type Finish = BoxFuture<Result<(), String>>;
+pub type Finish = BoxFuture<Result<(), LoginError>>;
 
 /// Starts the `login` flow without waiting: the authorization URL, and the rest.
-pub type Begin = Arc<dyn Fn(Settings) -> BoxFuture<Result<(String, Finish), String>> + Send + Sync>;
+pub type Begin =
+    Arc<dyn Fn(Settings) -> BoxFuture<Result<(String, Finish), LoginError>> + Send + Sync>;
 
 /// What the user did with an elicitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +45,9 @@ pub enum Elicited {
     Cancelled,
 }
 
-/// How the server layer reaches the user during one tool call.
-pub trait Host: Send + Sync {
+/// How a sign-in shows its link to the user during one tool call, through the
+/// MCP host that made the call (the server layer implements it).
+pub trait ShowsLink: Send + Sync {
     /// Ask the host to show `url` (URL-mode elicitation). `None` when the client
     /// did not declare it or the request failed: the browser is used instead.
     fn elicit(
@@ -195,19 +198,15 @@ pub fn needs_sign_in(error: &AuthError) -> bool {
 /// listener, URL), then finish (callback, exchange, ID-token checks, storage).
 pub fn login_steps() -> Begin {
     Arc::new(
-        |settings: Settings| -> BoxFuture<Result<(String, Finish), String>> {
+        |settings: Settings| -> BoxFuture<Result<(String, Finish), LoginError>> {
             Box::pin(async move {
-                let attempt = super::login::BrowserAttempt::prepare(&settings, 0)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let attempt = super::login::BrowserAttempt::prepare(&settings, 0, |notice| {
+                    tracing::info!("sign-in: {notice}")
+                })
+                .await?;
                 let url = attempt.url().to_string();
-                let finish: Finish = Box::pin(async move {
-                    attempt
-                        .finish(ATTEMPT_LIFETIME)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
-                });
+                let finish: Finish =
+                    Box::pin(async move { attempt.finish(ATTEMPT_LIFETIME).await.map(|_| ()) });
                 Ok((url, finish))
             })
         },
@@ -231,7 +230,7 @@ impl SignIn {
     pub async fn ensure_in_rounds(
         &self,
         tokens: &TokenSource,
-        host: &impl Host,
+        host: &impl ShowsLink,
         retry: Option<(&str, Answer)>,
     ) -> Result<Next, SignInError> {
         let handed = retry.and_then(|(state, answer)| Some((self.take_handed(state)?, answer)));
@@ -356,7 +355,11 @@ impl SignIn {
 
     /// A usable token for `tokens`, signing in first when there is none and the
     /// configuration allows it. `Err` is the tool error to answer with.
-    pub async fn ensure(&self, tokens: &TokenSource, host: &impl Host) -> Result<(), SignInError> {
+    pub async fn ensure(
+        &self,
+        tokens: &TokenSource,
+        host: &impl ShowsLink,
+    ) -> Result<(), SignInError> {
         match tokens.access_token().await {
             Ok(_) => return Ok(()),
             Err(e) if needs_sign_in(&e) && self.settings.sign_in == SignInMode::Auto => {
@@ -393,7 +396,9 @@ impl SignIn {
             if let Err(e) = &result {
                 tracing::warn!("sign-in did not complete: {e}");
             }
-            phase.send_replace(Phase::Done(result.map_err(Ended::Failed)));
+            phase.send_replace(Phase::Done(
+                result.map_err(|e| Ended::Failed(e.to_string())),
+            ));
         });
         let attempt = Arc::new(Attempt {
             phase: tx,
@@ -409,7 +414,7 @@ impl SignIn {
     async fn follow(
         &self,
         attempt: &Attempt,
-        host: &impl Host,
+        host: &impl ShowsLink,
         deadline: Instant,
     ) -> Result<(), SignInError> {
         let Some(url) = self.link(attempt, deadline).await? else {
@@ -432,7 +437,7 @@ impl SignIn {
         &self,
         attempt: &Attempt,
         url: &str,
-        host: &impl Host,
+        host: &impl ShowsLink,
         deadline: Instant,
     ) -> Result<(), Waited> {
         let id = format!("digiusher-sign-in-{:016x}", fastrand::u64(..));
@@ -500,7 +505,11 @@ enum Waited {
 }
 
 /// Wait for the attempt to end, reporting progress, until `deadline`.
-async fn wait_done(attempt: &Attempt, host: &impl Host, deadline: Instant) -> Result<(), Waited> {
+async fn wait_done(
+    attempt: &Attempt,
+    host: &impl ShowsLink,
+    deadline: Instant,
+) -> Result<(), Waited> {
     let mut rx = attempt.phase.subscribe();
     let started = Instant::now();
     let total = deadline.saturating_duration_since(started).as_secs() as u32;
@@ -572,16 +581,29 @@ fn elicitation_message(url: &str) -> String {
     )
 }
 
+/// Why an attempt ended short of a sign-in; every call sharing it reads its words.
+#[derive(Debug, thiserror::Error)]
+enum AttemptError {
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    #[error("another DigiUsher window's sign-in did not finish")]
+    ElsewhereUnfinished,
+    #[error(transparent)]
+    Login(#[from] LoginError),
+    #[error("no sign-in within {} minutes", ATTEMPT_LIFETIME.as_secs() / 60)]
+    TimedOut,
+}
+
 /// One attempt, start to end: take the profile's sign-in lock (or wait for the
 /// process holding it to finish), then sign in unless that process already did.
 async fn run(
     settings: &Settings,
     begin: &Begin,
     phase: &watch::Sender<Phase>,
-) -> Result<(), String> {
+) -> Result<(), AttemptError> {
     let started = Instant::now();
     let _lock = loop {
-        match try_lock(settings)? {
+        match super::lock::try_lock(&lock_path(settings))? {
             Some(lock) => break lock,
             None => {
                 phase.send_if_modified(|p| {
@@ -595,7 +617,7 @@ async fn run(
                     return Ok(());
                 }
                 if started.elapsed() > ATTEMPT_LIFETIME {
-                    return Err("another DigiUsher window's sign-in did not finish".into());
+                    return Err(AttemptError::ElsewhereUnfinished);
                 }
                 tokio::time::sleep(POLL).await;
             }
@@ -613,11 +635,8 @@ async fn run(
     }
     phase.send_replace(Phase::Open { url });
     match tokio::time::timeout(ATTEMPT_LIFETIME, finish).await {
-        Ok(result) => result,
-        Err(_) => Err(format!(
-            "no sign-in within {} minutes",
-            ATTEMPT_LIFETIME.as_secs() / 60
-        )),
+        Ok(result) => Ok(result?),
+        Err(_) => Err(AttemptError::TimedOut),
     }
 }
 
@@ -691,22 +710,6 @@ fn on_endpoint(link: &str, endpoint: &str) -> Option<String> {
 /// Whether the store now holds a usable sign-in for the profile.
 async fn signed_in(settings: &Settings) -> bool {
     TokenSource::stored(settings).access_token().await.is_ok()
-}
-
-/// The profile's sign-in lock, or `None` while another process holds it. Held
-/// until the file is dropped; the OS releases it when the process dies.
-fn try_lock(settings: &Settings) -> Result<Option<std::fs::File>, String> {
-    let dir = &settings.paths.locks;
-    crate::files::create_private_dir(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = lock_path(settings);
-    let file = crate::files::open_lock(&path)
-        .map_err(|e| format!("cannot open {}: {}", path.display(), e.reason()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
-        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
-    }
 }
 
 /// Beside the refresh lock, but separate: a sign-in holds its lock for minutes.
@@ -811,7 +814,7 @@ mod tests {
         }
     }
 
-    impl Host for FakeHost {
+    impl ShowsLink for FakeHost {
         async fn elicit(&self, _m: String, _u: String, _id: String) -> Option<Elicited> {
             self.elicited.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(self.delay).await;
@@ -840,7 +843,7 @@ mod tests {
         closed: Arc<AtomicBool>,
     ) -> Begin {
         Arc::new(
-            move |_settings: Settings| -> BoxFuture<Result<(String, Finish), String>> {
+            move |_settings: Settings| -> BoxFuture<Result<(String, Finish), LoginError>> {
                 starts.fetch_add(1, Ordering::SeqCst);
                 let (go, closed) = (go.clone(), closed.clone());
                 Box::pin(async move {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::lock::LockError;
 use super::split::{self, SplitError};
 use crate::config::AuthPaths;
 use crate::files;
@@ -347,9 +348,9 @@ impl SharedFile {
             Err(e) => return Err(self.error(e.reason())),
         };
         warn_if_readable_by_others(&self.path);
-        parse_entries(&bytes).map_err(|reason| StoreError::Damaged {
+        parse_entries(&bytes).map_err(|e| StoreError::Damaged {
             what: self.path.display().to_string(),
-            reason,
+            reason: e.to_string(),
         })
     }
 
@@ -422,46 +423,55 @@ impl SharedFile {
             .path
             .parent()
             .ok_or_else(|| self.error("no parent folder"))?;
-        files::create_private_dir(dir).map_err(|e| file_error(dir, e))?;
         let name = self
             .path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("file");
-        let path = dir.join(format!(".{name}.lock"));
-        let file = files::open_lock(&path).map_err(|e| file_error(&path, e.reason()))?;
-        let started = std::time::Instant::now();
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(file),
-                Err(std::fs::TryLockError::WouldBlock) if started.elapsed() < FILE_LOCK_WAIT => {
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(file_error(
-                        &path,
-                        format!(
-                            "another digiusher-mcp process has held it for {} s",
-                            FILE_LOCK_WAIT.as_secs()
-                        ),
-                    ));
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(file_error(&path, e)),
-            }
-        }
+        super::lock::lock_blocking(&dir.join(format!(".{name}.lock")), FILE_LOCK_WAIT)
+            .map_err(lock_error)
     }
 }
 
-/// The entries of a file's bytes, or why they are not a JSON object, in words.
-fn parse_entries(bytes: &[u8]) -> Result<Entries, String> {
+/// A lock failure as a `File` error naming the file or folder it concerns.
+fn lock_error(e: LockError) -> StoreError {
+    match e {
+        LockError::Folder { dir, source } => file_error(&dir, source),
+        LockError::Open { path, reason } => file_error(&path, reason),
+        LockError::Lock { path, source } => file_error(&path, source),
+        LockError::Busy { path, waited } => file_error(
+            &path,
+            format!(
+                "another digiusher-mcp process has held it for {} s",
+                waited.as_secs()
+            ),
+        ),
+    }
+}
+
+/// Why a shared file's bytes are not a JSON object of entries.
+#[derive(Debug, thiserror::Error)]
+enum EntriesError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a JSON object")]
+    NotObject,
+    #[error("cut short: {0}")]
+    CutShort(serde_json::Error),
+    #[error("not valid JSON: {0}")]
+    Invalid(serde_json::Error),
+}
+
+/// The entries of a file's bytes.
+fn parse_entries(bytes: &[u8]) -> Result<Entries, EntriesError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err("the file is empty".into());
+        return Err(EntriesError::Empty);
     }
     match serde_json::from_slice::<serde_json::Value>(bytes) {
         Ok(serde_json::Value::Object(map)) => Ok(map.into_iter().collect()),
-        Ok(_) => Err("not a JSON object".into()),
-        Err(e) if e.is_eof() => Err(format!("cut short: {e}")),
-        Err(e) => Err(format!("not valid JSON: {e}")),
+        Ok(_) => Err(EntriesError::NotObject),
+        Err(e) if e.is_eof() => Err(EntriesError::CutShort(e)),
+        Err(e) => Err(EntriesError::Invalid(e)),
     }
 }
 
@@ -665,7 +675,7 @@ pub mod tests {
     #[test]
     fn a_credential_of_real_size_fits_windows_credential_manager() {
         let (fake, view) = crate::testing::LimitedStore::windows();
-        // One entry, as the store was before, is refused: the 2 560-byte limit.
+        // Kept whole in one entry, it is refused: the 2 560-byte limit.
         let whole = CredentialStore::keychain_in(fake.clone(), KEYCHAIN_SERVICE, None);
         assert!(matches!(
             whole.save("p", &real_size()),

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::CommandError;
 use crate::auth::login::{
-    BrowserAttempt, DeviceAttempt, Flow, LoginError, LoginOptions, LoginOutcome, Provider,
+    BrowserAttempt, DeviceAttempt, Flow, LoginError, LoginOptions, LoginOutcome, Notice, Provider,
 };
 use crate::config::Settings;
 use crate::terminal::{Clean, errln, outln};
@@ -53,15 +53,20 @@ async fn sign_in(settings: &Settings, opts: &LoginOptions) -> Result<LoginOutcom
         errln!("Looking up the sign-in provider of {} …", settings.api_base);
     }
     if opts.device {
-        let provider = Provider::discover(settings, Flow::Device).await?;
+        let provider = Provider::discover(settings, Flow::Device, tell).await?;
         device(DeviceAttempt::start(provider).await?, opts).await
     } else {
         browser(
-            BrowserAttempt::prepare(settings, opts.callback_port).await?,
+            BrowserAttempt::prepare(settings, opts.callback_port, tell).await?,
             opts,
         )
         .await
     }
+}
+
+/// What the sign-in steps want the user to know on the way.
+fn tell(notice: Notice) {
+    errln!("{notice}");
 }
 
 async fn browser(attempt: BrowserAttempt, opts: &LoginOptions) -> Result<LoginOutcome, LoginError> {

@@ -212,9 +212,8 @@ mod tests {
         store.save(&key, &replaced).unwrap();
         assert_eq!(store.load(&key).unwrap(), Some(replaced.clone()));
 
-        settings
-            .paths
-            .set_account(&settings.profile, Some(&account))
+        crate::auth::account::Accounts::of(&settings.paths)
+            .set(&settings.profile, Some(&account))
             .unwrap();
         let state = account::state(&settings).await;
         assert!(state.usable());

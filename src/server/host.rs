@@ -11,7 +11,7 @@ use rmcp::model::{
 };
 use rmcp::service::{ElicitationError, Peer, RequestContext};
 
-use crate::auth::signin::{Answer, Ask, Elicited, Host};
+use crate::auth::signin::{Answer, Ask, Elicited, ShowsLink};
 use crate::tools::Progress;
 
 /// How a sign-in reaches the user, by the protocol the host negotiated.
@@ -80,8 +80,8 @@ pub fn answer(responses: Option<&InputResponses>) -> Answer {
     }
 }
 
-/// The client of one tool call.
-pub struct CallHost {
+/// The sign-in's way to the user through the client of one tool call.
+pub struct ThroughCall {
     pub peer: Peer<RoleServer>,
     pub progress: Progress,
     /// The last progress value the sign-in sent; the tool's own progress counts on
@@ -91,7 +91,7 @@ pub struct CallHost {
     pub elicit: bool,
 }
 
-impl Host for CallHost {
+impl ShowsLink for ThroughCall {
     async fn elicit(&self, message: String, url: String, id: String) -> Option<Elicited> {
         if !self.elicit {
             return None;
