@@ -19,7 +19,7 @@ use serde_json::Value;
 use crate::api::ApiClient;
 use crate::auth::TokenSource;
 use crate::auth::signin::{self, Next, SignIn};
-use crate::config::Settings;
+use crate::config::{ConfigError, Settings};
 use crate::prompts::{self, Lookup};
 use crate::tools::{self, CallContext, Progress, ToolResult};
 use crate::transport;
@@ -38,7 +38,8 @@ enum Backend {
         sign_in: Arc<SignIn>,
         max_result_chars: usize,
     },
-    Misconfigured(String),
+    /// The settings could not be resolved: every tool call says why.
+    Misconfigured(ConfigError),
 }
 
 #[derive(Clone)]
@@ -49,7 +50,7 @@ pub struct DigiUsherServer {
 }
 
 impl DigiUsherServer {
-    pub fn new(settings: Result<Settings, String>) -> DigiUsherServer {
+    pub fn new(settings: Result<Settings, ConfigError>) -> DigiUsherServer {
         let backend = match settings {
             Ok(settings) => {
                 let tokens = Arc::new(TokenSource::from_settings(&settings));
@@ -61,7 +62,7 @@ impl DigiUsherServer {
                     max_result_chars: settings.max_result_chars,
                 }
             }
-            Err(message) => Backend::Misconfigured(message),
+            Err(error) => Backend::Misconfigured(error),
         };
         let api = match &backend {
             Backend::Ready { api, .. } => Some(api.clone()),
@@ -240,8 +241,8 @@ impl ServerHandler for DigiUsherServer {
                 sign_in.clone(),
                 *max_result_chars,
             ),
-            Backend::Misconfigured(message) => {
-                return Ok(to_call_tool_result(ToolResult::error(message.clone())).into());
+            Backend::Misconfigured(error) => {
+                return Ok(to_call_tool_result(ToolResult::error(error.to_string())).into());
             }
         };
         let (progress, progress_task) = progress_for(&context);

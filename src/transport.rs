@@ -1022,7 +1022,10 @@ mod tests {
             turn: 0,
         };
         let transport = Stdio::new(reader, write, Arc::new(Notify::new())).with_max_line(max_line);
-        let service = crate::server::DigiUsherServer::new(Err("not configured".into()))
+        let service = crate::server::DigiUsherServer::new(Err(crate::config::ConfigError::Value {
+            source_name: "test".into(),
+            message: "not configured".into(),
+        }))
             .serve(transport)
             .await
             .expect("initialize");

@@ -84,6 +84,12 @@ const INNER: &[(&str, &[&str])] = &[
             "mod", "layers", "file", "urls", "defaults", "paths", "modes", "pick", "error",
         ],
     ),
+    (
+        "setup",
+        // Writing a host's config; the link form; merging our entry into a file;
+        // the entry itself; the error.
+        &["mod", "link", "merge", "entry", "error"],
+    ),
 ];
 
 #[test]

@@ -36,7 +36,7 @@ To try a tool from this terminal, run `digiusher-mcp call list_organizations`; s
     let eof = Arc::new(Notify::new());
     let (stdin, stdout) = rmcp::transport::stdio_pipes();
     // The server keeps only the words, which every tool call shows to the host.
-    let service = DigiUsherServer::new(settings.map_err(|e| e.to_string()))
+    let service = DigiUsherServer::new(settings)
         .serve(Stdio::new(stdin, stdout, eof.clone()))
         .await
         .map_err(|e| CommandError::Failed(format!("MCP session failed to start: {e}")))?;

@@ -31,10 +31,10 @@ const expected = {
   vscode: [join(configRoot, "Code", "User", "mcp.json"), "servers"],
 };
 
-// The hosts the binary knows, from its own help, so a new host cannot be missed here.
-const help = spawnSync(binary, ["setup", "--help"], { encoding: "utf8" }).stdout ?? "";
-const hosts = /possible values: ([^\]]+)\]/.exec(help)?.[1].split(", ");
-if (!hosts) fail(`no host list in setup --help:\n${help}`);
+// The hosts the binary knows, from its own table, so a new host cannot be missed here.
+const listed = spawnSync(binary, ["setup", "--list"], { encoding: "utf8" });
+const hosts = (listed.stdout ?? "").split(/\r?\n/).filter((line) => line !== "");
+if (listed.status !== 0 || hosts.length === 0) fail(`no host list from setup --list: ${listed.stderr}`);
 for (const host of hosts) if (!expected[host]) fail(`no expected path for the host ${host}: add it here`);
 
 const keep = ["PATH", "Path", "SYSTEMROOT", "SystemRoot", "WINDIR", "TEMP", "TMP"];
