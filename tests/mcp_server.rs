@@ -482,3 +482,52 @@ fn version_help_tools_and_call_from_the_terminal() {
         String::from_utf8_lossy(&out.stderr).contains("Invalid arguments for get_pool: pool_id")
     );
 }
+
+/// The files that once kept their own copy of the tool list or its count now take
+/// both from the catalog: the tracked bundle manifest lists no tools (the build
+/// writes them from `tools --json`), and none of these files names most of the
+/// tools or states their number next to the word "tool".
+#[test]
+fn no_file_keeps_a_copy_of_the_tool_list_or_count() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |file: &str| {
+        std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("read {file}: {e}"))
+    };
+    let manifest: Value = serde_json::from_str(&read("bundle/manifest.json")).expect("JSON");
+    assert!(manifest.get("tools").is_none(), "bundle/manifest.json");
+
+    let names = catalog_names();
+    let count = names.len().to_string();
+    // Words as a reader sees them: a date such as 2025-11-25 is one word.
+    let words = |line: &str| -> Vec<String> {
+        line.split(|c: char| !(c.is_alphanumeric() || "_-.".contains(c)))
+            .map(|w| w.trim_end_matches('.').to_string())
+            .collect()
+    };
+    let mut problems = Vec::new();
+    for file in [
+        "README.md",
+        "bundle/README.md",
+        "bundle/manifest.json",
+        "npm/mcp/package.json",
+        "tests/bundle_check.sh",
+        "tests/clients/ts_client.mjs",
+        "tests/clients/py_client.py",
+        "tests/external_clients.rs",
+        "tests/mcp_server.rs",
+        "tests/prompts.rs",
+    ] {
+        let text = read(file);
+        let all: Vec<String> = text.lines().flat_map(words).collect();
+        let named = names.iter().filter(|n| all.iter().any(|w| w == *n)).count();
+        if named * 2 > names.len() {
+            problems.push(format!("{file} names {named} of the {} tools", names.len()));
+        }
+        for (i, line) in text.lines().enumerate() {
+            if line.to_lowercase().contains("tool") && words(line).contains(&count) {
+                problems.push(format!("{file}:{}: the tool count: {line}", i + 1));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
