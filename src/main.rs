@@ -11,6 +11,7 @@ mod commands;
 mod config;
 mod doctor;
 mod files;
+mod future;
 mod http;
 mod logging;
 mod platform;

@@ -81,7 +81,7 @@ pub fn tool_definitions() -> &'static [rmcp::model::Tool] {
         tools::CATALOG
             .iter()
             .map(|t| {
-                let schema = match tools::schema::closed((t.input_schema)()) {
+                let schema = match tools::input::schema::closed(t.input_schema()) {
                     Value::Object(map) => map,
                     _ => serde_json::Map::new(),
                 };

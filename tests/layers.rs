@@ -1,6 +1,7 @@
 //! The modules of `src/` form layers: a module uses only the modules below it, so
 //! no two of them loop back on each other. This reads every `crate::` path in the
-//! source (test code aside) and fails on one that points up or sideways.
+//! source (test code aside) and fails on one that points up or sideways. Folders
+//! with layers of their own (see [`INNER`]) are held to those the same way.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -29,11 +30,25 @@ const LAYERS: &[&str] = &[
     "files",
     "platform",
     "time",
+    "future",
     "cli",
     "secret",
     // Test-only helpers (`#[cfg(test)]`), below everything that uses them.
     "testing",
 ];
+
+/// Folders of `src/` with layers of their own, each top to bottom by the first
+/// part of a path under the folder; `mod` is the folder's own `mod.rs`, which
+/// may use everything in it. A file reaches another part of its folder through
+/// `crate::<folder>::`, `super::` (`super::super::` one level deeper) or, in
+/// `mod.rs`, `self::`; a name there that is no part (an item `mod.rs` defines or
+/// re-exports) counts as `mod`, so a lower file cannot lean on the catalog above it.
+const INNER: &[(&str, &[&str])] = &[(
+    "tools",
+    // The catalog; the tools, one file per family; API failures in words; the
+    // types every tool is made of; what a tool reads; what it answers.
+    &["mod", "domain", "errors", "core", "input", "result", "peek"],
+)];
 
 #[test]
 fn every_import_points_down_the_layers() {
@@ -64,6 +79,175 @@ fn every_import_points_down_the_layers() {
         wrong.join("\n")
     );
     assert!(seen.len() > 10, "read only {seen:?}");
+}
+
+#[test]
+fn inside_a_layered_folder_every_import_points_down() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut wrong = Vec::new();
+    for (folder, layers) in INNER {
+        let root = src.join(folder);
+        let mut seen = BTreeSet::new();
+        for file in source_files(&src).iter().filter(|f| f.starts_with(&root)) {
+            let Some(part) = Part::of(&root, file) else {
+                continue;
+            };
+            seen.insert(part.name.clone());
+            let text = std::fs::read_to_string(file).unwrap();
+            for to in part.imports(folder, layers, &without_test_code(&text)) {
+                if let Some(why) = against(layers, &part.name, &to) {
+                    let name = file.strip_prefix(&src).unwrap().display();
+                    wrong.push(format!("src/{name}: {folder}::{to}: {why}"));
+                }
+            }
+        }
+        for part in &seen {
+            if !layers.contains(&part.as_str()) {
+                wrong.push(format!(
+                    "src/{folder}/{part}: not in INNER; give it its place"
+                ));
+            }
+        }
+        assert!(seen.len() > 2, "read only {seen:?} in src/{folder}");
+    }
+    wrong.sort();
+    wrong.dedup();
+    assert!(
+        wrong.is_empty(),
+        "imports against a folder's layer order:\n{}",
+        wrong.join("\n")
+    );
+}
+
+#[test]
+fn the_inner_check_sees_an_import_that_runs_back_up() {
+    let layers: &[&str] = &["mod", "domain", "core", "input"];
+    let root = Path::new("src/tools");
+    let core = Part::of(root, &root.join("core.rs")).unwrap();
+    let code = "use super::input::args::Reader;\nuse super::{Tool, domain::pools};\n\
+                fn f() { crate::tools::input::x(); }\n\
+                #[cfg(test)]\nmod tests {\n    use super::*;\n}\n";
+    let found = core.imports("tools", layers, &without_test_code(code));
+    assert_eq!(found, ["input", "mod", "domain"]);
+    let wrong: Vec<&String> = found
+        .iter()
+        .filter(|to| against(layers, &core.name, to).is_some())
+        .collect();
+    assert_eq!(wrong, ["mod", "domain"]);
+
+    // One level deeper, `super::` stays in the part and `super::super::` leaves it.
+    let pools = Part::of(root, &root.join("domain/pools.rs")).unwrap();
+    let code =
+        "use super::expenses::X;\nuse super::super::core::Tool;\nuse crate::tools::CATALOG;\n";
+    assert_eq!(pools.imports("tools", layers, code), ["core", "mod"]);
+    assert!(against(layers, "domain", "core").is_none());
+    assert!(against(layers, "domain", "mod").is_some());
+    assert!(against(layers, "domain", "domain").is_none());
+    assert!(against(layers, "nowhere", "core").is_some());
+
+    // In the folder's own mod.rs, `self::` names a part.
+    let catalog = Part::of(root, &root.join("mod.rs")).unwrap();
+    assert_eq!(
+        catalog.imports("tools", layers, "use self::core::Run;\n"),
+        ["core"]
+    );
+}
+
+/// A file's place inside a layered folder: the part it belongs to, and how deep
+/// it sits below the folder.
+struct Part {
+    name: String,
+    depth: usize,
+}
+
+impl Part {
+    /// `core` for `src/tools/core.rs`, `domain` for `src/tools/domain/pools.rs`.
+    fn of(root: &Path, file: &Path) -> Option<Part> {
+        let rel = file.strip_prefix(root).ok()?;
+        let parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let name = parts.first()?.trim_end_matches(".rs").to_string();
+        // `src/tools/domain/mod.rs` sits where `src/tools/domain.rs` would.
+        let depth = match parts.last().map(String::as_str) {
+            Some("mod.rs") => parts.len() - 1,
+            _ => parts.len(),
+        };
+        Some(Part { name, depth })
+    }
+
+    /// The parts of the folder this code names, in order of first mention.
+    fn imports(&self, folder: &str, layers: &[&str], code: &str) -> Vec<String> {
+        let mut prefixes = vec![format!("crate::{folder}::")];
+        match self.depth {
+            0 => prefixes.push("self::".into()),
+            depth => prefixes.push("super::".repeat(depth)),
+        }
+        let mut found = Vec::new();
+        for (at, name) in prefixes.iter().flat_map(|p| names_after(code, p)) {
+            let part = if layers.contains(&name.as_str()) {
+                name
+            } else {
+                "mod".to_string()
+            };
+            found.push((at, part));
+        }
+        found.sort_by_key(|(at, _)| *at);
+        let mut out: Vec<String> = Vec::new();
+        for (_, part) in found {
+            if !out.contains(&part) {
+                out.push(part);
+            }
+        }
+        out
+    }
+}
+
+/// Why the part `from` may not use the part `to`, or `None` when it may.
+fn against(layers: &[&str], from: &str, to: &str) -> Option<String> {
+    let rank = |m: &str| layers.iter().position(|l| *l == m);
+    match (rank(from), rank(to)) {
+        _ if from == to => None,
+        (Some(f), Some(t)) if f < t => None,
+        (Some(_), Some(_)) => Some(format!("{from} sits below {to}")),
+        _ => Some("a part missing from its folder's layers".into()),
+    }
+}
+
+/// The first names after each `prefix` (also inside `prefix{x, y::z}`), with
+/// where they stand; a longer run of `super::` than `prefix` is not a match.
+fn names_after(code: &str, prefix: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = code[from..].find(prefix) {
+        let start = from + at;
+        from = start + prefix.len();
+        let rest = &code[from..];
+        let before = &code[..start];
+        if before.ends_with("super::")
+            || before.ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+            || rest.starts_with("super::")
+        {
+            continue;
+        }
+        let mut names = Vec::new();
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                for part in top_level_parts(group) {
+                    push_name(&mut names, part.trim());
+                }
+            }
+            None => push_name(&mut names, rest),
+        }
+        found.extend(
+            names
+                .into_iter()
+                .filter(|n| n != "self")
+                .map(|n| (start, n)),
+        );
+    }
+    found
 }
 
 #[test]

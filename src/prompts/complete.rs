@@ -8,7 +8,7 @@ use super::calendar::Month;
 use super::catalog::Kind;
 use super::lookup::{List, Lookup};
 use crate::time::Date;
-use crate::tools::args::is_uuid;
+use crate::tools::input::args::is_uuid;
 
 /// How many months back `month` offers, besides the current one, when the
 /// organization's creation is not known.

@@ -8,7 +8,7 @@ use super::catalog::{Kind, PromptDef};
 use super::lookup::{List, Lookup, Match, find_named};
 use super::template::Vars;
 use crate::time::Date;
-use crate::tools::args::is_uuid;
+use crate::tools::input::args::is_uuid;
 
 /// Default number of months for a trend.
 const DEFAULT_MONTHS: u32 = 6;

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Endpoint, Subject, Tool};
+use super::core::{Endpoint, Subject, Tool};
 use crate::api::{ApiError, ApiRequest, ErrorBody, Method};
 use crate::auth::TokenOrigin;
 

@@ -17,7 +17,7 @@ pub fn fields<T: DeserializeOwned>(json: &str) -> Option<T> {
 /// holds: there `"name":` whose first quote is not escaped is always a key, so a
 /// substring search answers without parsing.
 ///
-/// [`Output::text`]: super::Output::text
+/// [`Output::text`]: super::result::Output::text
 pub fn has_key(json: &str, keys: &[&str]) -> bool {
     let bytes = json.as_bytes();
     keys.iter().any(|key| {

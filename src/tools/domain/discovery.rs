@@ -6,13 +6,18 @@ use std::collections::{HashMap, HashSet};
 use futures_util::stream::{self, StreamExt};
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean, object};
-use super::expenses::{self, ExpenseQuery, dimension_query, lookups_request};
-use super::field::{DATA_SOURCE_IDS, DIMENSION_TYPE, Int, Many, SEARCH, TAG_KEY};
-use super::schema as s;
-use super::vocab::{self, organization_id, organization_id_schema};
-use super::{CallContext, Endpoint, Job, Output, Run, Subject, Tool, ToolError};
+use super::expenses::{ExpenseQuery, dimension_query, lookups_request};
 use crate::api::{ApiError, ApiRequest};
+use crate::tools::core::{CallContext, Endpoint, Job, Run, Subject, Tool, ToolError};
+use crate::tools::input::field::{DATA_SOURCE_IDS, DIMENSION_TYPE, SEARCH, TAG_KEY};
+use crate::tools::input::vocab::{
+    CURRENCY, DIMENSION, END_DATE, FILTERS, GRANULARITY, GROUP_BY, METRICS, ORDER_BY, ORGANIZATION,
+    ROW_LIMIT, START_DATE,
+};
+use crate::tools::input::{
+    Bool, Brief, Choice, Ids, Input, Int, List, Object, Or, Reader, Required, Text,
+};
+use crate::tools::result::Output;
 
 /// Requests a composite tool keeps in flight at once.
 const CONCURRENCY: usize = 4;
@@ -20,58 +25,51 @@ const NIL_UUID: &str = "00000000-0000-0000-0000-000000000000";
 
 // ---- discover_expense_filters ------------------------------------------------
 
-const ENTRY_LIMIT: Int = Int::new(1, 1000).or(100);
+const LOOKUP_KIND: Input<Choice, Required> = Input::required(
+    "dimension_type",
+    DIMENSION_TYPE,
+    "standard for a built-in dimension, tag for the values of a tag key.",
+);
+/// Read as a standard dimension or as a tag key, as `dimension_type` says.
+const LOOKUP_NAME: Input<Text, Required> = Input::required(
+    "name",
+    TAG_KEY,
+    "A standard dimension (e.g. service_name, region_id, provider) or, for tag, the tag key (e.g. Environment).",
+);
+const LOOKUP_SEARCH: Input<Text> =
+    Input::optional("search", SEARCH, "Partial match to narrow the values.");
+const ENTRY_LIMIT: Input<Int, Or<i64>> = Input::optional(
+    "limit",
+    Int::new(1, 1000),
+    "Maximum values to take for this entry.",
+)
+.or(100);
+
+/// The dimensions to look up in one call.
+const LOOKUPS: Input<List<Object<Lookup>>, Required> = Input::required(
+    "dimensions",
+    List::of(
+        Object {
+            inputs: &[&LOOKUP_KIND, &LOOKUP_NAME, &LOOKUP_SEARCH, &ENTRY_LIMIT],
+            suggestions: &[("key", "name")],
+            read: read_lookup,
+        },
+        10,
+    ),
+    "What to look up, e.g. [{\"dimension_type\":\"standard\",\"name\":\"service_name\",\"search\":\"ec2\"},{\"dimension_type\":\"tag\",\"name\":\"Environment\",\"search\":\"prod\"}].",
+);
+const AUTO_SELECT: Input<Bool, Or<bool>> = Input::optional(
+    "auto_select",
+    Bool,
+    "Put every discovered value into suggested_filters.",
+)
+.or(true);
 
 pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
     name: "discover_expense_filters",
     title: "Discover expense filter values",
     description: "Looks up the real values of several dimensions or tag keys at once (each optionally narrowed by a search) and returns a ready-to-use `filters` object for get_expenses or query_expenses_with_discovery. Use it when the user names services, regions, providers or tag values loosely (\"EC2\", \"Frankfurt\", \"prod\").",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                (
-                    "dimensions",
-                    LOOKUPS.schema(
-                        "What to look up, e.g. [{\"dimension_type\":\"standard\",\"name\":\"service_name\",\"search\":\"ec2\"},{\"dimension_type\":\"tag\",\"name\":\"Environment\",\"search\":\"prod\"}].",
-                        s::object(
-                            vec![
-                                (
-                                    "dimension_type",
-                                    DIMENSION_TYPE.schema(
-                                        "standard for a built-in dimension, tag for the values of a tag key.",
-                                    ),
-                                ),
-                                (
-                                    "name",
-                                    TAG_KEY.schema(
-                                        "A standard dimension (e.g. service_name, region_id, provider) or, for tag, the tag key (e.g. Environment).",
-                                    ),
-                                ),
-                                (
-                                    "search",
-                                    SEARCH.schema("Partial match to narrow the values."),
-                                ),
-                                (
-                                    "limit",
-                                    ENTRY_LIMIT.schema("Maximum values to take for this entry."),
-                                ),
-                            ],
-                            &["dimension_type", "name"],
-                        ),
-                    ),
-                ),
-                (
-                    "auto_select",
-                    s::boolean(
-                        "Put every discovered value into suggested_filters.",
-                        Some(true),
-                    ),
-                ),
-            ],
-            &["organization_id", "dimensions"],
-        )
-    },
+    inputs: &[&ORGANIZATION, &LOOKUPS, &AUTO_SELECT],
     endpoint: Endpoint::Confirmed {
         subject: Subject::Organization,
     },
@@ -79,9 +77,6 @@ pub const DISCOVER_EXPENSE_FILTERS: Tool = Tool {
     suggestions: &[("dimension", "dimensions")],
     run: Run::Composite(discover_expense_filters),
 };
-
-/// The dimensions discover_expense_filters looks up in one call.
-const LOOKUPS: Many = Many::new(10, false);
 
 #[derive(Debug, Clone, PartialEq)]
 struct Lookup {
@@ -101,30 +96,26 @@ impl Lookup {
     }
 }
 
-fn lookup() -> impl super::args::Parse<Lookup> {
-    object(&[("key", "name")], |r| {
-        let kind = r.required("dimension_type", DIMENSION_TYPE.parse());
-        let name = match kind {
-            Some("standard") => r
-                .required("name", vocab::DIMENSION.parse())
-                .map(str::to_string),
-            _ => r.required("name", TAG_KEY.parse()),
-        };
-        let search = r.optional("search", SEARCH.parse());
-        let limit = ENTRY_LIMIT.read(r, "limit").unwrap_or_default();
-        Some(Lookup {
-            tag: kind? == "tag",
-            name: name?,
-            search,
-            limit,
-        })
+fn read_lookup(r: &mut Reader) -> Option<Lookup> {
+    let kind = LOOKUP_KIND.read(r);
+    let name = match kind {
+        Some("standard") => LOOKUP_NAME.read_as(r, DIMENSION).map(str::to_string),
+        _ => LOOKUP_NAME.read(r),
+    };
+    let search = LOOKUP_SEARCH.read(r);
+    let limit = ENTRY_LIMIT.read(r);
+    Some(Lookup {
+        tag: kind? == "tag",
+        name: name?,
+        search,
+        limit,
     })
 }
 
 fn discover_expense_filters(a: &mut Reader) -> Option<Job> {
-    let org = organization_id(a);
-    let lookups = a.required("dimensions", LOOKUPS.parse(lookup()));
-    let auto_select = a.optional("auto_select", boolean()).unwrap_or(true);
+    let org = ORGANIZATION.read(a);
+    let lookups = LOOKUPS.read(a);
+    let auto_select = AUTO_SELECT.read(a);
     let (org, lookups) = (org?, lookups?);
     Some(Job::new(move |cx| discover(cx, org, lookups, auto_select)))
 }
@@ -381,50 +372,67 @@ fn merge_tag(tags: &mut Vec<(String, Vec<String>)>, key: &str, values: Vec<Strin
 
 // ---- query_expenses_with_discovery -------------------------------------------
 
-const SEARCH_KEYS: &[&str] = &["service_name", "region_id", "provider", "resource_type"];
+/// The loose search terms, each turned into exact values of the dimension it names.
+const SEARCHES: &[Input<Text>] = &[
+    Input::optional("service_name", SEARCH, "e.g. ec2."),
+    Input::optional("region_id", SEARCH, "e.g. eu-."),
+    Input::optional("provider", SEARCH, "e.g. aws."),
+    Input::optional("resource_type", SEARCH, "e.g. instance."),
+];
+const SEARCH_IDS: Input<Ids> =
+    Input::optional("data_source_id", DATA_SOURCE_IDS, "Ids, used as given.");
+
+const DISCOVER: Input<Object<Discovery>> = Input::optional(
+    "discover_filters",
+    Object {
+        inputs: &[&SEARCHES, &SEARCH_IDS],
+        suggestions: &[
+            ("region", "region_id"),
+            ("service", "service_name"),
+            ("data_source_ids", "data_source_id"),
+        ],
+        read: read_discovery,
+    },
+    "Loose search terms turned into exact filter values before the query.",
+);
+const INCLUDE_LOOKUPS: Input<Bool, Or<bool>> =
+    Input::optional("include_lookups", Bool, "Write names into the rows.").or(true);
+
+/// Where the expense query's long shapes are spelled out.
+const AS_IN_GET_EXPENSES: &str = "As in get_expenses.";
 
 pub const QUERY_EXPENSES_WITH_DISCOVERY: Tool = Tool {
     name: "query_expenses_with_discovery",
     title: "Query expenses with discovery and names",
     description: "One-step expense query for user-facing answers: turns loose search terms (service, region, provider, resource type) into exact filter values, runs the expense query (same inputs as get_expenses) and writes data source and pool names into every row. Prefer it over get_expenses unless you already hold exact filter values and need no names.",
-    input_schema: || {
-        let mut props = expenses::expense_query_schema();
-        // The long shapes are in get_expenses, which is always listed beside this
-        // tool; repeating them here would double their cost in every conversation.
-        for (key, schema) in props.iter_mut() {
-            if let Some(kind) = match *key {
-                "group_by" | "metrics" | "order_by" => Some(json!({"type": "array"})),
-                // Untyped: an object schema would have to list every key again.
-                "filters" => Some(json!({})),
-                _ => None,
-            } {
-                *schema = kind;
-                schema["description"] = json!("As in get_expenses.");
-            }
-        }
-        props.push((
-            "discover_filters",
-            s::described_object(
-                "Loose search terms turned into exact filter values before the query.",
-                vec![
-                    ("service_name", SEARCH.schema("e.g. ec2.")),
-                    ("region_id", SEARCH.schema("e.g. eu-.")),
-                    ("provider", SEARCH.schema("e.g. aws.")),
-                    ("resource_type", SEARCH.schema("e.g. instance.")),
-                    (
-                        "data_source_id",
-                        DATA_SOURCE_IDS.schema("Ids, used as given."),
-                    ),
-                ],
-                &[],
-            ),
-        ));
-        props.push((
-            "include_lookups",
-            s::boolean("Write names into the rows.", Some(true)),
-        ));
-        s::object(props, &["organization_id", "start_date", "end_date"])
-    },
+    // The long shapes are in get_expenses, which is always listed beside this
+    // tool; repeating them here would double their cost in every conversation.
+    inputs: &[
+        &ORGANIZATION,
+        &START_DATE,
+        &END_DATE,
+        &CURRENCY,
+        &GRANULARITY,
+        &Brief {
+            of: &GROUP_BY,
+            description: AS_IN_GET_EXPENSES,
+        },
+        &Brief {
+            of: &FILTERS,
+            description: AS_IN_GET_EXPENSES,
+        },
+        &Brief {
+            of: &METRICS,
+            description: AS_IN_GET_EXPENSES,
+        },
+        &Brief {
+            of: &ORDER_BY,
+            description: AS_IN_GET_EXPENSES,
+        },
+        &ROW_LIMIT,
+        &DISCOVER,
+        &INCLUDE_LOOKUPS,
+    ],
     endpoint: Endpoint::Confirmed {
         subject: Subject::Organization,
     },
@@ -443,41 +451,32 @@ struct Discovery {
     data_source_ids: Vec<String>,
 }
 
-fn discover_filters() -> impl super::args::Parse<Discovery> {
-    object(
-        &[
-            ("region", "region_id"),
-            ("service", "service_name"),
-            ("data_source_ids", "data_source_id"),
-        ],
-        |r| {
-            let mut searches = Vec::new();
-            for key in SEARCH_KEYS {
-                if let Some(text) = r.optional(key, SEARCH.parse()) {
-                    searches.push((*key, text));
-                }
-            }
-            let ids = r.optional("data_source_id", DATA_SOURCE_IDS.parse());
-            if searches.is_empty() && ids.is_none() && !r.failed() {
-                r.problem(
-                    "service_name",
-                    "discover_filters needs at least one of service_name, region_id, provider, resource_type, data_source_id",
-                    None,
-                );
-                return None;
-            }
-            Some(Discovery {
-                searches,
-                data_source_ids: ids.unwrap_or_default(),
-            })
-        },
-    )
+fn read_discovery(r: &mut Reader) -> Option<Discovery> {
+    let mut searches = Vec::new();
+    for search in SEARCHES {
+        if let Some(text) = search.read(r) {
+            searches.push((search.name, text));
+        }
+    }
+    let ids = SEARCH_IDS.read(r);
+    if searches.is_empty() && ids.is_none() && !r.failed() {
+        r.problem(
+            "service_name",
+            "discover_filters needs at least one of service_name, region_id, provider, resource_type, data_source_id",
+            None,
+        );
+        return None;
+    }
+    Some(Discovery {
+        searches,
+        data_source_ids: ids.unwrap_or_default(),
+    })
 }
 
 fn query_expenses_with_discovery(a: &mut Reader) -> Option<Job> {
     let query = ExpenseQuery::read(a);
-    let discovery = a.optional("discover_filters", discover_filters());
-    let include_lookups = a.optional("include_lookups", boolean()).unwrap_or(true);
+    let discovery = DISCOVER.read(a);
+    let include_lookups = INCLUDE_LOOKUPS.read(a);
     let query = query?;
     if let Some(d) = &discovery {
         let keys = d

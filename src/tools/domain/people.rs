@@ -1,34 +1,24 @@
 //! People: the organization's employees, who own resources and pools.
 
-use super::args::{Reader, boolean};
-use super::schema as s;
-use super::vocab::{organization_id, organization_id_schema};
-use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::vocab::ORGANIZATION;
+use crate::tools::input::{Bool, Input, Or, Reader};
+
+const ROLES: Input<Bool, Or<bool>> =
+    Input::optional("include_roles", Bool, "Include email and role assignments.").or(true);
+const CURRENT_ONLY: Input<Bool, Or<bool>> = Input::optional(
+    "current_user_only",
+    Bool,
+    "Only the signed-in user's own employee record.",
+)
+.or(false);
 
 pub const LIST_EMPLOYEES: Tool = Tool {
     name: "list_employees",
     title: "List people in the organization",
     description: "Lists the organization's members: employee id, name and, with roles, email and manager, engineer or member assignments. Use it to turn owner or employee ids into names, or with current_user_only to find the signed-in user's employee id.",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                (
-                    "include_roles",
-                    s::boolean("Include email and role assignments.", Some(true)),
-                ),
-                (
-                    "current_user_only",
-                    s::boolean(
-                        "Only the signed-in user's own employee record.",
-                        Some(false),
-                    ),
-                ),
-            ],
-            &["organization_id"],
-        )
-    },
+    inputs: &[&ORGANIZATION, &ROLES, &CURRENT_ONLY],
     endpoint: Endpoint::Inferred {
         route: "GET /restapi/v2/organizations/{organization_id}/employees",
         alternative: "People are not available on this deployment.",
@@ -43,9 +33,9 @@ pub const LIST_EMPLOYEES: Tool = Tool {
 };
 
 fn list_employees(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
-    let roles = a.optional("include_roles", boolean()).unwrap_or(true);
-    let current = a.optional("current_user_only", boolean()).unwrap_or(false);
+    let org = ORGANIZATION.read(a);
+    let roles = ROLES.read(a);
+    let current = CURRENT_ONLY.read(a);
     Some(Plan::new(
         ApiRequest::get(format!("/restapi/v2/organizations/{}/employees", org?))
             .param("roles", roles.to_string())

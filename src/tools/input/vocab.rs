@@ -1,34 +1,36 @@
-//! Vocabularies several tools share: dimensions, expense filters,
-//! group-by and order-by items, currencies, enums, and the OptScale resource
-//! filter set. Each comes with its parser and its schema, side by side.
+//! Inputs and vocabularies several tools share: the organization, date ranges,
+//! the expense query (dimensions, filters, group-by and order-by items,
+//! currencies), enums, and the OptScale resource filter set. Each is one
+//! definition that gives both its schema and its reader.
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Problems, Reader, boolean, list, object, string};
+use super::args::{self, Problems, Reader, list, object, string};
 use super::field::{
-    Choice, Choices, FILTER_VALUES, Ids, Many, NAME, ORGANIZATION_ID, Record, Records, TAG_FILTERS,
-    TAG_KEY, TAG_TYPE, Texts,
+    Choice, Choices, Day, FILTER_VALUES, Id, Ids, Int, List, NAME, ORGANIZATION_ID, Object, Record,
+    Records, TAG_FILTERS, TAG_KEY, TAG_TYPE, Text, Texts,
 };
 use super::schema as s;
+use super::spec::{Group, Input, Kind, Required, parser};
 use crate::time::Date;
 
 /// `organization_id`, required on most tools.
-pub fn organization_id(a: &mut Reader) -> Option<String> {
-    a.required("organization_id", ORGANIZATION_ID.parse())
-}
+pub const ORGANIZATION: Input<Id, Required> =
+    Input::required("organization_id", ORGANIZATION_ID, "");
 
-pub fn organization_id_schema() -> Value {
-    ORGANIZATION_ID.schema("")
-}
+pub const START_DATE: Input<Day, Required> =
+    Input::required("start_date", Day, "First day, inclusive (UTC).");
+pub const END_DATE: Input<Day, Required> =
+    Input::required("end_date", Day, "Last day, inclusive (UTC).");
 
-/// `start_date` and `end_date`, both required, end not before start.
+/// [`START_DATE`] and [`END_DATE`], end not before start.
 pub fn date_range(a: &mut Reader) -> Option<(Date, Date)> {
-    let start = a.required("start_date", args::date());
-    let end = a.required("end_date", args::date());
+    let start = START_DATE.read(a);
+    let end = END_DATE.read(a);
     let (start, end) = (start?, end?);
     if end < start {
         a.problem(
-            "end_date",
+            END_DATE.name,
             format!("must not be before start_date ({start})"),
             Some(&Value::String(end.to_string())),
         );
@@ -37,15 +39,7 @@ pub fn date_range(a: &mut Reader) -> Option<(Date, Date)> {
     Some((start, end))
 }
 
-pub fn start_date_schema() -> Value {
-    s::date("First day, inclusive (UTC).")
-}
-
-pub fn end_date_schema() -> Value {
-    s::date("Last day, inclusive (UTC).")
-}
-
-// ---- dimensions and expense filters (3.1, 3.2) --------------------------------
+// ---- dimensions and expense filters ---------------------------------------------
 
 pub const STANDARD_DIMENSIONS: &[&str] = &[
     "service_name",
@@ -118,11 +112,28 @@ pub const FILTER_SUGGESTIONS: &[(&str, &str)] = &[
 ];
 
 /// Conditions on one amount: a range takes at most one of each operator.
-const RANGE: Many = Many::new(4, false);
+const RANGE_MAX: usize = 4;
 const RANGE_OP: Choice = Choice(RANGE_OPS);
 
+/// The `filters` object of an expense query.
+#[derive(Debug, Clone, Copy)]
+pub struct ExpenseFilters;
+
+impl Kind for ExpenseFilters {
+    type Out = Map<String, Value>;
+
+    /// Its own description, built from the reader's tables.
+    fn schema(&self, _: &str) -> Value {
+        expense_filters_schema()
+    }
+
+    fn parse(&self, v: &Value, at: &str, p: &mut Problems) -> Option<Map<String, Value>> {
+        expense_filters()(v, at, p)
+    }
+}
+
 /// The expense filter object, validated and rebuilt without nulls.
-pub fn expense_filters() -> impl args::Parse<Map<String, Value>> {
+fn expense_filters() -> impl args::Parse<Map<String, Value>> {
     object(FILTER_SUGGESTIONS, |r| {
         let mut out = Map::new();
         for key in VALUE_FILTER_KEYS {
@@ -131,11 +142,11 @@ pub fn expense_filters() -> impl args::Parse<Map<String, Value>> {
             }
         }
         for key in RANGE_FILTER_KEYS {
-            if let Some(v) = r.optional(key, RANGE.parse(range_condition())) {
+            if let Some(v) = r.optional(key, list(1, RANGE_MAX, false, range_condition())) {
                 out.insert((*key).to_string(), Value::Array(v));
             }
         }
-        if let Some(tags) = r.optional("tags", TAG_FILTERS.parse()) {
+        if let Some(tags) = r.optional("tags", parser(TAG_FILTERS)) {
             out.insert("tags".into(), Value::Array(tags));
         }
         (!r.failed()).then_some(out)
@@ -145,10 +156,10 @@ pub fn expense_filters() -> impl args::Parse<Map<String, Value>> {
 /// `["a", "b"]` or `{"include": [...], "exclude": [...]}`.
 fn value_filter(v: &Value, at: &str, p: &mut Problems) -> Option<Value> {
     match v {
-        Value::Array(_) => FILTER_VALUES.parse()(v, at, p).map(|l| json!(l)),
+        Value::Array(_) => FILTER_VALUES.parser()(v, at, p).map(|l| json!(l)),
         Value::Object(_) => object(&[], |r| {
-            let include = r.optional("include", FILTER_VALUES.parse());
-            let exclude = r.optional("exclude", FILTER_VALUES.parse());
+            let include = r.optional("include", FILTER_VALUES.parser());
+            let exclude = r.optional("exclude", FILTER_VALUES.parser());
             if include.is_none() && exclude.is_none() && !r.failed() {
                 r.problem("include", "give include, exclude or both", None);
                 return None;
@@ -182,17 +193,17 @@ fn range_condition() -> impl args::Parse<Value> {
             }
             n.map(|_| v.clone())
         });
-        let op = r.required("op", RANGE_OP.parse());
+        let op = r.required("op", RANGE_OP.parser());
         Some(json!({"value": value?, "op": op?}))
     })
 }
 
 /// The filter object, described rather than spelled out: written as properties,
-/// its 27 keys and three value shapes cost more than the rest of get_expenses. It
+/// its many keys and three value shapes would cost more than the rest of get_expenses. It
 /// has no `type`, so it needs no property list; the reader checks every key and
 /// value with a message that says what to fix. The keys and operators named are
 /// the reader's own tables.
-pub fn expense_filters_schema() -> Value {
+fn expense_filters_schema() -> Value {
     let not_in = |keys: &[&'static str], other: &[&str]| -> Vec<&'static str> {
         keys.iter()
             .copied()
@@ -210,17 +221,15 @@ pub fn expense_filters_schema() -> Value {
     })
 }
 
-// ---- group_by, order_by, metrics, granularity (3.3) ---------------------------
+// ---- group_by, order_by, metrics, granularity -----------------------------------
 
-pub const METRICS: &[&str] = &[
+const METRIC_NAMES: &[&str] = &[
     "billed_cost",
     "effective_cost",
     "list_cost",
     "consumed_quantity",
 ];
-const METRIC_CHOICES: Choices = Choices(METRICS);
 pub const GRANULARITIES: &[&str] = &["day", "week", "month", "year", "total"];
-pub const GRANULARITY: Choice = Choice(GRANULARITIES);
 const ORDER_FIELDS: &[&str] = &[
     "date",
     "billed_cost",
@@ -231,90 +240,115 @@ const ORDER_FIELDS: &[&str] = &[
 ];
 const DIRECTIONS: &[&str] = &["asc", "desc"];
 
-/// `group_by`: up to three dimensions or tag specs.
-const GROUP_BY: Many = Many::new(3, true);
+/// One `group_by` item: a standard dimension by name, or a tag spec.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupItem;
 
-pub fn group_by() -> impl args::Parse<Vec<Value>> {
-    GROUP_BY.parse(|v: &Value, at: &str, p: &mut Problems| match v {
-        Value::String(_) => DIMENSION.parse()(v, at, p).map(|d| json!(d)),
-        Value::Object(_) => object(&[], |r| {
-            let kind = r.required("type", TAG_TYPE.parse());
-            let key_given = r.has("key");
-            let key = r.optional("key", TAG_KEY.parse());
-            match kind? {
-                "values" if !key_given => {
-                    r.problem("key", "is required when type is values", None);
-                    None
-                }
-                "values" => Some(json!({"type": "values", "key": key?})),
-                _ if key_given => {
-                    r.problem("key", "must be omitted when type is keys", None);
-                    None
-                }
-                _ => Some(json!({"type": "keys"})),
+const TAG_SPEC_TYPE: Input<Choice, Required> = Input::required("type", TAG_TYPE, "");
+const TAG_SPEC_KEY: Input<Text> = Input::optional("key", TAG_KEY, "Tag key, for values.");
+
+/// `{"type": "values", "key": …}` or `{"type": "keys"}`.
+const TAG_SPEC: Object<Value> = Object {
+    inputs: &[&TAG_SPEC_TYPE, &TAG_SPEC_KEY],
+    suggestions: &[],
+    read: |r| {
+        let kind = TAG_SPEC_TYPE.read(r);
+        let key_given = TAG_SPEC_KEY.given(r);
+        let key = TAG_SPEC_KEY.read(r);
+        match kind? {
+            "values" if !key_given => {
+                r.problem("key", "is required when type is values", None);
+                None
             }
-        })(v, at, p),
-        _ => {
-            p.add(
-                at,
-                "must be a dimension name or a tag spec {\"type\": \"values\", \"key\": …}",
-                Some(v),
-            );
-            None
+            "values" => Some(json!({"type": "values", "key": key?})),
+            _ if key_given => {
+                r.problem("key", "must be omitted when type is keys", None);
+                None
+            }
+            _ => Some(json!({"type": "keys"})),
         }
-    })
+    },
+};
+
+impl Kind for GroupItem {
+    type Out = Value;
+
+    fn schema(&self, _: &str) -> Value {
+        json!({"anyOf": [DIMENSION.schema(""), TAG_SPEC.schema("")]})
+    }
+
+    fn parse(&self, v: &Value, at: &str, p: &mut Problems) -> Option<Value> {
+        match v {
+            Value::String(_) => DIMENSION.parser()(v, at, p).map(|d| json!(d)),
+            Value::Object(_) => TAG_SPEC.parse(v, at, p),
+            _ => {
+                p.add(
+                    at,
+                    "must be a dimension name or a tag spec {\"type\": \"values\", \"key\": …}",
+                    Some(v),
+                );
+                None
+            }
+        }
+    }
 }
 
-pub fn group_by_schema() -> Value {
-    GROUP_BY.schema(
-        "A dimension, or a tag: {\"type\":\"values\",\"key\":\"Env\"} or {\"type\":\"keys\"}.",
-        json!({"anyOf": [
-            DIMENSION.schema(""),
-            s::object(
-                vec![
-                    ("type", TAG_TYPE.schema("")),
-                    ("key", TAG_KEY.schema("Tag key, for values.")),
-                ],
-                &["type"],
-            ),
-        ]}),
-    )
-}
-
-/// `order_by`: up to three sort keys.
-const ORDER_BY: Records = Records::new(
-    3,
-    Record(&[
-        ("field", Choice(ORDER_FIELDS), true),
-        ("direction", Choice(DIRECTIONS), false),
-    ]),
+pub const CURRENCY: Input<Currency> = Input::optional("currency", Currency, "ISO 4217, e.g. EUR.");
+pub const GRANULARITY: Input<Choice> = Input::optional(
+    "granularity",
+    Choice(GRANULARITIES),
+    "total: one row per group.",
 );
+/// Up to three dimensions or tag specs.
+pub const GROUP_BY: Input<List<GroupItem>> = Input::optional(
+    "group_by",
+    List::distinct(GroupItem, 3),
+    "A dimension, or a tag: {\"type\":\"values\",\"key\":\"Env\"} or {\"type\":\"keys\"}.",
+);
+/// The default is the request's, so the schema says it in words.
+pub const METRICS: Input<Choices> = Input::optional(
+    "metrics",
+    Choices(METRIC_NAMES),
+    "Default effective_cost, billed_cost.",
+);
+/// Up to three sort keys; the default is the request's.
+pub const ORDER_BY: Input<Records> = Input::optional(
+    "order_by",
+    Records::new(
+        3,
+        Record(&[
+            ("field", Choice(ORDER_FIELDS), true),
+            ("direction", Choice(DIRECTIONS), false),
+        ]),
+    ),
+    "Default billed_cost desc.",
+);
+pub const FILTERS: Input<ExpenseFilters> = Input::optional("filters", ExpenseFilters, "");
+pub const ROW_LIMIT: Input<Int> = Input::optional("limit", Int::new(1, 10_000), "");
 
-pub fn order_by() -> impl args::Parse<Vec<Value>> {
-    ORDER_BY.parse()
-}
-
-pub fn order_by_schema() -> Value {
-    ORDER_BY.schema("Default billed_cost desc.")
-}
+/// The inputs of an expense query, in the order its schema shows them.
+pub const EXPENSE_QUERY: Group = Group(&[
+    &ORGANIZATION,
+    &START_DATE,
+    &END_DATE,
+    &CURRENCY,
+    &GRANULARITY,
+    &GROUP_BY,
+    &FILTERS,
+    &METRICS,
+    &ORDER_BY,
+    &ROW_LIMIT,
+]);
 
 pub fn default_order_by() -> Value {
     json!([{"field": "billed_cost", "direction": "desc"}])
-}
-
-pub fn metrics() -> impl args::Parse<Vec<&'static str>> {
-    METRIC_CHOICES.parse()
-}
-
-pub fn metrics_schema() -> Value {
-    METRIC_CHOICES.schema("Default effective_cost, billed_cost.")
 }
 
 pub fn default_metrics() -> Value {
     json!(["effective_cost", "billed_cost"])
 }
 
-// ---- currency (3.4) -------------------------------------------------------------
+// ---- currency --------------------------------------------------------------------
 
 pub const CURRENCIES: &[&str] = &[
     "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
@@ -333,8 +367,23 @@ pub const CURRENCIES: &[&str] = &[
     "XOF", "XPD", "XPF", "XPT", "XSU", "XTS", "XUA", "XXX", "YER", "ZAR", "ZMW", "ZWL",
 ];
 
-pub fn currency() -> impl args::Parse<&'static str> {
-    |v: &Value, at: &str, p: &mut Problems| {
+/// An ISO 4217 code. Its schema is a pattern, not the list of codes: the list only
+/// validates, and the reader checks it with a better message than a schema could give.
+#[derive(Debug, Clone, Copy)]
+pub struct Currency;
+
+impl Kind for Currency {
+    type Out = &'static str;
+
+    fn schema(&self, description: &str) -> Value {
+        let mut schema = json!({"type": "string", "pattern": "^[A-Z]{3}$"});
+        if !description.is_empty() {
+            schema["description"] = json!(description);
+        }
+        schema
+    }
+
+    fn parse(&self, v: &Value, at: &str, p: &mut Problems) -> Option<&'static str> {
         let given = v.as_str().unwrap_or("");
         if let Some(code) = CURRENCIES.iter().copied().find(|c| *c == given) {
             return Some(code);
@@ -349,16 +398,6 @@ pub fn currency() -> impl args::Parse<&'static str> {
         p.add(at, rule, Some(v));
         None
     }
-}
-
-/// A pattern, not the 180 codes: the list only validates, and the reader checks it
-/// with a better message than a schema could give.
-pub fn currency_schema() -> Value {
-    json!({
-        "type": "string",
-        "pattern": "^[A-Z]{3}$",
-        "description": "ISO 4217, e.g. EUR.",
-    })
 }
 
 // ---- enums -------------------------------------------------------------------
@@ -387,133 +426,144 @@ pub const KPI_IDS: &[&str] = &[
 
 // ---- OptScale resource filter set ------------------------------------------------
 
-/// What one item of a resource filter list must be.
-#[derive(Clone, Copy)]
-enum Item {
-    /// A UUID; the text names the tool that gives one.
-    Id(&'static str),
-    /// A pool UUID, `+` for its sub-pools too.
-    Pool,
-    /// Free text of 1-256 characters.
-    Text,
-    /// `<type>:<identity>`.
-    ResourceType,
+/// What one input of the resource filter set takes.
+#[derive(Debug, Clone, Copy)]
+enum Form {
+    /// Up to `max` UUIDs; the text names the tool that gives one.
+    Ids(usize, &'static str),
+    /// Up to `max` pool UUIDs, each with `+` for its sub-pools too.
+    Pools(usize),
+    /// Up to `max` free texts of 1-256 characters.
+    Texts(usize),
+    /// Up to `max` `<type>:<identity>` pairs.
+    ResourceTypes(usize),
+    /// True or false, sent as such.
+    Flag,
+    /// A `*`/`?` pattern.
+    Like,
 }
 
-/// One list input of the resource filter set: its name, the query key each value
-/// is sent as, the most values it takes, what each is, and what the model is told.
-/// Both the schema and the reader come from this row.
-struct ListFilter {
-    input: &'static str,
+/// An input of the resource filter set: what it takes, and the query key each of
+/// its values is sent as. Both the schema and the reader come from this.
+#[derive(Debug, Clone, Copy)]
+pub struct QueryFilter {
     param: &'static str,
-    max: usize,
-    item: Item,
-    description: &'static str,
+    form: Form,
 }
 
-const fn row(
-    input: &'static str,
-    param: &'static str,
-    max: usize,
-    item: Item,
-    description: &'static str,
-) -> ListFilter {
-    ListFilter {
-        input,
-        param,
-        max,
-        item,
-        description,
+const fn filter(param: &'static str, form: Form) -> QueryFilter {
+    QueryFilter { param, form }
+}
+
+impl Kind for QueryFilter {
+    type Out = Vec<String>;
+
+    fn schema(&self, description: &str) -> Value {
+        match self.form {
+            Form::Ids(max, hint) => Ids::new(max, hint).schema(description),
+            Form::Texts(max) => Texts::new(max, NAME).schema(description),
+            // Their forms (`<uuid>[+]`, `<type>:<kind>`) are the reader's.
+            Form::Pools(max) | Form::ResourceTypes(max) => {
+                s::array(description, s::bare_text(), 1, max, false)
+            }
+            Form::Flag => s::boolean(description, None),
+            Form::Like => s::text(description),
+        }
+    }
+
+    fn parse(&self, v: &Value, at: &str, p: &mut Problems) -> Option<Vec<String>> {
+        match self.form {
+            Form::Ids(max, hint) => Ids::new(max, hint).parser()(v, at, p),
+            Form::Pools(max) => list(1, max, false, pool_filter())(v, at, p),
+            Form::Texts(max) => Texts::new(max, NAME).parser()(v, at, p),
+            Form::ResourceTypes(max) => list(1, max, false, resource_type())(v, at, p),
+            Form::Flag => args::boolean()(v, at, p).map(|b| vec![b.to_string()]),
+            Form::Like => like_pattern()(v, at, p).map(|s| vec![s]),
+        }
     }
 }
 
-/// In the order the values are sent.
-const LIST_FILTERS: &[ListFilter] = &[
-    row(
+/// The resource filter set, in the order its values are sent. Names that say
+/// enough go without a description; the reader's messages explain the forms.
+pub const RESOURCE_FILTERS: &[Input<QueryFilter>] = &[
+    Input::optional(
         "data_source_ids",
-        "cloud_account_id",
-        100,
-        Item::Id("get one from list_data_sources"),
+        filter(
+            "cloud_account_id",
+            Form::Ids(100, "get one from list_data_sources"),
+        ),
         "From list_data_sources.",
     ),
-    row(
+    Input::optional(
         "pool_ids",
-        "pool_id",
-        100,
-        Item::Pool,
+        filter("pool_id", Form::Pools(100)),
         "From list_pools; <id>+ adds sub-pools.",
     ),
-    row(
+    Input::optional(
         "owner_ids",
-        "owner_id",
-        100,
-        Item::Id("an employee id from list_employees"),
+        filter(
+            "owner_id",
+            Form::Ids(100, "an employee id from list_employees"),
+        ),
         "From list_employees; nil UUID: no owner.",
     ),
-    row("regions", "region", 100, Item::Text, ""),
-    row("service_names", "service_name", 100, Item::Text, ""),
-    row(
+    Input::optional("regions", filter("region", Form::Texts(100)), ""),
+    Input::optional(
+        "service_names",
+        filter("service_name", Form::Texts(100)),
+        "",
+    ),
+    Input::optional(
         "resource_types",
-        "resource_type",
-        100,
-        Item::ResourceType,
+        filter("resource_type", Form::ResourceTypes(100)),
         "<type>:<regular|cluster|environment>, e.g. Instance:regular.",
     ),
-    row("tags", "tag", 50, Item::Text, "Tag keys it must have."),
-    row(
+    Input::optional(
+        "tags",
+        filter("tag", Form::Texts(50)),
+        "Tag keys it must have.",
+    ),
+    Input::optional(
         "without_tags",
-        "without_tag",
-        50,
-        Item::Text,
+        filter("without_tag", Form::Texts(50)),
         "Tag keys it lacks.",
     ),
-    row("k8s_namespaces", "k8s_namespace", 100, Item::Text, ""),
-    row("k8s_nodes", "k8s_node", 100, Item::Text, ""),
-    row("k8s_services", "k8s_service", 100, Item::Text, ""),
+    Input::optional(
+        "k8s_namespaces",
+        filter("k8s_namespace", Form::Texts(100)),
+        "",
+    ),
+    Input::optional("k8s_nodes", filter("k8s_node", Form::Texts(100)), ""),
+    Input::optional("k8s_services", filter("k8s_service", Form::Texts(100)), ""),
+    Input::optional("active", filter("active", Form::Flag), ""),
+    Input::optional(
+        "with_recommendations",
+        filter("recommendations", Form::Flag),
+        "",
+    ),
+    Input::optional(
+        "constraint_violated",
+        filter("constraint_violated", Form::Flag),
+        "",
+    ),
+    Input::optional(
+        "name_like",
+        filter("name_like", Form::Like),
+        "* and ? are wildcards.",
+    ),
+    Input::optional(
+        "cloud_resource_id_like",
+        filter("cloud_resource_id_like", Form::Like),
+        "As name_like, on the cloud id.",
+    ),
 ];
 
-impl ListFilter {
-    fn schema(&self) -> Value {
-        let item = match self.item {
-            Item::Id(hint) => return Ids::new(self.max, hint).schema(self.description),
-            Item::Text => return Texts::new(self.max, NAME).schema(self.description),
-            // Their forms (`<uuid>[+]`, `<type>:<kind>`) are the reader's.
-            Item::Pool | Item::ResourceType => s::bare_text(),
-        };
-        s::array(self.description, item, 1, self.max, false)
-    }
-
-    fn read(&self, a: &mut Reader) -> Option<Vec<String>> {
-        let (key, max) = (self.input, self.max);
-        match self.item {
-            Item::Id(hint) => a.optional(key, Ids::new(max, hint).parse()),
-            Item::Pool => a.optional(key, list(1, max, false, pool_filter())),
-            Item::Text => a.optional(key, Texts::new(max, NAME).parse()),
-            Item::ResourceType => a.optional(key, list(1, max, false, resource_type())),
-        }
-    }
-}
-
-/// Inputs of the resource filter set, read into query pairs in table order.
+/// The resource filter set, read into query pairs in table order.
 pub fn resource_filters(a: &mut Reader) -> Vec<(&'static str, String)> {
     let mut q: Vec<(&'static str, String)> = Vec::new();
-    for f in LIST_FILTERS {
+    for f in RESOURCE_FILTERS {
         if let Some(values) = f.read(a) {
-            q.extend(values.into_iter().map(|v| (f.param, v)));
-        }
-    }
-    for (input, key) in [
-        ("active", "active"),
-        ("with_recommendations", "recommendations"),
-        ("constraint_violated", "constraint_violated"),
-    ] {
-        if let Some(b) = a.optional(input, boolean()) {
-            q.push((key, b.to_string()));
-        }
-    }
-    for key in ["name_like", "cloud_resource_id_like"] {
-        if let Some(pattern) = a.optional(key, like_pattern()) {
-            q.push((key, pattern));
+            q.extend(values.into_iter().map(|v| (f.kind.param, v)));
         }
     }
     q
@@ -582,26 +632,6 @@ fn like_pattern() -> impl args::Parse<String> {
     }
 }
 
-/// The resource filter set, from the same rows as its reader. Names that say
-/// enough go without a description; the reader's messages explain the forms.
-pub fn resource_filter_schema() -> Vec<(&'static str, Value)> {
-    let mut props: Vec<(&'static str, Value)> =
-        LIST_FILTERS.iter().map(|f| (f.input, f.schema())).collect();
-    props.extend([
-        ("active", s::boolean("", None)),
-        ("with_recommendations", s::boolean("", None)),
-        ("constraint_violated", s::boolean("", None)),
-        (
-            "name_like",
-            json!({"type": "string", "description": "* and ? are wildcards."}),
-        ),
-        (
-            "cloud_resource_id_like",
-            json!({"type": "string", "description": "As name_like, on the cloud id."}),
-        ),
-    ]);
-    props
-}
 #[cfg(test)]
 mod filter_tests {
     use serde_json::{Value, json};
@@ -617,7 +647,7 @@ mod filter_tests {
     /// names is what the reader takes.
     #[test]
     fn the_filter_description_names_what_the_reader_takes() {
-        let text = expense_filters_schema()["description"].to_string();
+        let text = ExpenseFilters.schema("")["description"].to_string();
         assert!(text.contains("(not rule_id), sku_id:"), "{text}");
         assert!(!accepts(json!({"rule_id": ["x"]})));
         assert!(accepts(json!({"sku_id": {"exclude": ["x"]}})));

@@ -2,17 +2,16 @@
 
 use serde::Deserialize;
 
-use super::args::Reader;
-use super::peek::{self, Count};
-use super::schema as s;
-use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::Reader;
+use crate::tools::peek::{self, Count};
 
 pub const LIST_ORGANIZATIONS: Tool = Tool {
     name: "list_organizations",
     title: "List organizations",
     description: "Lists the DigiUsher organizations the user can access, with id, name, currency and root pool id. Call it first when you do not know the organization_id; if there are several, ask the user which. Amounts of the /restapi/v2 tools are in the organization's currency; pool_id is the root pool for get_pool.",
-    input_schema: || s::object(vec![], &[]),
+    inputs: &[],
     endpoint: Endpoint::Confirmed {
         subject: Subject::None,
     },

@@ -63,6 +63,11 @@ pub fn bare_uuid() -> Value {
 }
 
 pub fn uuid(description: &str) -> Value {
+    text(description)
+}
+
+/// A string whose form the reader checks, described.
+pub fn text(description: &str) -> Value {
     described(json!({"type": "string"}), description)
 }
 
@@ -126,11 +131,5 @@ pub fn array(description: &str, mut items: Value, min: usize, max: usize, unique
     if unique {
         schema["uniqueItems"] = json!(true);
     }
-    schema
-}
-
-/// Add a `default` to any schema.
-pub fn with_default(mut schema: Value, default: Value) -> Value {
-    schema["default"] = default;
     schema
 }

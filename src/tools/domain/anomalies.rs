@@ -1,13 +1,12 @@
 //! Anomalies and policies: the detectors and limits set on spend, and their hits.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::args::{self, Reader};
-use super::field::{Choices, Id, Int};
-use super::schema as s;
-use super::vocab::{organization_id, organization_id_schema};
-use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::vocab::ORGANIZATION;
+use crate::tools::input::{Choices, Day, Id, Input, Int, Or, Reader};
+use crate::tools::result::Output;
 
 /// Every kind of anomaly detector and policy.
 pub const CONSTRAINT_TYPE_NAMES: &[&str] = &[
@@ -18,37 +17,41 @@ pub const CONSTRAINT_TYPE_NAMES: &[&str] = &[
     "resource_quota",
     "tagging_policy",
 ];
-const CONSTRAINT_TYPES: Choices = Choices(CONSTRAINT_TYPE_NAMES);
-const CONSTRAINT_ID: Id = Id::new("get one from list_anomalies");
-const HIT_DAYS: Int = Int::new(0, 90).or(7);
-const HITS_LIMIT: Int = Int::new(1, 1000).or(100);
-const DEFAULT_TYPES: &[&str] = &["expense_anomaly", "resource_count_anomaly"];
+const TYPES: Input<Choices, Or<&[&str]>> = Input::optional(
+    "types",
+    Choices(CONSTRAINT_TYPE_NAMES),
+    "Kinds of detectors and policies to list.",
+)
+.or(&["expense_anomaly", "resource_count_anomaly"]);
+const HIT_DAYS: Input<Int, Or<i64>> = Input::optional(
+    "hit_days",
+    Int::new(0, 90),
+    "Attach violations from the last this many days; 0 attaches none.",
+)
+.or(7);
+const CONSTRAINT: Input<Id> = Input::optional(
+    "constraint_id",
+    Id::new("get one from list_anomalies"),
+    "Only this detector or policy (an id from list_anomalies).",
+);
+const SINCE: Input<Day> = Input::optional(
+    "since",
+    Day,
+    "Only violations on or after this date, YYYY-MM-DD (UTC).",
+);
+const HITS_LIMIT: Input<Int, Or<i64>> = Input::optional(
+    "limit",
+    Int::new(1, 1000),
+    "Maximum number of violations, newest first.",
+)
+.or(100);
 const UNAVAILABLE: &str = "Cost anomalies are not available on this deployment; get_expenses with granularity day can show unusual days.";
 
 pub const LIST_ANOMALIES: Tool = Tool {
     name: "list_anomalies",
     title: "List anomaly detectors and policies",
     description: "Lists anomaly detectors (expense and resource count by default) and, on request, budgets, quotas and tagging policies, each with its definition, filters, latest evaluation and violations in the last hit_days days. An anomaly fires when today's value exceeds the average of the previous threshold_days days by more than threshold percent. For \"any cost anomalies lately?\" or \"are we within budget?\".",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                (
-                    "types",
-                    s::with_default(
-                        CONSTRAINT_TYPES.schema("Kinds of detectors and policies to list."),
-                        json!(DEFAULT_TYPES),
-                    ),
-                ),
-                (
-                    "hit_days",
-                    HIT_DAYS
-                        .schema("Attach violations from the last this many days; 0 attaches none."),
-                ),
-            ],
-            &["organization_id"],
-        )
-    },
+    inputs: &[&ORGANIZATION, &TYPES, &HIT_DAYS],
     endpoint: Endpoint::Inferred {
         route: "GET /restapi/v2/organizations/{organization_id}/organization_constraints",
         alternative: UNAVAILABLE,
@@ -60,11 +63,9 @@ pub const LIST_ANOMALIES: Tool = Tool {
 };
 
 fn list_anomalies(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
-    let types = a
-        .optional("types", CONSTRAINT_TYPES.parse())
-        .unwrap_or_else(|| DEFAULT_TYPES.to_vec());
-    let hit_days = HIT_DAYS.read(a, "hit_days").unwrap_or_default();
+    let org = ORGANIZATION.read(a);
+    let types = TYPES.read(a);
+    let hit_days = HIT_DAYS.read(a);
     let request = ApiRequest::get(format!(
         "/restapi/v2/organizations/{}/organization_constraints",
         org?
@@ -82,27 +83,7 @@ pub const LIST_ANOMALY_HITS: Tool = Tool {
     name: "list_anomaly_hits",
     title: "List anomaly and policy violations",
     description: "Lists when anomaly detectors, budgets, quotas and tagging policies fired, newest first, with the limit in force and the observed value, optionally for one detector and since a date. Use list_anomalies to get each detector's name and type.",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                (
-                    "constraint_id",
-                    CONSTRAINT_ID
-                        .schema("Only this detector or policy (an id from list_anomalies)."),
-                ),
-                (
-                    "since",
-                    s::date("Only violations on or after this date, YYYY-MM-DD (UTC)."),
-                ),
-                (
-                    "limit",
-                    HITS_LIMIT.schema("Maximum number of violations, newest first."),
-                ),
-            ],
-            &["organization_id"],
-        )
-    },
+    inputs: &[&ORGANIZATION, &CONSTRAINT, &SINCE, &HITS_LIMIT],
     endpoint: Endpoint::Inferred {
         route: "GET /restapi/v2/organizations/{organization_id}/organization_limit_hits",
         alternative: UNAVAILABLE,
@@ -118,10 +99,10 @@ pub const LIST_ANOMALY_HITS: Tool = Tool {
 };
 
 fn list_anomaly_hits(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
-    let constraint = a.optional("constraint_id", CONSTRAINT_ID.parse());
-    let since = a.optional("since", args::date());
-    let limit = HITS_LIMIT.read(a, "limit").unwrap_or_default() as usize;
+    let org = ORGANIZATION.read(a);
+    let constraint = CONSTRAINT.read(a);
+    let since = SINCE.read(a);
+    let limit = usize::try_from(HITS_LIMIT.read(a)).unwrap_or(usize::MAX);
     let request = ApiRequest::get(format!(
         "/restapi/v2/organizations/{}/organization_limit_hits",
         org?

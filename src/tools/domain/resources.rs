@@ -3,34 +3,29 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::args::{Reader, boolean};
-use super::field::{FIELD_PATH, Int, Names, RESOURCE_ID};
-use super::peek::{self, Count};
-use super::schema as s;
-use super::vocab::{self, organization_id, organization_id_schema};
-use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::field::{FIELD_PATH, RESOURCE_ID};
+use crate::tools::input::vocab::{
+    self, CLOUD_TYPE, END_DATE, ORGANIZATION, RESOURCE_FILTERS, START_DATE,
+};
+use crate::tools::input::{Bool, Choice, Id, Input, Int, Names, Or, Reader, Required};
+use crate::tools::peek::{self, Count};
+use crate::tools::result::Output;
+
+const CLOUD: Input<Choice> = Input::optional("type", CLOUD_TYPE, "");
+const SOURCE_DETAILS: Input<Bool, Or<bool>> = Input::optional(
+    "details",
+    Bool,
+    "Include cost, forecast, last month's cost and resource count.",
+)
+.or(true);
 
 pub const LIST_DATA_SOURCES: Tool = Tool {
     name: "list_data_sources",
     title: "List data sources (cloud accounts)",
     description: "Lists the connected cloud accounts and other data sources (AWS, Azure, Google Cloud, Kubernetes, Alibaba, Nebius, Databricks…) with this and last month's cost, forecast, resource count and import health (last import, last error). For \"which accounts do we have?\" or \"is our billing data up to date?\". Amounts in the organization's currency; times in Unix seconds.",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                ("type", vocab::CLOUD_TYPE.schema("")),
-                (
-                    "details",
-                    s::boolean(
-                        "Include cost, forecast, last month's cost and resource count.",
-                        Some(true),
-                    ),
-                ),
-            ],
-            &["organization_id"],
-        )
-    },
+    inputs: &[&ORGANIZATION, &CLOUD, &SOURCE_DETAILS],
     endpoint: Endpoint::Inferred {
         route: "GET /restapi/v2/organizations/{organization_id}/cloud_accounts",
         alternative: "Data source names and providers are also available from get_dimension_lookups.",
@@ -42,9 +37,9 @@ pub const LIST_DATA_SOURCES: Tool = Tool {
 };
 
 fn list_data_sources(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
-    let kind = a.optional("type", vocab::CLOUD_TYPE.parse());
-    let details = a.optional("details", boolean()).unwrap_or(true);
+    let org = ORGANIZATION.read(a);
+    let kind = CLOUD.read(a);
+    let details = SOURCE_DETAILS.read(a);
     let request = ApiRequest::get(format!("/restapi/v2/organizations/{}/cloud_accounts", org?))
         .param("details", details.to_string())
         .opt_param("type", kind);
@@ -58,9 +53,15 @@ fn list_data_sources(a: &mut Reader) -> Option<Plan> {
     }))
 }
 
-const LIMIT: Int = Int::new(1, 500).or(50);
+const LIMIT: Input<Int, Or<i64>> = Input::optional("limit", Int::new(1, 500), "").or(50);
 /// The resource fields to return.
-const FIELDS: Names = Names::new(50, FIELD_PATH);
+const FIELDS: Input<Names> = Input::optional(
+    "fields",
+    Names::new(50, FIELD_PATH),
+    "Fields to return, dotted paths allowed (owner.name); default: the main ones.",
+);
+const ALL_FIELDS: Input<Bool, Or<bool>> =
+    Input::optional("all_fields", Bool, "All fields (large); not with fields.").or(false);
 const DEFAULT_FIELDS: &[&str] = &[
     "id",
     "cloud_resource_id",
@@ -83,26 +84,15 @@ pub const LIST_RESOURCES: Tool = Tool {
     name: "list_resources",
     title: "List resources by cost",
     description: "Lists cloud resources with their cost in a date range, most expensive first, with owner, pool, data source, region, service, tags, lifetime cost and saving. For \"our most expensive resources\", or an id for get_resource. Amounts in the organization's currency.",
-    input_schema: || {
-        let mut props = vec![
-            ("organization_id", organization_id_schema()),
-            ("start_date", vocab::start_date_schema()),
-            ("end_date", vocab::end_date_schema()),
-            ("limit", LIMIT.schema("")),
-        ];
-        props.extend(vocab::resource_filter_schema());
-        props.push((
-            "fields",
-            FIELDS.schema(
-                "Fields to return, dotted paths allowed (owner.name); default: the main ones.",
-            ),
-        ));
-        props.push((
-            "all_fields",
-            s::boolean("All fields (large); not with fields.", Some(false)),
-        ));
-        s::object(props, &["organization_id", "start_date", "end_date"])
-    },
+    inputs: &[
+        &ORGANIZATION,
+        &START_DATE,
+        &END_DATE,
+        &LIMIT,
+        &RESOURCE_FILTERS,
+        &FIELDS,
+        &ALL_FIELDS,
+    ],
     endpoint: Endpoint::Inferred {
         route: "GET /restapi/v2/organizations/{organization_id}/clean_expenses",
         alternative: "Use get_expenses grouped by resource_id instead.",
@@ -114,12 +104,12 @@ pub const LIST_RESOURCES: Tool = Tool {
 };
 
 fn list_resources(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
+    let org = ORGANIZATION.read(a);
     let range = vocab::date_range(a);
-    let limit = LIMIT.read(a, "limit").unwrap_or_default();
+    let limit = LIMIT.read(a);
     let filters = vocab::resource_filters(a);
-    let fields = a.optional("fields", FIELDS.parse());
-    let all_fields = a.optional("all_fields", boolean()).unwrap_or(false);
+    let fields = FIELDS.read(a);
+    let all_fields = ALL_FIELDS.read(a);
     if all_fields && fields.is_some() {
         a.problem(
             "all_fields",
@@ -161,30 +151,23 @@ fn list_resources(a: &mut Reader) -> Option<Plan> {
     }))
 }
 
+const RESOURCE: Input<Id, Required> = Input::required(
+    "resource_id",
+    RESOURCE_ID,
+    "DigiUsher resource id (the id of a list_resources item), not the cloud provider's id.",
+);
+const DETAILS: Input<Bool, Or<bool>> = Input::optional(
+    "details",
+    Bool,
+    "Include cost, forecast, names, policies and constraints.",
+)
+.or(true);
+
 pub const GET_RESOURCE: Tool = Tool {
     name: "get_resource",
     title: "Resource details",
     description: "Shows all DigiUsher knows about one resource: cloud id, type, region, data source, pool and owner names, tags, first and last seen, this month's cost and forecast, lifetime cost, active recommendations, constraints and policies. resource_id is the UUID from list_resources, not the cloud's instance id or ARN.",
-    input_schema: || {
-        s::object(
-            vec![
-                (
-                    "resource_id",
-                    RESOURCE_ID.schema(
-                        "DigiUsher resource id (the id of a list_resources item), not the cloud provider's id.",
-                    ),
-                ),
-                (
-                    "details",
-                    s::boolean(
-                        "Include cost, forecast, names, policies and constraints.",
-                        Some(true),
-                    ),
-                ),
-            ],
-            &["resource_id"],
-        )
-    },
+    inputs: &[&RESOURCE, &DETAILS],
     endpoint: Endpoint::Inferred {
         route: "GET /restapi/v2/cloud_resources/{resource_id}",
         alternative: "Use get_expenses filtered by resource_id, and list_recommendations.",
@@ -202,8 +185,8 @@ pub const GET_RESOURCE: Tool = Tool {
 };
 
 fn get_resource(a: &mut Reader) -> Option<Plan> {
-    let id = a.required("resource_id", RESOURCE_ID.parse());
-    let details = a.optional("details", boolean()).unwrap_or(true);
+    let id = RESOURCE.read(a);
+    let details = DETAILS.read(a);
     Some(Plan::new(
         ApiRequest::get(format!("/restapi/v2/cloud_resources/{}", id?))
             .param("details", details.to_string()),

@@ -2,28 +2,23 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{Reader, boolean};
-use super::field::{Choice, DIMENSION_TYPE, Int, SEARCH, TAG_KEY, TAG_TYPE};
-use super::peek;
-use super::schema as s;
-use super::vocab::{self, organization_id, organization_id_schema};
-use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 use crate::time::Date;
-
-const ROW_LIMIT: Int = Int::new(1, 10_000);
-const VALUES_LIMIT: Int = Int::new(1, 1_000_000).or(100);
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::field::{DIMENSION_TYPE, SEARCH, TAG_KEY, TAG_TYPE, Unlisted};
+use crate::tools::input::vocab::{
+    self, CURRENCY, DIMENSION, END_DATE, EXPENSE_QUERY, FILTERS, GRANULARITY, GROUP_BY, METRICS,
+    ORDER_BY, ORGANIZATION, RESOURCE_FILTERS, ROW_LIMIT, START_DATE,
+};
+use crate::tools::input::{Bool, Brief, Choice, Input, Int, Object, Or, Reader, Required, Text};
+use crate::tools::peek;
+use crate::tools::result::Output;
 
 pub const GET_EXPENSES: Tool = Tool {
     name: "get_expenses",
     title: "Query expenses",
     description: "Returns cloud cost for a date range by day, week, month, year or in total, grouped by up to three dimensions or tags, with FOCUS metrics. Filter values must match exactly: take them from get_dimension_values or discover_expense_filters. For data source and pool names, use query_expenses_with_discovery.",
-    input_schema: || {
-        s::object(
-            expense_query_schema(),
-            &["organization_id", "start_date", "end_date"],
-        )
-    },
+    inputs: &[&EXPENSE_QUERY],
     endpoint: Endpoint::Confirmed {
         subject: Subject::Organization,
     },
@@ -55,17 +50,15 @@ pub struct ExpenseQuery {
 impl ExpenseQuery {
     /// Read every expense-query input; `filters` is read by the caller's rules.
     pub fn read(a: &mut Reader) -> Option<ExpenseQuery> {
-        let organization_id = organization_id(a);
+        let organization_id = ORGANIZATION.read(a);
         let range = vocab::date_range(a);
-        let currency = a.optional("currency", vocab::currency());
-        let granularity = a.optional("granularity", vocab::GRANULARITY.parse());
-        let group_by = a.optional("group_by", vocab::group_by());
-        let filters = a
-            .optional("filters", vocab::expense_filters())
-            .unwrap_or_default();
-        let metrics = a.optional("metrics", vocab::metrics());
-        let order_by = a.optional("order_by", vocab::order_by());
-        let limit = ROW_LIMIT.read(a, "limit");
+        let currency = CURRENCY.read(a);
+        let granularity = GRANULARITY.read(a);
+        let group_by = GROUP_BY.read(a);
+        let filters = FILTERS.read(a).unwrap_or_default();
+        let metrics = METRICS.read(a);
+        let order_by = ORDER_BY.read(a);
+        let limit = ROW_LIMIT.read(a);
         let (start, end) = range?;
         Some(ExpenseQuery {
             organization_id: organization_id?,
@@ -120,24 +113,6 @@ impl ExpenseQuery {
     }
 }
 
-pub fn expense_query_schema() -> Vec<(&'static str, Value)> {
-    vec![
-        ("organization_id", organization_id_schema()),
-        ("start_date", vocab::start_date_schema()),
-        ("end_date", vocab::end_date_schema()),
-        ("currency", vocab::currency_schema()),
-        (
-            "granularity",
-            vocab::GRANULARITY.schema("total: one row per group."),
-        ),
-        ("group_by", vocab::group_by_schema()),
-        ("filters", vocab::expense_filters_schema()),
-        ("metrics", vocab::metrics_schema()),
-        ("order_by", vocab::order_by_schema()),
-        ("limit", ROW_LIMIT.schema("")),
-    ]
-}
-
 fn get_expenses(a: &mut Reader) -> Option<Plan> {
     let query = ExpenseQuery::read(a)?;
     Some(Plan::new(query.request()).notes(|json| {
@@ -155,20 +130,12 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
     name: "get_dimension_values",
     title: "List valid values of a dimension or tag",
     description: "Lists the values that occur in the organization's cost data for one standard dimension (service_name, region_id, provider, data_source_id…) or for tags (the keys, or one key's values), optionally narrowed by a partial-match search. Use it before filtering get_expenses, as filter values must match exactly; for tags, list keys first.",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                ("dimension", dimension_schema()),
-                (
-                    "search",
-                    SEARCH.schema("Partial match, e.g. us-, prod, EC2."),
-                ),
-                ("limit", VALUES_LIMIT.schema("")),
-            ],
-            &["organization_id", "dimension"],
-        )
-    },
+    inputs: &[
+        &ORGANIZATION,
+        &DIMENSION_INPUT,
+        &SEARCH_INPUT,
+        &VALUES_LIMIT,
+    ],
     endpoint: Endpoint::Confirmed {
         subject: Subject::Organization,
     },
@@ -181,62 +148,67 @@ pub const GET_DIMENSION_VALUES: Tool = Tool {
     run: Run::Single(get_dimension_values),
 };
 
-fn dimension_schema() -> Value {
-    s::described_object(
-        "{\"dimension_type\":\"standard\",\"name\":\"service_name\"},{\"dimension_type\":\"tag\",\"tag_type\":\"keys\"} for tag keys, or {\"dimension_type\":\"tag\",\"tag_type\":\"values\",\"key\":\"Environment\"} for one tag's values.",
-        vec![
-            ("dimension_type", DIMENSION_TYPE.schema("")),
-            (
-                "name",
-                json!({"type": "string", "description": "For standard: a get_expenses group_by dimension."}),
-            ),
-            ("tag_type", TAG_TYPE.schema("")),
-            ("key", TAG_KEY.schema("For tag_type values.")),
-        ],
-        &["dimension_type"],
-    )
-}
+const DIMENSION_KIND: Input<Choice, Required> =
+    Input::required("dimension_type", DIMENSION_TYPE, "");
+const DIMENSION_NAME: Input<Unlisted> = Input::optional(
+    "name",
+    Unlisted(DIMENSION),
+    "For standard: a get_expenses group_by dimension.",
+);
+const TAG_KIND: Input<Choice> = Input::optional("tag_type", TAG_TYPE, "");
+const TAG: Input<Text> = Input::optional("key", TAG_KEY, "For tag_type values.");
 
 /// The `dimension` object in its three forms.
-fn dimension() -> impl super::args::Parse<Value> {
-    super::args::object(&[], |r| {
-        let kind = r.required("dimension_type", DIMENSION_TYPE.parse());
-        match kind {
-            Some("standard") => {
-                let name = r.required("name", vocab::DIMENSION.parse());
-                Some(json!({"dimension_type": "standard", "name": name?}))
-            }
-            Some(_) => {
-                let tag_type = r.required("tag_type", TAG_TYPE.parse());
-                let key_given = r.has("key");
-                let key = r.optional("key", TAG_KEY.parse());
-                match tag_type? {
-                    "values" if !key_given => {
-                        r.problem(
-                            "key",
-                            "is required when tag_type is values (e.g. Environment, Owner, Application, CostCenter)",
-                            None,
-                        );
-                        None
-                    }
-                    "values" => {
-                        Some(json!({"dimension_type": "tag", "tag_type": "values", "key": key?}))
-                    }
-                    _ if key_given => {
-                        r.problem("key", "must be omitted when tag_type is keys", None);
-                        None
-                    }
-                    _ => Some(json!({"dimension_type": "tag", "tag_type": "keys"})),
+const DIMENSION_INPUT: Input<Object<Value>, Required> = Input::required(
+    "dimension",
+    Object {
+        inputs: &[&DIMENSION_KIND, &DIMENSION_NAME, &TAG_KIND, &TAG],
+        suggestions: &[],
+        read: read_dimension,
+    },
+    "{\"dimension_type\":\"standard\",\"name\":\"service_name\"},{\"dimension_type\":\"tag\",\"tag_type\":\"keys\"} for tag keys, or {\"dimension_type\":\"tag\",\"tag_type\":\"values\",\"key\":\"Environment\"} for one tag's values.",
+);
+const SEARCH_INPUT: Input<Text> =
+    Input::optional("search", SEARCH, "Partial match, e.g. us-, prod, EC2.");
+const VALUES_LIMIT: Input<Int, Or<i64>> =
+    Input::optional("limit", Int::new(1, 1_000_000), "").or(100);
+
+fn read_dimension(r: &mut Reader) -> Option<Value> {
+    match DIMENSION_KIND.read(r) {
+        Some("standard") => {
+            let name = DIMENSION_NAME.read_needed(r);
+            Some(json!({"dimension_type": "standard", "name": name?}))
+        }
+        Some(_) => {
+            let tag_type = TAG_KIND.read_needed(r);
+            let key_given = TAG.given(r);
+            let key = TAG.read(r);
+            match tag_type? {
+                "values" if !key_given => {
+                    r.problem(
+                        TAG.name,
+                        "is required when tag_type is values (e.g. Environment, Owner, Application, CostCenter)",
+                        None,
+                    );
+                    None
                 }
-            }
-            None => {
-                r.skip("name");
-                r.skip("tag_type");
-                r.skip("key");
-                None
+                "values" => {
+                    Some(json!({"dimension_type": "tag", "tag_type": "values", "key": key?}))
+                }
+                _ if key_given => {
+                    r.problem(TAG.name, "must be omitted when tag_type is keys", None);
+                    None
+                }
+                _ => Some(json!({"dimension_type": "tag", "tag_type": "keys"})),
             }
         }
-    })
+        None => {
+            r.skip(DIMENSION_NAME.name);
+            r.skip(TAG_KIND.name);
+            r.skip(TAG.name);
+            None
+        }
+    }
 }
 
 /// Body of `POST …/expenses/dimensions/query`.
@@ -259,10 +231,10 @@ pub fn dimension_query(
 }
 
 fn get_dimension_values(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
-    let dimension = a.required("dimension", dimension());
-    let search = a.optional("search", SEARCH.parse());
-    let limit = VALUES_LIMIT.read(a, "limit").unwrap_or_default();
+    let org = ORGANIZATION.read(a);
+    let dimension = DIMENSION_INPUT.read(a);
+    let search = SEARCH_INPUT.read(a);
+    let limit = VALUES_LIMIT.read(a);
     Some(Plan::new(dimension_query(
         &org?,
         dimension?,
@@ -273,20 +245,15 @@ fn get_dimension_values(a: &mut Reader) -> Option<Plan> {
 
 // ---- get_dimension_lookups ---------------------------------------------------
 
+const POOLS: Input<Bool, Or<bool>> = Input::optional("include_pools", Bool, "").or(true);
+const DATA_SOURCES: Input<Bool, Or<bool>> =
+    Input::optional("include_data_sources", Bool, "").or(true);
+
 pub const GET_DIMENSION_LOOKUPS: Tool = Tool {
     name: "get_dimension_lookups",
     title: "Names for data source and pool ids",
     description: "Returns tables mapping each data_source_id to its name and provider and each pool_id to its name, to show expense results with names instead of UUIDs. Not needed after query_expenses_with_discovery, which writes names into its rows.",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                ("include_pools", s::boolean("", Some(true))),
-                ("include_data_sources", s::boolean("", Some(true))),
-            ],
-            &["organization_id"],
-        )
-    },
+    inputs: &[&ORGANIZATION, &POOLS, &DATA_SOURCES],
     endpoint: Endpoint::Confirmed {
         subject: Subject::Organization,
     },
@@ -305,14 +272,12 @@ pub fn lookups_request(org: &str, pools: bool, data_sources: bool) -> ApiRequest
 }
 
 fn get_dimension_lookups(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
-    let pools = a.optional("include_pools", boolean()).unwrap_or(true);
-    let data_sources = a
-        .optional("include_data_sources", boolean())
-        .unwrap_or(true);
+    let org = ORGANIZATION.read(a);
+    let pools = POOLS.read(a);
+    let data_sources = DATA_SOURCES.read(a);
     if !pools && !data_sources {
         a.problem(
-            "include_data_sources",
+            DATA_SOURCES.name,
             "at least one of include_pools and include_data_sources must be true",
             Some(&Value::Bool(false)),
         );
@@ -323,44 +288,45 @@ fn get_dimension_lookups(a: &mut Reader) -> Option<Plan> {
 
 // ---- get_expenses_breakdown --------------------------------------------------
 
-const BREAKDOWN_BY: Choice = Choice(&[
-    "employee_id",
-    "pool_id",
-    "cloud_account_id",
-    "service_name",
-    "region",
-    "resource_type",
-    "k8s_node",
-    "k8s_namespace",
-    "k8s_service",
-]);
+const BREAKDOWN_BY: Input<Choice, Or<&str>> = Input::optional(
+    "breakdown_by",
+    Choice(&[
+        "employee_id",
+        "pool_id",
+        "cloud_account_id",
+        "service_name",
+        "region",
+        "resource_type",
+        "k8s_node",
+        "k8s_namespace",
+        "k8s_service",
+    ]),
+    "",
+)
+.or("service_name");
+const DAILY: Input<Bool, Or<bool>> = Input::optional(
+    "include_daily",
+    Bool,
+    "Keep the day-by-day breakdown map (large).",
+)
+.or(false);
 
 pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
     name: "get_expenses_breakdown",
     title: "Cost breakdown with previous period",
     description: "Returns cost for up to 365 days split by one dimension (service, pool, owner, data source, region, resource type, Kubernetes node, namespace or service), each value's total next to its total in the previous period of equal length: \"what changed, and where\". Filters as in list_resources. Amounts in the organization's currency; may differ slightly from get_expenses (FOCUS columns).",
-    input_schema: || {
-        let mut props = vec![
-            ("organization_id", organization_id_schema()),
-            ("start_date", vocab::start_date_schema()),
-            ("end_date", s::date("Last day, inclusive (UTC).")),
-            (
-                "breakdown_by",
-                s::with_default(BREAKDOWN_BY.schema(""), json!("service_name")),
-            ),
-        ];
+    inputs: &[
+        &ORGANIZATION,
+        &START_DATE,
+        &END_DATE,
+        &BREAKDOWN_BY,
         // The filter set is described in list_resources, which is always listed too.
-        props.extend(
-            vocab::resource_filter_schema()
-                .into_iter()
-                .map(|(k, v)| (k, json!({"type": v["type"]}))),
-        );
-        props.push((
-            "include_daily",
-            s::boolean("Keep the day-by-day breakdown map (large).", Some(false)),
-        ));
-        s::object(props, &["organization_id", "start_date", "end_date"])
-    },
+        &Brief {
+            of: &RESOURCE_FILTERS,
+            description: "",
+        },
+        &DAILY,
+    ],
     endpoint: Endpoint::Inferred {
         route: "GET /restapi/v2/organizations/{organization_id}/breakdown_expenses",
         alternative: "Use get_expenses with granularity and group_by instead.",
@@ -372,17 +338,15 @@ pub const GET_EXPENSES_BREAKDOWN: Tool = Tool {
 };
 
 fn get_expenses_breakdown(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
+    let org = ORGANIZATION.read(a);
     let range = vocab::date_range(a);
-    let breakdown_by = a
-        .optional("breakdown_by", BREAKDOWN_BY.parse())
-        .unwrap_or("service_name");
+    let breakdown_by = BREAKDOWN_BY.read(a);
     let filters = vocab::resource_filters(a);
-    let include_daily = a.optional("include_daily", boolean()).unwrap_or(false);
+    let include_daily = DAILY.read(a);
     let (start, end) = range?;
     if end.days_since_epoch() - start.days_since_epoch() + 1 > 365 {
         a.problem(
-            "end_date",
+            END_DATE.name,
             format!("must be at most 365 days after start_date ({start}), both ends included"),
             Some(&Value::String(end.to_string())),
         );

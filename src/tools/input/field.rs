@@ -1,48 +1,168 @@
-//! Inputs defined once. Each spec gives both the JSON Schema a model reads and the
-//! reader the server checks with, so the two cannot drift apart.
+//! Input kinds: each gives both the JSON Schema a model reads and the check the
+//! server makes, from the same fields, so the two cannot drift apart.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::args::{self, Parse, Reader};
+use super::args::{self, Parse, Problems, Reader};
 use super::schema as s;
+use super::spec::{Declared, Input, Kind, Properties, Required, parser};
+use crate::time::Date;
 
-/// An integer input in `min..=max`, with the default the reader applies.
+/// Each kind's own `schema` and `parser`, as a [`Kind`].
+macro_rules! kinds {
+    ($($kind:ty => $out:ty),* $(,)?) => {$(
+        impl Kind for $kind {
+            type Out = $out;
+            fn schema(&self, description: &str) -> Value {
+                <$kind>::schema(*self, description)
+            }
+            fn parse(&self, v: &Value, at: &str, p: &mut Problems) -> Option<$out> {
+                self.parser()(v, at, p)
+            }
+        }
+    )*};
+}
+
+kinds!(
+    Int => i64,
+    Bool => bool,
+    Day => Date,
+    Choices => Vec<&'static str>,
+    Text => String,
+    Texts => Vec<String>,
+    Ids => Vec<String>,
+    Id => String,
+    Names => Vec<String>,
+    Choice => &'static str,
+    Unlisted => &'static str,
+    Record => Value,
+    Records => Vec<Value>,
+);
+
+/// An integer in `min..=max`.
 #[derive(Debug, Clone, Copy)]
 pub struct Int {
     min: i64,
     max: i64,
-    default: Option<i64>,
 }
 
 impl Int {
     pub const fn new(min: i64, max: i64) -> Int {
-        Int {
-            min,
-            max,
-            default: None,
-        }
-    }
-
-    /// The value used when the input is absent; the schema shows it.
-    pub const fn or(self, default: i64) -> Int {
-        Int {
-            default: Some(default),
-            ..self
-        }
+        Int { min, max }
     }
 
     pub fn schema(self, description: &str) -> Value {
-        s::integer(description, self.min, self.max, self.default)
+        s::integer(description, self.min, self.max, None)
     }
 
-    pub fn parse(self) -> impl Parse<i64> {
+    pub fn parser(self) -> impl Parse<i64> {
         args::integer(self.min, self.max)
     }
+}
 
-    /// Read `key`: the value given, else the default (also after a problem,
-    /// which is recorded and fails the call anyway).
-    pub fn read(self, a: &mut Reader, key: &'static str) -> Option<i64> {
-        a.optional(key, self.parse()).or(self.default)
+/// True or false.
+#[derive(Debug, Clone, Copy)]
+pub struct Bool;
+
+impl Bool {
+    pub fn schema(self, description: &str) -> Value {
+        s::boolean(description, None)
+    }
+
+    pub fn parser(self) -> impl Parse<bool> {
+        args::boolean()
+    }
+}
+
+/// A calendar date, `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy)]
+pub struct Day;
+
+impl Day {
+    pub fn schema(self, description: &str) -> Value {
+        s::date(description)
+    }
+
+    pub fn parser(self) -> impl Parse<Date> {
+        args::date()
+    }
+}
+
+/// A list of 1..=max items of one kind; `unique` refuses repeats.
+#[derive(Debug, Clone, Copy)]
+pub struct List<K> {
+    item: K,
+    max: usize,
+    unique: bool,
+}
+
+impl<K: Kind> List<K> {
+    /// Repeats allowed.
+    pub const fn of(item: K, max: usize) -> List<K> {
+        List {
+            item,
+            max,
+            unique: false,
+        }
+    }
+
+    pub const fn distinct(item: K, max: usize) -> List<K> {
+        List {
+            item,
+            max,
+            unique: true,
+        }
+    }
+}
+
+impl<K: Kind> Kind for List<K>
+where
+    K::Out: PartialEq,
+{
+    type Out = Vec<K::Out>;
+
+    fn schema(&self, description: &str) -> Value {
+        s::array(description, self.item.schema(""), 1, self.max, self.unique)
+    }
+
+    fn parse(&self, v: &Value, at: &str, p: &mut Problems) -> Option<Vec<K::Out>> {
+        args::list(1, self.max, self.unique, parser(self.item))(v, at, p)
+    }
+}
+
+/// A nested object whose keys are inputs: its schema lists them, `read` reads
+/// them through the same inputs (and checks rules across keys), and unknown keys
+/// are named with `suggestions`.
+pub struct Object<T: 'static> {
+    pub inputs: &'static [&'static dyn Declared],
+    pub suggestions: &'static [(&'static str, &'static str)],
+    pub read: fn(&mut Reader) -> Option<T>,
+}
+
+impl<T> Clone for Object<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Object<T> {}
+
+impl<T: 'static> Kind for Object<T> {
+    type Out = T;
+
+    fn schema(&self, description: &str) -> Value {
+        Properties::of(self.inputs).described(description)
+    }
+
+    fn parse(&self, v: &Value, at: &str, p: &mut Problems) -> Option<T> {
+        args::object(self.suggestions, self.read)(v, at, p)
+    }
+}
+
+/// Write the value of an input into `out` under its name, when there is one.
+pub fn put(out: &mut Map<String, Value>, name: &str, value: Option<impl Into<Value>>) {
+    if let Some(v) = value {
+        out.insert(name.into(), v.into());
     }
 }
 
@@ -55,7 +175,7 @@ impl Choices {
         s::array(description, s::one_of("", self.0), 1, self.0.len(), true)
     }
 
-    pub fn parse(self) -> impl Parse<Vec<&'static str>> {
+    pub fn parser(self) -> impl Parse<Vec<&'static str>> {
         args::list(1, self.0.len(), true, args::one_of(self.0))
     }
 }
@@ -76,7 +196,7 @@ impl Text {
         s::string(description, self.min, self.max)
     }
 
-    pub fn parse(self) -> impl Parse<String> {
+    pub fn parser(self) -> impl Parse<String> {
         args::string(self.min, self.max)
     }
 }
@@ -109,8 +229,8 @@ impl Texts {
         s::array(description, self.item.schema(""), 1, self.max, false)
     }
 
-    pub fn parse(self) -> impl Parse<Vec<String>> {
-        args::list(1, self.max, false, self.item.parse())
+    pub fn parser(self) -> impl Parse<Vec<String>> {
+        args::list(1, self.max, false, self.item.parser())
     }
 }
 
@@ -131,7 +251,7 @@ impl Ids {
         s::array(description, s::bare_uuid(), 1, self.max, false)
     }
 
-    pub fn parse(self) -> impl Parse<Vec<String>> {
+    pub fn parser(self) -> impl Parse<Vec<String>> {
         args::list(1, self.max, false, args::uuid(self.hint))
     }
 }
@@ -164,7 +284,7 @@ impl Id {
         s::uuid(description)
     }
 
-    pub fn parse(self) -> impl Parse<String> {
+    pub fn parser(self) -> impl Parse<String> {
         let usual = args::uuid(self.hint);
         move |v: &Value, at: &str, p: &mut args::Problems| match self.rule {
             None => usual(v, at, p),
@@ -226,7 +346,7 @@ impl Word {
         serde_json::json!({"type": "string", "pattern": format!("^[{letters}0-9_]{{1,{}}}$", self.max_len)})
     }
 
-    fn parse(self) -> impl Parse<String> {
+    fn parser(self) -> impl Parse<String> {
         move |v: &Value, at: &str, p: &mut args::Problems| {
             let s = v.as_str().filter(|s| self.is_valid(s));
             if s.is_none() {
@@ -272,8 +392,8 @@ impl Names {
         s::array(description, self.item.schema(), 1, self.max, true)
     }
 
-    pub fn parse(self) -> impl Parse<Vec<String>> {
-        args::list(1, self.max, true, self.item.parse())
+    pub fn parser(self) -> impl Parse<Vec<String>> {
+        args::list(1, self.max, true, self.item.parser())
     }
 }
 
@@ -286,8 +406,23 @@ impl Choice {
         s::one_of(description, self.0)
     }
 
-    pub fn parse(self) -> impl Parse<&'static str> {
+    pub fn parser(self) -> impl Parse<&'static str> {
         args::one_of(self.0)
+    }
+}
+
+/// One value from a fixed set the schema does not list (the set is long, or
+/// another input decides whether it applies); the reader names the choices.
+#[derive(Debug, Clone, Copy)]
+pub struct Unlisted(pub Choice);
+
+impl Unlisted {
+    pub fn schema(self, description: &str) -> Value {
+        s::text(description)
+    }
+
+    pub fn parser(self) -> impl Parse<&'static str> {
+        self.0.parser()
     }
 }
 
@@ -306,15 +441,15 @@ impl Record {
         s::described_object(description, props, &required)
     }
 
-    pub fn parse(self) -> impl Parse<Value> {
+    pub fn parser(self) -> impl Parse<Value> {
         args::object(&[], move |r| {
             let mut out = serde_json::Map::new();
             let mut complete = true;
             for &(key, choice, required) in self.0 {
                 let value = if required {
-                    r.required(key, choice.parse())
+                    r.required(key, choice.parser())
                 } else {
-                    r.optional(key, choice.parse())
+                    r.optional(key, choice.parser())
                 };
                 match value {
                     Some(v) => {
@@ -344,8 +479,8 @@ impl Records {
         s::array(description, self.item.schema(""), 1, self.max, false)
     }
 
-    pub fn parse(self) -> impl Parse<Vec<Value>> {
-        args::list(1, self.max, false, self.item.parse())
+    pub fn parser(self) -> impl Parse<Vec<Value>> {
+        args::list(1, self.max, false, self.item.parser())
     }
 }
 
@@ -354,74 +489,35 @@ pub const DIMENSION_TYPE: Choice = Choice(&["standard", "tag"]);
 /// The keys of the tags, or one key's values.
 pub const TAG_TYPE: Choice = Choice(&["keys", "values"]);
 
-/// The bounds of a list of 1..=max items whose reader is their own: objects
-/// with rules across keys, or one of several forms.
-#[derive(Debug, Clone, Copy)]
-pub struct Many {
-    max: usize,
-    unique: bool,
-}
-
-impl Many {
-    pub const fn new(max: usize, unique: bool) -> Many {
-        Many { max, unique }
-    }
-
-    pub fn schema(self, description: &str, item: Value) -> Value {
-        s::array(description, item, 1, self.max, self.unique)
-    }
-
-    pub fn parse<T: PartialEq>(self, item: impl Parse<T>) -> impl Parse<Vec<T>> {
-        args::list(1, self.max, self.unique, item)
-    }
-}
-
 /// Values an expense or a tag filter matches exactly.
 pub const FILTER_VALUES: Texts = Texts::new(1000, TAG_VALUE);
 
-/// Tag filters `{key, include, exclude, exists}`: the resource tags of
-/// list_recommendations and the tags of an expense filter, one spec for both.
-#[derive(Debug, Clone, Copy)]
-pub struct TagFilters(pub Many);
+const TAG: Input<Text, Required> = Input::required("key", TAG_KEY, "");
+const INCLUDE: Input<Texts> = Input::optional("include", FILTER_VALUES, "");
+const EXCLUDE: Input<Texts> = Input::optional("exclude", FILTER_VALUES, "");
+const EXISTS: Input<Bool> = Input::optional("exists", Bool, "Set (true) or not.");
 
-/// Up to twenty tag filters.
-pub const TAG_FILTERS: TagFilters = TagFilters(Many::new(20, false));
-
-impl TagFilters {
-    pub fn schema(self, description: &str) -> Value {
-        let item = s::object(
-            vec![
-                ("key", TAG_KEY.schema("")),
-                ("include", FILTER_VALUES.schema("")),
-                ("exclude", FILTER_VALUES.schema("")),
-                ("exists", s::boolean("Set (true) or not.", None)),
-            ],
-            &["key"],
-        );
-        self.0.schema(description, item)
-    }
-
-    pub fn parse(self) -> impl Parse<Vec<Value>> {
-        self.0.parse(args::object(&[], |r| {
-            let key = r.required("key", TAG_KEY.parse());
-            let include = r.optional("include", FILTER_VALUES.parse());
-            let exclude = r.optional("exclude", FILTER_VALUES.parse());
-            let exists = r.optional("exists", args::boolean());
-            let mut m = serde_json::Map::new();
-            m.insert("key".into(), Value::from(key?));
-            if let Some(v) = include {
-                m.insert("include".into(), Value::from(v));
-            }
-            if let Some(v) = exclude {
-                m.insert("exclude".into(), Value::from(v));
-            }
-            if let Some(v) = exists {
-                m.insert("exists".into(), Value::from(v));
-            }
-            Some(Value::Object(m))
-        }))
-    }
-}
+/// Up to twenty tag filters `{key, include, exclude, exists}`: the resource tags
+/// of list_recommendations and the tags of an expense filter, one spec for both.
+pub const TAG_FILTERS: List<Object<Value>> = List::of(
+    Object {
+        inputs: &[&TAG, &INCLUDE, &EXCLUDE, &EXISTS],
+        suggestions: &[],
+        read: |r| {
+            let key = TAG.read(r);
+            let include = INCLUDE.read(r);
+            let exclude = EXCLUDE.read(r);
+            let exists = EXISTS.read(r);
+            let mut m = Map::new();
+            put(&mut m, TAG.name, key);
+            put(&mut m, INCLUDE.name, include);
+            put(&mut m, EXCLUDE.name, exclude);
+            put(&mut m, EXISTS.name, exists);
+            m.contains_key(TAG.name).then_some(Value::Object(m))
+        },
+    },
+    20,
+);
 
 #[cfg(test)]
 mod tests {
@@ -431,7 +527,7 @@ mod tests {
 
     fn reads(word: Word, v: &str) -> bool {
         let mut p = args::Problems::default();
-        word.parse()(&json!(v), "x", &mut p).is_some() && p.is_empty()
+        word.parser()(&json!(v), "x", &mut p).is_some() && p.is_empty()
     }
 
     #[test]
@@ -474,7 +570,7 @@ mod tests {
         );
         let read = |v: Value| {
             let mut p = args::Problems::default();
-            SORT.parse()(&v, "x", &mut p).filter(|_| p.is_empty())
+            SORT.parser()(&v, "x", &mut p).filter(|_| p.is_empty())
         };
         assert_eq!(
             read(json!({"field": "cost"})),

@@ -1,11 +1,16 @@
 //! Agreement between each tool's input schema and the reader that checks the
-//! input, at and just past every bound. (The definitions' size in the model's
-//! context is checked where they are built, in `server.rs`.)
+//! input: at and just past every bound, the keys read against the keys declared,
+//! and every default shown against the one applied. Both come from the same input
+//! definitions, so these catch a rule a plan adds beside them. (The definitions'
+//! size in the model's context is checked where they are built, in `server.rs`.)
 
 use serde_json::{Map, Value, json};
 
-use super::args::{EXAMPLE_UUID, Reader};
-use super::{CATALOG, Run, Tool};
+use crate::api::ApiRequest;
+use crate::tools::CATALOG;
+use crate::tools::core::{Run, Tool};
+use crate::tools::input::args::{EXAMPLE_UUID, Reader};
+use crate::tools::input::spec::Properties;
 
 /// Inputs some properties need beside them, for rules that span keys: these are
 /// the reader's, and the schema says them in words.
@@ -193,7 +198,7 @@ fn schema_and_reader_agree_at_every_bound() {
     let mut disagreements = Vec::new();
     let mut checked = 0;
     for tool in CATALOG {
-        let schema = (tool.input_schema)();
+        let schema = tool.input_schema();
         let Value::Object(mut base) = sample_object(&schema) else {
             unreachable!()
         };
@@ -236,4 +241,92 @@ fn schema_and_reader_agree_at_every_bound() {
     }
     assert!(checked > 200, "only {checked} probes");
     assert!(disagreements.is_empty(), "{disagreements:#?}");
+}
+
+/// A tool's minimal valid arguments, as the bound probes start from them.
+fn minimal(tool: &Tool) -> Map<String, Value> {
+    let Value::Object(mut base) = sample_object(&tool.input_schema()) else {
+        unreachable!()
+    };
+    if let Value::Object(extra) = companions(tool.name, "") {
+        base.extend(extra);
+    }
+    base
+}
+
+/// The keys a tool's reader asks for on a valid call.
+fn read_keys(tool: &Tool, args: &Map<String, Value>) -> Vec<&'static str> {
+    let mut reader = Reader::new(Some(args.clone()));
+    let _ = match tool.run {
+        Run::Single(plan) => plan(&mut reader).is_some(),
+        Run::Composite(job) => job(&mut reader).is_some(),
+    };
+    let mut keys = reader.accepted().to_vec();
+    keys.sort_unstable();
+    keys
+}
+
+#[test]
+fn every_input_a_plan_reads_is_declared_and_every_declared_one_is_read() {
+    let mut wrong = Vec::new();
+    for tool in CATALOG {
+        let mut declared: Vec<&str> = Properties::of(tool.inputs).names().collect();
+        declared.sort_unstable();
+        let read = read_keys(tool, &minimal(tool));
+        if read != declared {
+            wrong.push(format!(
+                "{}: reads {read:?}, declares {declared:?}",
+                tool.name
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// The request a simple tool plans, or `None` for a composite one.
+fn request(tool: &Tool, args: &Map<String, Value>) -> Option<ApiRequest> {
+    let Run::Single(plan) = tool.run else {
+        return None;
+    };
+    let mut reader = Reader::new(Some(args.clone()));
+    let plan = plan(&mut reader);
+    assert!(reader.finish(&[]).is_empty(), "{}: {args:?}", tool.name);
+    plan.map(|p| p.request)
+}
+
+/// A default the schema shows is the one the reader applies: giving it changes
+/// nothing, or (for a default the API applies) only sends it.
+#[test]
+fn every_default_shown_is_the_one_applied() {
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for tool in CATALOG {
+        let schema = tool.input_schema();
+        let base = minimal(tool);
+        let Some(without) = request(tool, &base) else {
+            continue;
+        };
+        for (key, prop) in schema["properties"].as_object().into_iter().flatten() {
+            let Some(default) = prop.get("default") else {
+                continue;
+            };
+            let mut args = base.clone();
+            args.insert(key.clone(), default.clone());
+            let with = request(tool, &args);
+            checked += 1;
+            let sent_only = with.clone().map(|mut r| {
+                if let Some(Value::Object(body)) = &mut r.body
+                    && body.get(key) == Some(default)
+                {
+                    body.shift_remove(key);
+                }
+                r
+            });
+            if with.as_ref() != Some(&without) && sent_only.as_ref() != Some(&without) {
+                wrong.push(format!("{}.{key}: default {default}", tool.name));
+            }
+        }
+    }
+    assert!(checked > 15, "only {checked} defaults");
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

@@ -3,43 +3,36 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{self, Reader, boolean, object};
-use super::field::{Choice, Id, Many, NAME, NSM_DIMENSION, POOL_ID, Texts};
-use super::schema as s;
-use super::vocab::{organization_id, organization_id_schema};
-use super::{Endpoint, Output, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
 use crate::time::Date;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::field::{NAME, NSM_DIMENSION, POOL_ID};
+use crate::tools::input::vocab::ORGANIZATION;
+use crate::tools::input::{
+    Bool, Choice, Day, Id, Input, List, Object, Or, Reader, Required, Text, Texts,
+};
+use crate::tools::result::Output;
 
 const VIEWS: Choice = Choice(&["showback", "chargeback"]);
-const GRANULARITY: Choice = Choice(&["day", "month"]);
-/// Dimension filters of a North Star Metric.
-const NSM_FILTERS: Many = Many::new(20, false);
 const NSM_KEY_ID: Id = Id::new("get one from list_nsm_keys");
+
+const MONTH: Input<Day, Required> = Input::required(
+    "month",
+    Day,
+    "Any day of the month, YYYY-MM-DD, e.g. 2025-05-01.",
+);
+const AGGREGATE: Input<Bool, Or<bool>> = Input::optional(
+    "aggregate_flows",
+    Bool,
+    "Sum flows over services and days (service_name and date become null).",
+)
+.or(false);
 
 pub const GET_CHARGEBACK_FOR_MONTH: Tool = Tool {
     name: "get_chargeback_for_month",
     title: "Chargeback for one month",
     description: "Returns one month's cost allocation (chargeback): run metadata and status, whether final, the stages (data source to rule, rule to pool, pool to pool), the cost flows and each pool's snapshot. Uses a completed stored run when there is one, else computes the month (is_final false). aggregate_flows sums flows over services and days, e.g. for a Sankey chart.",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                (
-                    "month",
-                    s::date("Any day of the month, YYYY-MM-DD, e.g. 2025-05-01."),
-                ),
-                (
-                    "aggregate_flows",
-                    s::boolean(
-                        "Sum flows over services and days (service_name and date become null).",
-                        Some(false),
-                    ),
-                ),
-            ],
-            &["organization_id", "month"],
-        )
-    },
+    inputs: &[&ORGANIZATION, &MONTH, &AGGREGATE],
     endpoint: Endpoint::Confirmed {
         subject: Subject::Organization,
     },
@@ -49,9 +42,9 @@ pub const GET_CHARGEBACK_FOR_MONTH: Tool = Tool {
 };
 
 fn get_chargeback_for_month(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
-    let month = a.required("month", args::date());
-    let aggregate = a.optional("aggregate_flows", boolean()).unwrap_or(false);
+    let org = ORGANIZATION.read(a);
+    let month = MONTH.read(a);
+    let aggregate = AGGREGATE.read(a);
     let request = ApiRequest::get(format!(
         "/api/v3/organizations/{}/cost-allocation/month",
         org?
@@ -66,10 +59,14 @@ fn get_chargeback_for_month(a: &mut Reader) -> Option<Plan> {
     Some(Plan::new(request))
 }
 
+const MONTH_START: Input<Day, Required> =
+    Input::required("start_date", Day, "First day of a month.");
+const MONTH_END: Input<Day, Required> = Input::required("end_date", Day, "Last day of a month.");
+
 /// `start_date` on a first and `end_date` on a last day of a month, in order.
 fn month_range(a: &mut Reader) -> Option<(Date, Date)> {
-    let start = a.required("start_date", args::date());
-    let end = a.required("end_date", args::date());
+    let start = MONTH_START.read(a);
+    let end = MONTH_END.read(a);
     let (start, end) = (start?, end?);
     let mut ok = true;
     if !start.is_first_of_month() {
@@ -102,84 +99,76 @@ fn month_range(a: &mut Reader) -> Option<(Date, Date)> {
     ok.then_some((start, end))
 }
 
+const NSM_FILTER_DIMENSION: Input<Text, Required> = Input::required("dimension", NSM_DIMENSION, "");
 /// The values of one North Star Metric dimension to keep.
-const NSM_VALUES: Texts = Texts::new(100, NAME);
+const NSM_VALUES: Input<Texts, Required> = Input::required("values", Texts::new(100, NAME), "");
 
-fn nsm_filters() -> impl args::Parse<Vec<Value>> {
-    NSM_FILTERS.parse(object(&[("name", "dimension"), ("value", "values")], |r| {
-        let dimension = r.required("dimension", NSM_DIMENSION.parse());
-        let values = r.required("values", NSM_VALUES.parse());
-        Some(json!({"dimension": dimension?, "values": values?}))
-    }))
-}
+/// Dimension filters of a North Star Metric.
+const NSM_FILTERS: Input<List<Object<Value>>> = Input::optional(
+    "filters",
+    List::of(
+        Object {
+            inputs: &[&NSM_FILTER_DIMENSION, &NSM_VALUES],
+            suggestions: &[("name", "dimension"), ("value", "values")],
+            read: |r| {
+                let dimension = NSM_FILTER_DIMENSION.read(r);
+                let values = NSM_VALUES.read(r);
+                Some(json!({"dimension": dimension?, "values": values?}))
+            },
+        },
+        20,
+    ),
+    "Keep only these values of the metric's dimensions, e.g. [{\"dimension\":\"environment\",\"values\":[\"prod\"]}]; this shrinks the denominator: cost_per_unit rises, pool costs stay.",
+);
 
-fn nsm_filters_schema() -> Value {
-    NSM_FILTERS.schema(
-        "Keep only these values of the metric's dimensions, e.g. [{\"dimension\":\"environment\",\"values\":[\"prod\"]}]; this shrinks the denominator: cost_per_unit rises, pool costs stay.",
-        s::object(
-            vec![
-                ("dimension", NSM_DIMENSION.schema("")),
-                ("values", NSM_VALUES.schema("")),
-            ],
-            &["dimension", "values"],
-        ),
-    )
-}
-
-fn month_dates_schema() -> Vec<(&'static str, Value)> {
-    vec![
-        ("start_date", s::date("First day of a month.")),
-        ("end_date", s::date("Last day of a month.")),
-    ]
-}
+const SUMMARY_VIEW: Input<Choice, Required> = Input::required(
+    "view",
+    VIEWS,
+    "showback: initial allocation; chargeback: after cross-pool reallocation.",
+);
+const GRANULARITY: Input<Choice> = Input::optional("granularity", Choice(&["day", "month"]), "");
+const SERVICES: Input<Bool, Or<bool>> = Input::optional(
+    "include_service_breakdown",
+    Bool,
+    "Break each pool's cost down by service.",
+)
+.or(false);
+const ONE_POOL: Input<Id> =
+    Input::optional("pool_id", POOL_ID, "Only this pool (id from list_pools).");
+const INCOMPLETE: Input<Bool, Or<bool>> = Input::optional(
+    "include_incomplete",
+    Bool,
+    "Compute months without a completed run provisionally.",
+)
+.or(false);
+const SUMMARY_NSM_KEY: Input<Id> = Input::optional(
+    "nsm_key_id",
+    NSM_KEY_ID,
+    "North Star Metric key (from list_nsm_keys); turns on unit economics.",
+);
+const SUMMARY_GROUP_BY: Input<Text> = Input::optional(
+    "group_by",
+    NSM_DIMENSION,
+    "An allowed dimension of the NSM key, e.g. team_id; needs nsm_key_id.",
+);
 
 pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
     name: "get_cost_allocation_summary",
     title: "Showback or chargeback summary",
     description: "Summarizes allocated cost per pool over whole months, as showback or chargeback, monthly or daily, optionally per service and with unit economics for a North Star Metric (nsm_key_id from list_nsm_keys; group_by and filters need it). Uses completed allocation runs only, unless include_incomplete computes recent months provisionally (is_final false, slower).",
-    input_schema: || {
-        let mut props = vec![("organization_id", organization_id_schema())];
-        props.extend(month_dates_schema());
-        props.extend([
-            (
-                "view",
-                VIEWS.schema(
-                    "showback: initial allocation; chargeback: after cross-pool reallocation.",
-                ),
-            ),
-            ("granularity", GRANULARITY.schema("")),
-            (
-                "include_service_breakdown",
-                s::boolean("Break each pool's cost down by service.", Some(false)),
-            ),
-            (
-                "pool_id",
-                POOL_ID.schema("Only this pool (id from list_pools)."),
-            ),
-            (
-                "include_incomplete",
-                s::boolean(
-                    "Compute months without a completed run provisionally.",
-                    Some(false),
-                ),
-            ),
-            (
-                "nsm_key_id",
-                NSM_KEY_ID
-                    .schema("North Star Metric key (from list_nsm_keys); turns on unit economics."),
-            ),
-            (
-                "group_by",
-                NSM_DIMENSION
-                    .schema("An allowed dimension of the NSM key, e.g. team_id; needs nsm_key_id."),
-            ),
-            ("filters", nsm_filters_schema()),
-        ]);
-        s::object(
-            props,
-            &["organization_id", "start_date", "end_date", "view"],
-        )
-    },
+    inputs: &[
+        &ORGANIZATION,
+        &MONTH_START,
+        &MONTH_END,
+        &SUMMARY_VIEW,
+        &GRANULARITY,
+        &SERVICES,
+        &ONE_POOL,
+        &INCOMPLETE,
+        &SUMMARY_NSM_KEY,
+        &SUMMARY_GROUP_BY,
+        &NSM_FILTERS,
+    ],
     endpoint: Endpoint::Confirmed {
         subject: Subject::Organization,
     },
@@ -189,19 +178,17 @@ pub const GET_COST_ALLOCATION_SUMMARY: Tool = Tool {
 };
 
 fn get_cost_allocation_summary(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
+    let org = ORGANIZATION.read(a);
     let range = month_range(a);
-    let view = a.required("view", VIEWS.parse());
-    let granularity = a.optional("granularity", GRANULARITY.parse());
-    let services = a
-        .optional("include_service_breakdown", boolean())
-        .unwrap_or(false);
-    let pool_id = a.optional("pool_id", POOL_ID.parse());
-    let incomplete = a.optional("include_incomplete", boolean()).unwrap_or(false);
-    let nsm_given = a.has("nsm_key_id");
-    let nsm_key_id = a.optional("nsm_key_id", NSM_KEY_ID.parse());
-    let group_by = a.optional("group_by", NSM_DIMENSION.parse());
-    let filters = a.optional("filters", nsm_filters());
+    let view = SUMMARY_VIEW.read(a);
+    let granularity = GRANULARITY.read(a);
+    let services = SERVICES.read(a);
+    let pool_id = ONE_POOL.read(a);
+    let incomplete = INCOMPLETE.read(a);
+    let nsm_given = SUMMARY_NSM_KEY.given(a);
+    let nsm_key_id = SUMMARY_NSM_KEY.read(a);
+    let group_by = SUMMARY_GROUP_BY.read(a);
+    let filters = NSM_FILTERS.read(a);
     if !nsm_given {
         if group_by.is_some() {
             a.problem("group_by", "needs nsm_key_id (unit economics)", None);
@@ -281,42 +268,42 @@ fn has_provisional(v: &Value, depth: usize) -> bool {
     }
 }
 
+const NSM_KEY: Input<Id, Required> = Input::required(
+    "nsm_key_id",
+    NSM_KEY_ID,
+    "North Star Metric key, from list_nsm_keys.",
+);
+const VIEW: Input<Choice, Or<&str>> = Input::optional(
+    "view",
+    VIEWS,
+    "showback: initial allocation; chargeback: with cross-pool reallocation.",
+)
+.or("showback");
+const METRIC_POOL: Input<Id> = Input::optional(
+    "pool_id",
+    POOL_ID,
+    "From list_pools; advised when the metric belongs to one pool.",
+);
+const GROUP_BY: Input<Text> = Input::optional(
+    "group_by",
+    NSM_DIMENSION,
+    "One of the NSM key's allowed_dimensions, e.g. team_id.",
+);
+
 pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
     name: "get_unit_economics_for_cost_pools",
     title: "Unit economics for cost pools",
     description: "Computes cost per unit of business value (a pool's cost divided by a North Star Metric such as API requests or active users) for whole months, as showback or chargeback, optionally by one of the metric's allowed dimensions. Get nsm_key_id and the allowed group_by dimensions from list_nsm_keys first.",
-    input_schema: || {
-        let mut props = vec![("organization_id", organization_id_schema())];
-        props.extend(month_dates_schema());
-        props.extend([
-            (
-                "nsm_key_id",
-                NSM_KEY_ID.schema("North Star Metric key, from list_nsm_keys."),
-            ),
-            (
-                "view",
-                s::with_default(
-                    VIEWS.schema(
-                        "showback: initial allocation; chargeback: with cross-pool reallocation.",
-                    ),
-                    json!("showback"),
-                ),
-            ),
-            (
-                "pool_id",
-                POOL_ID.schema("From list_pools; advised when the metric belongs to one pool."),
-            ),
-            (
-                "group_by",
-                NSM_DIMENSION.schema("One of the NSM key's allowed_dimensions, e.g. team_id."),
-            ),
-            ("filters", nsm_filters_schema()),
-        ]);
-        s::object(
-            props,
-            &["organization_id", "start_date", "end_date", "nsm_key_id"],
-        )
-    },
+    inputs: &[
+        &ORGANIZATION,
+        &MONTH_START,
+        &MONTH_END,
+        &NSM_KEY,
+        &VIEW,
+        &METRIC_POOL,
+        &GROUP_BY,
+        &NSM_FILTERS,
+    ],
     endpoint: Endpoint::Confirmed {
         subject: Subject::Organization,
     },
@@ -326,13 +313,13 @@ pub const GET_UNIT_ECONOMICS_FOR_COST_POOLS: Tool = Tool {
 };
 
 fn get_unit_economics(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
+    let org = ORGANIZATION.read(a);
     let range = month_range(a);
-    let nsm_key_id = a.required("nsm_key_id", NSM_KEY_ID.parse());
-    let view = a.optional("view", VIEWS.parse()).unwrap_or("showback");
-    let pool_id = a.optional("pool_id", POOL_ID.parse());
-    let group_by = a.optional("group_by", NSM_DIMENSION.parse());
-    let filters = a.optional("filters", nsm_filters());
+    let nsm_key_id = NSM_KEY.read(a);
+    let view = VIEW.read(a);
+    let pool_id = METRIC_POOL.read(a);
+    let group_by = GROUP_BY.read(a);
+    let filters = NSM_FILTERS.read(a);
     let (start, end) = range?;
     let mut body = Map::new();
     body.insert("start_date".into(), json!(start.to_string()));

@@ -8,8 +8,9 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::args::Reader;
-use super::{CATALOG, Run, Tool};
+use crate::tools::CATALOG;
+use crate::tools::core::{Run, Tool};
+use crate::tools::input::args::Reader;
 
 /// Strings that mean something to some reader, and some that should not.
 const WORDS: &[&str] = &[
@@ -151,7 +152,7 @@ fn object_from(schema: &Value, depth: u32) -> BoxedStrategy<Value> {
         .boxed()
 }
 
-/// What [`super::call`] decides before it sends anything: `Ok` when it would
+/// What [`crate::tools::call`] decides before it sends anything: `Ok` when it would
 /// run, `Err` with the message it would return. Panics surface as failures.
 fn check(tool: &Tool, arguments: Option<Map<String, Value>>) -> Result<(), String> {
     let mut reader = Reader::new(arguments);
@@ -173,7 +174,7 @@ fn tool_and_arguments() -> impl Strategy<Value = (usize, Value)> {
         .iter()
         .enumerate()
         .map(|(i, tool)| {
-            let schema = (tool.input_schema)();
+            let schema = tool.input_schema();
             (
                 Just(i),
                 prop_oneof![3 => from_schema(&schema, 4), 1 => any_json()],

@@ -1,36 +1,24 @@
 //! Budgets and pools: where the organization's spend is assigned and limited.
 
-use super::args::{Reader, boolean};
-use super::field::{Choice, POOL_ID};
-use super::schema as s;
-use super::vocab::{organization_id, organization_id_schema};
-use super::{Endpoint, Plan, Run, Subject, Tool};
 use crate::api::ApiRequest;
+use crate::tools::core::{Endpoint, Plan, Run, Subject, Tool};
+use crate::tools::input::field::POOL_ID;
+use crate::tools::input::vocab::ORGANIZATION;
+use crate::tools::input::{Bool, Choice, Id, Input, Or, Reader, Required};
 
 /// Every pool, or the user's own.
-const SCOPES: Choice = Choice(&["all", "mine"]);
+const SCOPE: Input<Choice, Or<&str>> = Input::optional(
+    "scope",
+    Choice(&["all", "mine"]),
+    "all: every pool; mine: pools the user manages or owns resources in.",
+)
+.or("all");
 
 pub const LIST_POOLS: Tool = Tool {
     name: "list_pools",
     title: "List pools (budgets, teams, projects)",
     description: "Lists the organization's pools, the hierarchy of budgets, business units, teams and projects costs are assigned to, with monthly limit, purpose, parent, path, default owner and policies. No spend figures: use get_pool for spend and forecast.",
-    input_schema: || {
-        s::object(
-            vec![
-                ("organization_id", organization_id_schema()),
-                (
-                    "scope",
-                    s::with_default(
-                        SCOPES.schema(
-                            "all: every pool; mine: pools the user manages or owns resources in.",
-                        ),
-                        "all".into(),
-                    ),
-                ),
-            ],
-            &["organization_id"],
-        )
-    },
+    inputs: &[&ORGANIZATION, &SCOPE],
     endpoint: Endpoint::Inferred {
         route: "GET /restapi/v2/organizations/{organization_id}/pools",
         alternative: "Pool names are also available from get_dimension_lookups.",
@@ -42,8 +30,8 @@ pub const LIST_POOLS: Tool = Tool {
 };
 
 fn list_pools(a: &mut Reader) -> Option<Plan> {
-    let org = organization_id(a);
-    let scope = a.optional("scope", SCOPES.parse()).unwrap_or("all");
+    let org = ORGANIZATION.read(a);
+    let scope = SCOPE.read(a);
     let request = ApiRequest::get(format!("/restapi/v2/organizations/{}/pools", org?));
     // The permission key is always sent: without it plain members get an empty list.
     let request = if scope == "all" {
@@ -56,34 +44,29 @@ fn list_pools(a: &mut Reader) -> Option<Plan> {
     Some(Plan::new(request))
 }
 
+const POOL: Input<Id, Required> = Input::required(
+    "pool_id",
+    POOL_ID,
+    "Pool id, from list_pools, or pool_id of list_organizations for the organization's root pool.",
+);
+const CHILDREN: Input<Bool, Or<bool>> = Input::optional(
+    "include_children",
+    Bool,
+    "Include every sub-pool with its spend and forecast.",
+)
+.or(true);
+const DETAILS: Input<Bool, Or<bool>> = Input::optional(
+    "details",
+    Bool,
+    "Include spend, forecast, savings and policies.",
+)
+.or(true);
+
 pub const GET_POOL: Tool = Tool {
     name: "get_pool",
     title: "Pool budget status",
     description: "Shows one pool's budget status this calendar month (UTC): limit, spend so far, forecast, limit not given to sub-pools, possible savings, recommendations and policies; by default also every sub-pool (a flat list linked by parent_id) with its spend and forecast. The organization's root pool is pool_id from list_organizations. Amounts in the organization's currency.",
-    input_schema: || {
-        s::object(
-            vec![
-                (
-                    "pool_id",
-                    POOL_ID.schema(
-                        "Pool id, from list_pools, or pool_id of list_organizations for the organization's root pool.",
-                    ),
-                ),
-                (
-                    "include_children",
-                    s::boolean(
-                        "Include every sub-pool with its spend and forecast.",
-                        Some(true),
-                    ),
-                ),
-                (
-                    "details",
-                    s::boolean("Include spend, forecast, savings and policies.", Some(true)),
-                ),
-            ],
-            &["pool_id"],
-        )
-    },
+    inputs: &[&POOL, &CHILDREN, &DETAILS],
     endpoint: Endpoint::Inferred {
         route: "GET /restapi/v2/pools/{pool_id}",
         alternative: "Use get_cost_allocation_summary with pool_id for allocated cost.",
@@ -102,9 +85,9 @@ pub const GET_POOL: Tool = Tool {
 };
 
 fn get_pool(a: &mut Reader) -> Option<Plan> {
-    let pool = a.required("pool_id", POOL_ID.parse());
-    let children = a.optional("include_children", boolean()).unwrap_or(true);
-    let details = a.optional("details", boolean()).unwrap_or(true);
+    let pool = POOL.read(a);
+    let children = CHILDREN.read(a);
+    let details = DETAILS.read(a);
     Some(Plan::new(
         ApiRequest::get(format!("/restapi/v2/pools/{}", pool?))
             .param("details", details.to_string())

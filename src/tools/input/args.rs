@@ -122,6 +122,12 @@ impl Reader {
         self.map.remove(key).filter(|v| !v.is_null())
     }
 
+    /// The keys asked for so far, in order.
+    #[cfg(test)]
+    pub fn accepted(&self) -> &[&'static str] {
+        &self.accepted
+    }
+
     /// Whether a key was given with a non-null value (without taking it).
     pub fn has(&self, key: &str) -> bool {
         self.map.get(key).is_some_and(|v| !v.is_null())
