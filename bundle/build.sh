@@ -5,10 +5,11 @@
 #
 # BINARY defaults to target/release/digiusher-mcp (cargo build --release first); FILE to
 # target/digiusher-mcp.mcpb. Steps: install @anthropic-ai/mcpb from package-lock.json
-# when missing; copy the binary into bundle/server/; bring the version and tool list of
-# bundle/manifest.json up to date from Cargo.toml and `BINARY tools --json`; validate it
-# (mcpb validate); pack manifest, server and LICENSE (mcpb pack) with the manifest's
-# platforms narrowed to this machine's, the only one the binary runs on.
+# when missing; copy the binary into bundle/server/; bring the version of
+# bundle/manifest.json up to date from Cargo.toml; validate it (mcpb validate); pack
+# manifest, server and LICENSE (mcpb pack), the manifest with the tools of
+# `BINARY tools --json` and its platforms narrowed to this machine's, the only one the
+# binary runs on.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,7 +19,7 @@ die() {
   echo "$prog: error: $*" >&2
   exit 1
 }
-usage() { sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 binary=""
 output="$root/target/digiusher-mcp.mcpb"
@@ -74,12 +75,13 @@ if [ "$(uname -s)" = Linux ] && command -v strip >/dev/null 2>&1; then
 fi
 echo "$prog: $("server/$exe" --version) from $binary"
 
-# The manifest: version and tools from the source of truth, then the schema check.
+# The manifest: the version from the source of truth, then the schema check.
 node manifest.mjs update "server/$exe"
 mcpb validate manifest.json
 
 # Pack from a staging folder, so that only what the bundle needs goes in (not
-# node_modules, package.json or these scripts) and the tracked manifest stays generic.
+# node_modules, package.json or these scripts) and the tracked manifest stays generic:
+# the staged one gets the binary's own tool list and this platform.
 stage="$(mktemp -d "${TMPDIR:-/tmp}/digiusher-mcpb.XXXXXX")"
 partial="$output.partial.$$"
 trap 'rm -rf "$stage" "$partial"' EXIT

@@ -1,13 +1,15 @@
 // Keeps bundle/manifest.json in step with the digiusher-mcp binary, and writes the
 // manifest that goes into a bundle.
 //
-//   node manifest.mjs update BINARY        rewrite "tools" (from `BINARY tools --json`) and
-//                                          "version" (from Cargo.toml) in manifest.json
+//   node manifest.mjs update BINARY        rewrite "version" (from Cargo.toml) in manifest.json
 //   node manifest.mjs check BINARY         exit 1 when manifest.json differs from that
 //   node manifest.mjs stage BINARY OUT     write the bundle's manifest to OUT: manifest.json
-//                                          with compatibility.platforms narrowed to the one
+//                                          with "tools" from `BINARY tools --json` and
+//                                          compatibility.platforms narrowed to the one
 //                                          platform the binary runs on (this machine's)
 //
+// The tracked manifest holds no "tools": the bundle's list is written from the binary it
+// carries, so a tool added to the server's catalog needs no edit here.
 // The version must also be what `BINARY --version` reports, so a stale binary is caught.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -62,41 +64,40 @@ if (tools.length === 0) fail(`${binary} lists no tools`);
 
 const text = readFileSync(manifestPath, "utf8");
 const manifest = JSON.parse(text);
-const wanted = { ...manifest, version, tools };
+const { tools: _stale, ...generic } = manifest;
+const wanted = { ...generic, version };
 const wantedText = JSON.stringify(wanted, null, 2) + "\n";
 
 if (command === "update") {
   if (wantedText === text) {
-    console.log(`bundle/manifest.json: up to date (version ${version}, ${tools.length} tools)`);
+    console.log(`bundle/manifest.json: up to date (version ${version})`);
   } else {
     writeFileSync(manifestPath, wantedText);
-    console.log(`bundle/manifest.json: UPDATED to version ${version} and the ${tools.length} tools of ${binary}; commit it`);
+    console.log(`bundle/manifest.json: UPDATED to version ${version}; commit it`);
   }
 } else if (command === "check") {
   const problems = [];
   if (manifest.version !== version) problems.push(`version is ${manifest.version}, Cargo.toml says ${version}`);
-  const names = (manifest.tools || []).map((tool) => tool.name);
-  const wantedNames = tools.map((tool) => tool.name);
-  const missing = wantedNames.filter((name) => !names.includes(name));
-  const extra = names.filter((name) => !wantedNames.includes(name));
-  if (missing.length) problems.push(`tools missing: ${missing.join(", ")}`);
-  if (extra.length) problems.push(`tools the server no longer has: ${extra.join(", ")}`);
-  if (!missing.length && !extra.length && names.join() !== wantedNames.join()) problems.push("tools are in another order");
-  if (!problems.length && wantedText !== text) problems.push("tool descriptions differ");
+  if ("tools" in manifest) problems.push(`it lists tools, which the build writes from \`${binary} tools --json\``);
   if (problems.length) {
     fail(`manifest.json does not match ${binary}: ${problems.join("; ")}. Run bundle/build.sh and commit bundle/manifest.json.`);
   }
-  console.log(`bundle/manifest.json matches ${binary} (version ${version}, ${tools.length} tools)`);
+  console.log(`bundle/manifest.json matches ${binary} (version ${version}; the build adds its ${tools.length} tools)`);
 } else {
   // A bundle carries one binary, built for the machine that runs this script.
   const platform = process.platform;
   if (!["darwin", "linux", "win32"].includes(platform)) fail(`MCP Bundles do not support platform ${platform}`);
-  const staged = structuredClone(wanted);
+  const staged = {};
+  for (const [key, value] of Object.entries(structuredClone(wanted))) {
+    if (key === "tools_generated") staged.tools = tools;
+    staged[key] = value;
+  }
+  staged.tools ??= tools;
   staged.compatibility = { ...(staged.compatibility || {}), platforms: [platform] };
   if (platform === "win32") {
     staged.server.entry_point = "server/digiusher-mcp.exe";
     staged.server.mcp_config.command = "${__dirname}/server/digiusher-mcp.exe";
   }
   writeFileSync(out, JSON.stringify(staged, null, 2) + "\n");
-  console.log(`bundle manifest for ${platform} written to ${out}`);
+  console.log(`bundle manifest for ${platform} with the ${tools.length} tools of ${binary} written to ${out}`);
 }

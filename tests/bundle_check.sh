@@ -55,7 +55,7 @@ check "mcpb --version is the pinned $pinned" mcpb_version_is "$pinned"
 
 # ---- the tracked manifest -----------------------------------------------------------
 check "bundle/manifest.json passes mcpb validate" mcpb validate "$BUNDLE/manifest.json"
-check "bundle/manifest.json matches the binary (version, tools)" node "$BUNDLE/manifest.mjs" check "$binary"
+check "bundle/manifest.json matches the binary (version; no tools list, the build writes it)" node "$BUNDLE/manifest.mjs" check "$binary"
 check "bundle/.gitignore ignores server/ and node_modules/" ignores "$BUNDLE/.gitignore"
 check "bundle/build.sh is executable and passes shellcheck" lints_clean "$BUNDLE/build.sh"
 
@@ -104,8 +104,7 @@ cargo_version = re.search(r'(?m)^version = "([^"]+)"', open(sys.argv[3]).read())
 what = sys.argv[4]
 if what == "names":
     got, want = [t["name"] for t in m["tools"]], [t["name"] for t in tools]
-    assert got == want, f"manifest {got} != server {want}"
-    assert len(got) == 25, len(got)
+    assert got and got == want, f"manifest {got} != server {want}"
 elif what == "descriptions":
     assert [t["description"] for t in m["tools"]] == [t["description"] for t in tools]
     assert m["tools_generated"] is False

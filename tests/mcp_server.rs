@@ -6,34 +6,6 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use serde_json::{Value, json};
 
-const TOOL_NAMES: [&str; 25] = [
-    "list_organizations",
-    "get_expenses",
-    "get_dimension_values",
-    "get_dimension_lookups",
-    "discover_expense_filters",
-    "query_expenses_with_discovery",
-    "get_expenses_breakdown",
-    "list_recommendations",
-    "list_scenarios",
-    "get_optimizations_summary",
-    "get_chargeback_for_month",
-    "get_cost_allocation_summary",
-    "get_unit_economics_for_cost_pools",
-    "list_nsm_keys",
-    "list_kpi_definitions",
-    "list_kpis",
-    "get_kpis_time_series",
-    "list_pools",
-    "get_pool",
-    "list_data_sources",
-    "list_resources",
-    "get_resource",
-    "list_anomalies",
-    "list_anomaly_hits",
-    "list_employees",
-];
-
 /// The input object forbids extra keys, descriptions are not empty, no type
 /// arrays, and no schema uses references.
 fn check_schema(tool: &str, path: &str, schema: &Value, problems: &mut Vec<String>) {
@@ -100,7 +72,7 @@ fn check_schema(tool: &str, path: &str, schema: &Value, problems: &mut Vec<Strin
 }
 
 #[tokio::test]
-async fn tools_list_has_the_25_tools_with_titles_annotations_and_portable_schemas() {
+async fn tools_list_serves_the_catalog_with_titles_annotations_and_portable_schemas() {
     let h = Harness::start().await;
     let info = h.client.peer_info().expect("server info");
     let server = info.server_info.as_ref().expect("serverInfo");
@@ -110,7 +82,13 @@ async fn tools_list_has_the_25_tools_with_titles_annotations_and_portable_schema
 
     let tools = h.client.list_all_tools().await.expect("tools/list");
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
-    assert_eq!(names, TOOL_NAMES);
+    assert_eq!(names, catalog_names());
+    // What a host receives is exactly what `tools --json` prints.
+    let wire: Vec<Value> = tools
+        .iter()
+        .map(|t| serde_json::to_value(t).unwrap())
+        .collect();
+    assert_eq!(wire, catalog());
     let mut problems = Vec::new();
     for t in &tools {
         let value = serde_json::to_value(t).unwrap();
@@ -308,7 +286,7 @@ async fn initialize_and_tools_list_work_without_credentials_and_with_a_broken_co
     s.send(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
         .await;
     let (r, _) = s.until_response(1).await;
-    assert_eq!(r["result"]["tools"].as_array().unwrap().len(), 25);
+    assert_eq!(r["result"]["tools"].as_array(), Some(&catalog().to_vec()));
     s.call(2, "list_organizations", json!({}), None).await;
     let (r, _) = s.until_response(2).await;
     assert_eq!(r["result"]["isError"], true);
@@ -450,15 +428,18 @@ fn version_help_tools_and_call_from_the_terminal() {
     ] {
         assert!(help.contains(word), "help mentions {word}");
     }
+    // The plain list names the tools `tools --json` defines, in the same order.
     let out = run(&["tools"], &[]);
     let list = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    for name in TOOL_NAMES {
-        assert!(list.contains(name), "{name}");
-    }
-    let out = run(&["tools", "--json"], &[]);
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(v.as_array().unwrap().len(), 25);
+    let (table, footer) = list.split_once("\n\n").expect("a table, then a footer");
+    let listed: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(listed, catalog_names());
+    let count = format!("{} tools, all read-only.", catalog().len());
+    assert!(footer.starts_with(&count), "{footer}");
 
     let out = run(&["call", "list_organizations"], &[]);
     assert_eq!(out.status.code(), Some(1));
@@ -500,4 +481,53 @@ fn version_help_tools_and_call_from_the_terminal() {
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Invalid arguments for get_pool: pool_id")
     );
+}
+
+/// The files that once kept their own copy of the tool list or its count now take
+/// both from the catalog: the tracked bundle manifest lists no tools (the build
+/// writes them from `tools --json`), and none of these files names most of the
+/// tools or states their number next to the word "tool".
+#[test]
+fn no_file_keeps_a_copy_of_the_tool_list_or_count() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |file: &str| {
+        std::fs::read_to_string(root.join(file)).unwrap_or_else(|e| panic!("read {file}: {e}"))
+    };
+    let manifest: Value = serde_json::from_str(&read("bundle/manifest.json")).expect("JSON");
+    assert!(manifest.get("tools").is_none(), "bundle/manifest.json");
+
+    let names = catalog_names();
+    let count = names.len().to_string();
+    // Words as a reader sees them: a date such as 2025-11-25 is one word.
+    let words = |line: &str| -> Vec<String> {
+        line.split(|c: char| !(c.is_alphanumeric() || "_-.".contains(c)))
+            .map(|w| w.trim_end_matches('.').to_string())
+            .collect()
+    };
+    let mut problems = Vec::new();
+    for file in [
+        "README.md",
+        "bundle/README.md",
+        "bundle/manifest.json",
+        "npm/mcp/package.json",
+        "tests/bundle_check.sh",
+        "tests/clients/ts_client.mjs",
+        "tests/clients/py_client.py",
+        "tests/external_clients.rs",
+        "tests/mcp_server.rs",
+        "tests/prompts.rs",
+    ] {
+        let text = read(file);
+        let all: Vec<String> = text.lines().flat_map(words).collect();
+        let named = names.iter().filter(|n| all.iter().any(|w| w == *n)).count();
+        if named * 2 > names.len() {
+            problems.push(format!("{file} names {named} of the {} tools", names.len()));
+        }
+        for (i, line) in text.lines().enumerate() {
+            if line.to_lowercase().contains("tool") && words(line).contains(&count) {
+                problems.push(format!("{file}:{}: the tool count: {line}", i + 1));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
 }

@@ -336,7 +336,8 @@ async fn capabilities_and_prompts_list_need_no_network() {
     assert!(h.requests().is_empty(), "prompts/list reached the API");
     // Prompts are separate from the tools: the catalog is unchanged.
     let tools = h.client.list_all_tools().await.expect("tools/list");
-    assert_eq!(tools.len(), 25);
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(names, catalog_names());
 }
 
 #[tokio::test]
@@ -771,8 +772,10 @@ async fn inspector_cli_prompts() {
         return;
     }
     let strict = inspector(&["--method", "tools/list", "--strict"]).await;
-    let tools = strict["result"]["tools"].as_array().map(Vec::len);
-    assert_eq!(tools, Some(25), "{strict}");
+    let tools: Option<Vec<&str>> = strict["result"]["tools"]
+        .as_array()
+        .map(|tools| tools.iter().filter_map(|t| t["name"].as_str()).collect());
+    assert_eq!(tools, Some(catalog_names()), "{strict}");
 
     let listed = inspector(&["--method", "prompts/list"]).await;
     let names: Vec<&str> = listed["result"]["prompts"]

@@ -1,5 +1,7 @@
-// What every MCP client check here shares: the failure type, short printing of values, and the
-// digiusher-mcp server to start (the command from argv or DIGIUSHER_MCP_BIN, with a clean environment).
+// What every MCP client check here shares: the failure type, short printing of values, the
+// digiusher-mcp server to start (the command from argv or DIGIUSHER_MCP_BIN, with a clean environment)
+// and the tools it should list (its own `tools --json`).
+import { spawnSync } from "node:child_process";
 import { basename, join } from "node:path";
 
 export class CheckFailed extends Error {}
@@ -43,4 +45,25 @@ export function serverEnv() {
     PATH: process.env.PATH || "/usr/local/bin:/usr/bin:/bin",
     RUST_BACKTRACE: "0",
   };
+}
+
+/**
+ * The tool definitions the server should list: what `digiusher-mcp tools --json` prints, from
+ * DIGIUSHER_MCP_BIN when set (needed when the command wraps the binary), else from the server
+ * command. Comparing with the binary's own catalog means no copied list to keep up to date.
+ */
+export function expectedTools() {
+  const bin = process.env.DIGIUSHER_MCP_BIN;
+  const { command, args } = bin ? { command: bin, args: [] } : serverCommand();
+  const shown = [command, ...args, "tools", "--json"].join(" ");
+  const r = spawnSync(command, [...args, "tools", "--json"], { env: serverEnv(), encoding: "utf8" });
+  check(r.status === 0, `${shown} failed (${r.error?.message ?? `exit status ${r.status}`}): ${show(r.stderr)}`);
+  let tools;
+  try {
+    tools = JSON.parse(r.stdout);
+  } catch (e) {
+    throw new CheckFailed(`${shown} printed no JSON (${e.message}): ${show(r.stdout)}`);
+  }
+  check(Array.isArray(tools) && tools.length > 0, `${shown} lists no tools: ${show(tools)}`);
+  return tools;
 }

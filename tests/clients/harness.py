@@ -1,10 +1,12 @@
 """What every Python MCP client check here shares: the failure type, short printing of values,
-SDK models as sent, error codes across SDK versions, and the digiusher-mcp server to start (the
-command from argv or DIGIUSHER_MCP_BIN, with a clean environment)."""
+SDK models as sent, error codes across SDK versions, the digiusher-mcp server to start (the
+command from argv or DIGIUSHER_MCP_BIN, with a clean environment) and the tools it should list
+(its own `tools --json`)."""
 
 import builtins
 import json
 import os
+import subprocess
 import sys
 
 from mcp import StdioServerParameters
@@ -40,6 +42,28 @@ def require_env(name):
     if not v:
         raise CheckFailed(f"environment variable {name} must be set")
     return v
+
+
+def expected_tools():
+    """The tool definitions the server should list: what `digiusher-mcp tools --json` prints, from
+    DIGIUSHER_MCP_BIN when set (needed when the command wraps the binary), else from the server
+    command. Comparing with the binary's own catalog means no copied list to keep up to date."""
+    params = server_parameters()
+    bin_ = os.environ.get("DIGIUSHER_MCP_BIN")
+    argv = [bin_] if bin_ else [params.command, *params.args]
+    argv += ["tools", "--json"]
+    shown = " ".join(argv)
+    try:
+        r = subprocess.run(argv, env=params.env, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.SubprocessError) as e:
+        raise CheckFailed(f"{shown} did not run: {e}") from e
+    check(r.returncode == 0, f"{shown} failed (exit status {r.returncode}): {show(r.stderr)}")
+    try:
+        tools = json.loads(r.stdout)
+    except ValueError as e:
+        raise CheckFailed(f"{shown} printed no JSON ({e}): {show(r.stdout)}") from e
+    check(isinstance(tools, list) and tools, f"{shown} lists no tools: {show(tools)}")
+    return tools
 
 
 def server_parameters():

@@ -7,7 +7,8 @@ by hand:
       tests/clients/.venv/bin/python tests/clients/py_client.py [--] COMMAND [ARG...]
 
 COMMAND [ARG...] starts the server (the digiusher-mcp binary, or tests/clients/tee_stdout.py
-wrapping it). Without a command, $DIGIUSHER_MCP_BIN is used. The server gets
+wrapping it). Without a command, $DIGIUSHER_MCP_BIN is used. The tools listed must be the ones
+`$DIGIUSHER_MCP_BIN tools --json` (else `COMMAND [ARG...] tools --json`) defines. The server gets
 DIGIUSHER_API_BASE_URL, DIGIUSHER_TOKEN (default sim-alice), HOME, XDG_CONFIG_HOME /
 XDG_DATA_HOME under HOME, PATH and RUST_BACKTRACE=0 (the SDK adds its small default
 environment).
@@ -33,12 +34,12 @@ from harness import (
     CheckFailed,
     check,
     error_code,
+    expected_tools,
     server_parameters,
     show,
     wire,
 )
 
-EXPECTED_TOOLS = 25
 ACME = "a0000000-0000-4000-8000-000000000001"
 BETA = "b0000000-0000-4000-8000-000000000001"
 ANNOTATIONS = {
@@ -85,11 +86,15 @@ async def check_tools(session):
             break
 
     names = [t.get("name") for t in tools]
-    check(len(tools) == EXPECTED_TOOLS,
-          f"tools/list: expected {EXPECTED_TOOLS} tools, got {len(tools)}: {', '.join(map(str, names))}")
+    expected = expected_tools()
+    wanted = [t.get("name") for t in expected]
+    check(names == wanted,
+          f"tools/list: got {', '.join(map(str, names))}; tools --json defines {', '.join(map(str, wanted))}")
     check(len(set(names)) == len(names), f"tools/list: duplicate tool names: {names}")
-    for required in ("list_organizations", "get_expenses", "list_kpi_definitions", "get_pool"):
-        check(required in names, f"tools/list: tool {required} is missing")
+    for t, want in zip(tools, expected):
+        for key in ("title", "description", "inputSchema", "annotations"):
+            check(t.get(key) == want.get(key),
+                  f"tool {t.get('name')}: {key} differs from tools --json: {show(t.get(key))}")
     for t in tools:
         name = t.get("name")
         check(isinstance(t.get("title"), str) and t["title"].strip(), f"tool {name}: no title")

@@ -6,7 +6,8 @@
 //     node tests/clients/ts_client.mjs [--] COMMAND [ARG...]
 //
 // COMMAND [ARG...] starts the server (the digiusher-mcp binary, or tests/clients/tee_stdout.py
-// wrapping it). Without a command, $DIGIUSHER_MCP_BIN is used. The server gets exactly this
+// wrapping it). Without a command, $DIGIUSHER_MCP_BIN is used. The tools listed must be the ones
+// `$DIGIUSHER_MCP_BIN tools --json` (else `COMMAND [ARG...] tools --json`) defines. The server gets exactly this
 // environment: DIGIUSHER_API_BASE_URL, DIGIUSHER_TOKEN (default sim-alice), HOME,
 // XDG_CONFIG_HOME / XDG_DATA_HOME under HOME, PATH and RUST_BACKTRACE=0.
 //
@@ -16,9 +17,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { isDeepStrictEqual } from "node:util";
-import { CheckFailed, check, serverCommand, serverEnv, show } from "./harness.mjs";
+import { CheckFailed, check, expectedTools, serverCommand, serverEnv, show } from "./harness.mjs";
 
-const EXPECTED_TOOLS = 25;
 const ACME = "a0000000-0000-4000-8000-000000000001";
 const BETA = "b0000000-0000-4000-8000-000000000001";
 const ANNOTATIONS = {
@@ -56,11 +56,15 @@ async function checkTools(client) {
   } while (cursor);
 
   const names = tools.map((t) => t.name);
-  check(tools.length === EXPECTED_TOOLS, `tools/list: expected ${EXPECTED_TOOLS} tools, got ${tools.length}: ${names.join(", ")}`);
+  const expected = expectedTools();
+  const wanted = expected.map((t) => t.name);
+  check(isDeepStrictEqual(names, wanted), `tools/list: got ${names.join(", ")}; tools --json defines ${wanted.join(", ")}`);
   check(new Set(names).size === names.length, `tools/list: duplicate tool names: ${names.join(", ")}`);
-  for (const required of ["list_organizations", "get_expenses", "list_kpi_definitions", "get_pool"]) {
-    check(names.includes(required), `tools/list: tool ${required} is missing`);
-  }
+  tools.forEach((t, i) => {
+    for (const key of ["title", "description", "inputSchema", "annotations"]) {
+      check(isDeepStrictEqual(t[key], expected[i][key]), `tool ${t.name}: ${key} differs from tools --json: ${show(t[key])}`);
+    }
+  });
   for (const t of tools) {
     check(typeof t.title === "string" && t.title.trim() !== "", `tool ${t.name}: no title`);
     check(typeof t.description === "string" && t.description.trim() !== "", `tool ${t.name}: no description`);

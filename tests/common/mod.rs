@@ -134,6 +134,42 @@ pub fn binary(home: &std::path::Path, api_base: &str) -> tokio::process::Command
     cmd
 }
 
+/// The tools the binary serves, as `digiusher-mcp tools --json` prints their
+/// definitions: its catalog, read once per test run. Tests that list tools compare
+/// with this instead of a copy, so a tool added to the catalog needs no edit here.
+pub fn catalog() -> &'static [Value] {
+    static CATALOG: std::sync::OnceLock<Vec<Value>> = std::sync::OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let home = TempDir::new("catalog");
+        let out = binary(&home.0, "https://digiusher.invalid")
+            .into_std()
+            .args(["tools", "--json"])
+            .output()
+            .expect("run digiusher-mcp tools --json");
+        assert!(
+            out.status.success(),
+            "digiusher-mcp tools --json failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let tools: Vec<Value> =
+            serde_json::from_slice(&out.stdout).expect("tools --json prints a JSON array");
+        assert!(
+            !tools.is_empty(),
+            "digiusher-mcp tools --json lists no tool"
+        );
+        tools
+    })
+}
+
+/// The names of [`catalog`], in catalog order.
+pub fn catalog_names() -> Vec<&'static str> {
+    catalog()
+        .iter()
+        .map(|t| t["name"].as_str().expect("every tool has a name"))
+        .collect()
+}
+
 /// The program's data folder under a fresh `home` on this system (as `binary`
 /// sets the environment): where accounts.json and credentials.json are.
 pub fn app_data(home: &std::path::Path) -> std::path::PathBuf {
