@@ -1026,9 +1026,9 @@ mod tests {
             source_name: "test".into(),
             message: "not configured".into(),
         }))
-            .serve(transport)
-            .await
-            .expect("initialize");
+        .serve(transport)
+        .await
+        .expect("initialize");
         let _ = service.waiting().await;
         let all = output.await.unwrap();
         assert!(

@@ -3,3 +3,4 @@
 
 mod agreement;
 mod arguments_proptest;
+mod catalog;
