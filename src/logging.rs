@@ -7,24 +7,25 @@ use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 
-use crate::terminal::errln;
-
 /// Set up logging. `RUST_LOG` wins; else `--log-level` for our crate, third-party
-/// crates at `warn`. Problems are reported on stderr, never fatal.
-pub fn init(log_level: Option<&str>, log_file: Option<&Path>, default_level: &str) {
+/// crates at `warn`. Problems are never fatal: they come back as lines for the
+/// caller to show, since a bad log setting may be what keeps the log quiet.
+#[must_use = "the problems are for the user"]
+pub fn init(log_level: Option<&str>, log_file: Option<&Path>, default_level: &str) -> Vec<String> {
+    let mut problems = Vec::new();
     let level = match log_level {
         Some(l) if ["error", "warn", "info", "debug", "trace", "off"].contains(&l) => l,
         Some(other) => {
-            errln!(
-                "digiusher-mcp: ignoring --log-level {other:?}; use error, warn, info, debug, trace or off"
-            );
+            problems.push(format!(
+                "ignoring --log-level {other:?}; use error, warn, info, debug, trace or off"
+            ));
             default_level
         }
         None => default_level,
     };
     let filter = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.trim().is_empty() => EnvFilter::try_new(&spec).unwrap_or_else(|e| {
-            errln!("digiusher-mcp: ignoring RUST_LOG ({e})");
+            problems.push(format!("ignoring RUST_LOG ({e})"));
             EnvFilter::new(format!("warn,digiusher_mcp={level}"))
         }),
         _ => EnvFilter::new(format!("warn,digiusher_mcp={level}")),
@@ -32,10 +33,10 @@ pub fn init(log_level: Option<&str>, log_file: Option<&Path>, default_level: &st
     let file = log_file.and_then(|path| {
         open_private(path)
             .map_err(|e| {
-                errln!(
-                    "digiusher-mcp: cannot open log file {}: {e}; logging to stderr only",
+                problems.push(format!(
+                    "cannot open log file {}: {e}; logging to stderr only",
                     path.display()
-                )
+                ))
             })
             .ok()
     });
@@ -54,6 +55,7 @@ pub fn init(log_level: Option<&str>, log_file: Option<&Path>, default_level: &st
         }
         None => builder.with_writer(stderr).init(),
     }
+    problems
 }
 
 /// Keeps each log event on one line. tracing escapes ESC and C1 controls in

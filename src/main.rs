@@ -43,11 +43,14 @@ fn main() -> ExitCode {
     let cli = Cli::from_command_line();
     let command = cli.command.unwrap_or(Command::Serve);
     let serving = matches!(command, Command::Serve);
-    logging::init(
+    let log_problems = logging::init(
         cli.global.log_level.as_deref(),
         cli.global.log_file.as_deref(),
         if serving { "info" } else { "warn" },
     );
+    for problem in log_problems {
+        errln!("digiusher-mcp: {problem}");
+    }
 
     // One thread is plenty for a stdio server whose work is waiting on the network.
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -355,3 +355,39 @@ async fn names_from_the_id_token_are_printed_escaped() {
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["identity"]["name"], HOSTILE);
 }
+
+/// A log setting that cannot be honoured is said once on stderr, with what to use
+/// instead, and the command runs anyway with stdout untouched.
+#[tokio::test]
+async fn a_bad_log_setting_is_said_once_and_the_command_still_runs() {
+    let home = TempDir::new("log-settings");
+    let missing = home.0.join("no-such-folder").join("x.log");
+    let out = binary(&home.0, "http://127.0.0.1:9")
+        .arg("--log-level")
+        .arg("loud\u{1b}[2J")
+        .arg("--log-file")
+        .arg(&missing)
+        .arg("tools")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_terminal_safe("stderr", &stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with("digiusher-mcp: ignoring --log-level"),
+        "{stderr}"
+    );
+    assert!(
+        lines[0].contains("use error, warn, info, debug, trace or off"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with("digiusher-mcp: cannot open log file"),
+        "{stderr}"
+    );
+    assert!(lines[1].ends_with("logging to stderr only"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("list_organizations"));
+}
